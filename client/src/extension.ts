@@ -1,0 +1,89 @@
+// The VS Code client: starts the bundled language server, shows its progress
+// in the status bar and its log in an output channel. The only code that
+// imports 'vscode'; everything the editor shows comes from the server.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+interface StatusParams {
+  uri: string;
+  version: number;
+  state: 'analyzing' | 'ready';
+  errors?: number;
+  warnings?: number;
+}
+
+let client: LanguageClient | undefined;
+const statusByUri = new Map<string, StatusParams>();
+
+function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
+  const module = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: 'irqd' }],
+    synchronize: { configurationSection: 'irqd' },
+    outputChannel: output,
+    traceOutputChannel: output,
+  };
+  // The id 'irqd' makes the client honour the irqd.trace.server setting.
+  return new LanguageClient('irqd', 'irqd language server', serverOptions, clientOptions);
+}
+
+function updateStatusBar(item: vscode.StatusBarItem): void {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'irqd') {
+    item.hide();
+    return;
+  }
+  const status = statusByUri.get(editor.document.uri.toString());
+  if (!status || status.state === 'analyzing') {
+    item.text = '$(sync~spin) irqd: parsing';
+    item.tooltip = 'irqd is analysing this file';
+  } else {
+    const errors = status.errors ?? 0;
+    const warnings = status.warnings ?? 0;
+    const problems = errors + warnings;
+    item.text = problems === 0 ? '$(check) irqd' : `$(${errors > 0 ? 'error' : 'warning'}) irqd: ${problems} problem${problems === 1 ? '' : 's'}`;
+    item.tooltip = `${errors} errors, ${warnings} warnings — click to show the problems`;
+  }
+  item.show();
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('irqd', { log: true });
+  const statusItem = vscode.window.createStatusBarItem('irqd.status', vscode.StatusBarAlignment.Left, 10);
+  statusItem.name = 'irqd';
+  statusItem.command = 'workbench.actions.view.problems';
+  context.subscriptions.push(output, statusItem);
+
+  const start = async (): Promise<void> => {
+    client = createClient(context, output);
+    client.onNotification('irqd/status', (params: StatusParams) => {
+      statusByUri.set(params.uri, params);
+      updateStatusBar(statusItem);
+    });
+    await client.start();
+  };
+
+  context.subscriptions.push(
+    vscode.window.onDidChangeActiveTextEditor(() => updateStatusBar(statusItem)),
+    vscode.commands.registerCommand('irqd.restartServer', async () => {
+      await client?.stop();
+      statusByUri.clear();
+      await start();
+      output.appendLine('[irqd] language server restarted');
+    }),
+    vscode.commands.registerCommand('irqd.showOutput', () => output.show(true)),
+    { dispose: () => void client?.stop() },
+  );
+  await start();
+  updateStatusBar(statusItem);
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

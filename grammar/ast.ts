@@ -1,0 +1,409 @@
+// The typed AST of an .irqd file.
+//
+// Every node carries its source span (character offsets, end exclusive). The
+// parser recovers from errors, so any child may be missing: fields that come
+// from tokens the user may not have typed yet are optional, and every later
+// phase must accept a partial tree.
+
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+export interface Node {
+  readonly span: Span;
+}
+
+/** A name as written: a declaration's name or a reference to one. */
+export interface Ident extends Node {
+  readonly text: string;
+}
+
+/** A decimal, hex or size literal (`64`, `0x3800`, `64K`). */
+export interface NumberLit extends Node {
+  readonly value: number;
+  readonly text: string;
+}
+
+/** A kernel cpulist (`0-3,8,10-11`), also used for vector indices in a selection. */
+export interface CpuList extends Node {
+  readonly ranges: readonly CpuRange[];
+}
+
+export interface CpuRange extends Node {
+  readonly from: number;
+  readonly to: number;
+}
+
+export interface PciAddr extends Node {
+  readonly text: string;
+  readonly segment: number;
+  readonly bus: number;
+  readonly device: number;
+  readonly fn: number;
+}
+
+/** `nvme0[3]`, `nvme0[0-15]`, `nvme0[*]`; a bare `nvme0` selects every allocated vector. */
+export interface Selection extends Node {
+  readonly device: Ident;
+  /** undefined: the bare device name or `[*]`; otherwise the listed indices. */
+  readonly indices?: CpuList;
+  readonly star: boolean;
+}
+
+export interface SourceFile extends Node {
+  readonly items: readonly TopItem[];
+}
+
+export type TopItem = SystemDecl | ScenarioDecl;
+
+export interface SystemDecl extends Node {
+  readonly kind: 'system';
+  readonly keyword: Span;
+  readonly name?: Ident;
+  readonly description?: Ident;
+  readonly body?: Span;
+  readonly items: readonly BodyItem[];
+}
+
+/** Items of a system or guest body; the binder says which belong where. */
+export type BodyItem =
+  | ArchItem
+  | KernelItem
+  | CpusItem
+  | ApicItem
+  | DestModeItem
+  | PageSizeItem
+  | NodeItem
+  | DomainDecl
+  | DeviceDecl
+  | PasidDecl
+  | GuestDecl
+  | HypervisorItem
+  | AssignItem;
+
+export interface ArchItem extends Node {
+  readonly kind: 'arch';
+  readonly keyword: Span;
+  readonly value?: Ident;
+}
+
+export interface KernelItem extends Node {
+  readonly kind: 'kernel';
+  readonly keyword: Span;
+  readonly value?: Ident;
+}
+
+export interface CpusItem extends Node {
+  readonly kind: 'cpus';
+  readonly keyword: Span;
+  readonly count?: NumberLit;
+}
+
+export interface ApicItem extends Node {
+  readonly kind: 'apic';
+  readonly keyword: Span;
+  readonly value?: Ident;
+}
+
+export interface DestModeItem extends Node {
+  readonly kind: 'dest-mode';
+  readonly keyword: Span;
+  readonly value?: Ident;
+}
+
+export interface PageSizeItem extends Node {
+  readonly kind: 'page-size';
+  readonly keyword: Span;
+  readonly size?: NumberLit;
+}
+
+/** `node 1 cpus 4-7`: a NUMA node of the system. */
+export interface NodeItem extends Node {
+  readonly kind: 'node';
+  readonly keyword: Span;
+  readonly id?: NumberLit;
+  readonly cpus?: CpuList;
+}
+
+export interface DomainDecl extends Node {
+  readonly kind: 'domain';
+  readonly keyword: Span;
+  readonly name?: Ident;
+  readonly domainKind?: Ident;
+  readonly parent?: Ident;
+  readonly props: readonly DomainProp[];
+  readonly body?: Span;
+}
+
+/** `irtes 65536`, `pins 24`, `base 0x08080000` inside a domain's braces. */
+export interface DomainProp extends Node {
+  readonly key: Ident;
+  readonly value?: NumberLit;
+}
+
+export interface DeviceDecl extends Node {
+  readonly kind: 'device';
+  readonly keyword: Span;
+  readonly name?: Ident;
+  /** `pci` with an address, or `vf` with `of PF index N`. */
+  readonly bus?: 'pci' | 'vf';
+  readonly address?: PciAddr;
+  readonly pf?: Ident;
+  readonly vfIndex?: NumberLit;
+  readonly body?: Span;
+  readonly items: readonly DeviceItem[];
+}
+
+export type DeviceItem =
+  | CapItem
+  | IoapicPinItem
+  | BarItem
+  | MsixPlacementItem
+  | RegisterItem
+  | PasidCapItem
+  | SriovItem
+  | MigrationItem
+  | DeviceNodeItem;
+
+/** `msix 64 domain PCI-MSI`, `msi 8 domain PCI-MSI maskable no`, `ims 2048 domain IMS0 storage device`. */
+export interface CapItem extends Node {
+  readonly kind: 'cap';
+  readonly keyword: Span;
+  readonly cap: 'msi' | 'msix' | 'ims';
+  readonly count?: NumberLit;
+  readonly domain?: Ident;
+  readonly options: readonly CapOption[];
+}
+
+export interface CapOption extends Node {
+  readonly key: 'maskable' | 'storage';
+  readonly keyword: Span;
+  readonly value?: Ident;
+}
+
+/** `ioapic pin 4 domain IOAPIC0`: a legacy INTx line through an IO-APIC pin. */
+export interface IoapicPinItem extends Node {
+  readonly kind: 'ioapic-pin';
+  readonly keyword: Span;
+  readonly pin?: NumberLit;
+  readonly domain?: Ident;
+}
+
+export interface BarItem extends Node {
+  readonly kind: 'bar';
+  readonly keyword: Span;
+  readonly index?: NumberLit;
+  readonly size?: NumberLit;
+}
+
+/** `msix-table bar 0 offset 0x2000` and `msix-pba bar 0 offset 0x3000`. */
+export interface MsixPlacementItem extends Node {
+  readonly kind: 'msix-table' | 'msix-pba';
+  readonly keyword: Span;
+  readonly bar?: NumberLit;
+  readonly offset?: NumberLit;
+}
+
+export interface RegisterItem extends Node {
+  readonly kind: 'register';
+  readonly keyword: Span;
+  readonly name?: Ident;
+  readonly bar?: NumberLit;
+  readonly offset?: NumberLit;
+  readonly size?: NumberLit;
+}
+
+/** `pasid`: the device can tag its requests (and IMS messages) with a PASID. */
+export interface PasidCapItem extends Node {
+  readonly kind: 'pasid-cap';
+  readonly keyword: Span;
+}
+
+export interface SriovItem extends Node {
+  readonly kind: 'sriov';
+  readonly keyword: Span;
+  readonly count?: NumberLit;
+}
+
+/** `migration p2p pre-copy`: the VFIO migration flags the device's driver reports. */
+export interface MigrationItem extends Node {
+  readonly kind: 'migration';
+  readonly keyword: Span;
+  readonly flags: readonly Ident[];
+}
+
+export interface DeviceNodeItem extends Node {
+  readonly kind: 'device-node';
+  readonly keyword: Span;
+  readonly id?: NumberLit;
+}
+
+export interface PasidDecl extends Node {
+  readonly kind: 'pasid';
+  readonly keyword: Span;
+  readonly capacity?: NumberLit;
+  readonly body?: Span;
+  readonly sets: readonly PasidSetDecl[];
+}
+
+export interface PasidSetDecl extends Node {
+  readonly keyword: Span;
+  readonly name?: Ident;
+  readonly quota?: NumberLit;
+}
+
+export interface GuestDecl extends Node {
+  readonly kind: 'guest';
+  readonly keyword: Span;
+  readonly name?: Ident;
+  readonly body?: Span;
+  readonly items: readonly BodyItem[];
+}
+
+export interface HypervisorItem extends Node {
+  readonly kind: 'hypervisor';
+  readonly keyword: Span;
+  readonly value?: Ident;
+}
+
+/** `assign vf0 as 00:04.0 [domain D]` or `assign idxd0 sub wq1 mode pasid [domain D]`. */
+export interface AssignItem extends Node {
+  readonly kind: 'assign';
+  readonly keyword: Span;
+  readonly device?: Ident;
+  readonly address?: PciAddr;
+  readonly sub?: Ident;
+  readonly mode?: Ident;
+  readonly domain?: Ident;
+}
+
+export interface ScenarioDecl extends Node {
+  readonly kind: 'scenario';
+  readonly keyword: Span;
+  /** The scenario's name: a string (`"hot-unplug"`, text without quotes) or a bare name. */
+  readonly name?: Ident;
+  readonly system?: Ident;
+  readonly body?: Span;
+  readonly steps: readonly Step[];
+}
+
+export type Step =
+  | AllocStep
+  | FreeStep
+  | SelectionStep
+  | AffinityStep
+  | HotplugStep
+  | VfioStep
+  | MmioStep
+  | DmaStep
+  | PasidStep
+  | GuestStep
+  | ExpectStep;
+
+interface StepBase extends Node {
+  readonly keyword: Span;
+}
+
+export interface AllocStep extends StepBase {
+  readonly kind: 'alloc';
+  readonly device?: Ident;
+  readonly count?: NumberLit;
+  readonly min?: NumberLit;
+  readonly managed?: Span;
+  readonly via?: Ident;
+}
+
+export interface FreeStep extends StepBase {
+  readonly kind: 'free';
+  readonly device?: Ident;
+}
+
+/** Steps that act on a vector selection and nothing else. */
+export interface SelectionStep extends StepBase {
+  readonly kind: 'request' | 'release' | 'mask' | 'unmask' | 'fire';
+  readonly selection?: Selection;
+}
+
+export interface AffinityStep extends StepBase {
+  readonly kind: 'affinity';
+  readonly selection?: Selection;
+  readonly cpus?: CpuList;
+}
+
+export interface HotplugStep extends StepBase {
+  readonly kind: 'offline' | 'online';
+  readonly cpus?: CpuList;
+}
+
+export interface VfioStep extends StepBase {
+  readonly kind: 'vfio';
+  readonly device?: Ident;
+  readonly state?: Ident;
+}
+
+export interface MmioStep extends StepBase {
+  readonly kind: 'mmio';
+  readonly device?: Ident;
+  readonly access?: 'read' | 'write';
+  readonly bar?: NumberLit;
+  readonly offset?: NumberLit;
+}
+
+/** `dma nic0 -> gpu0` (peer to peer) or `dma nic0 -> memory`. */
+export interface DmaStep extends StepBase {
+  readonly kind: 'dma';
+  readonly device?: Ident;
+  readonly target?: Ident;
+}
+
+export interface PasidStep extends StepBase {
+  readonly kind: 'pasid';
+  readonly op?: 'alloc' | 'free' | 'quota';
+  readonly set?: Ident;
+  readonly count?: NumberLit;
+}
+
+export interface GuestStep extends StepBase {
+  readonly kind: 'guest';
+  readonly guest?: Ident;
+  readonly body?: Span;
+  readonly steps: readonly Step[];
+}
+
+export interface ExpectStep extends StepBase {
+  readonly kind: 'expect';
+  readonly assertion?: Assertion;
+}
+
+export type Assertion =
+  | { readonly kind: 'cpu'; readonly span: Span; readonly selection: Selection; readonly cpus?: CpuList }
+  | { readonly kind: 'vector'; readonly span: Span; readonly selection: Selection; readonly vector?: NumberLit }
+  | {
+      readonly kind: 'message';
+      readonly span: Span;
+      readonly selection: Selection;
+      readonly address?: NumberLit;
+      readonly data?: NumberLit;
+    }
+  | { readonly kind: 'lost' | 'delivered'; readonly span: Span; readonly selection: Selection }
+  | { readonly kind: 'irte'; readonly span: Span; readonly selection: Selection; readonly index?: NumberLit }
+  | { readonly kind: 'cpu-available'; readonly span: Span; readonly cpu?: NumberLit; readonly count?: NumberLit }
+  | { readonly kind: 'vfio'; readonly span: Span; readonly device?: Ident; readonly state?: Ident }
+  | { readonly kind: 'pasid-used'; readonly span: Span; readonly set?: Ident; readonly count?: NumberLit }
+  | { readonly kind: 'fail'; readonly span: Span; readonly errno?: Ident; readonly step?: Step };
+
+/** A syntax error, in the user's terms, at the span it concerns. */
+export interface SyntaxError {
+  readonly message: string;
+  readonly span: Span;
+  /** 'lex' for characters no token matches, 'parse' for tokens in the wrong place. */
+  readonly phase: 'lex' | 'parse';
+}
+
+export interface ParseResult {
+  readonly ast: SourceFile;
+  readonly errors: readonly SyntaxError[];
+  /** Comment spans, for folding and semantic tokens. */
+  readonly comments: readonly Span[];
+}

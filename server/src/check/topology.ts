@@ -1,0 +1,489 @@
+// Static rules over the Model: the irqdomain hierarchy, value ranges and
+// placements that are wrong before anything runs. Each range names where the
+// limit comes from (the kernel constant or the PCI rule).
+import type * as A from '../../../grammar/index.js';
+import { expandCpuList } from '../model/binder.js';
+import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
+import type { DeviceSym, DomainSym, GuestSym, Model, ScenarioSym, SubDeviceSym, SystemSym } from '../model/types.js';
+import { domainKindInfo, listOf, pageSizes } from '../model/values.js';
+
+/** NR_CPUS of a CONFIG_MAXSMP x86_64 kernel. */
+const MAX_CPUS = 8192;
+/** PCI_MSIX_FLAGS_QSIZE + 1: the Table Size field is 11 bits. */
+const MAX_MSIX = 2048;
+/** PCI_MSI_FLAGS_QMASK: Multiple Message Capable encodes 1..32 as a power of two. */
+const MAX_MSI = 32;
+/** irqd's bound on an IMS store; IDXD has at most a few thousand entries. */
+const MAX_IMS = 65536;
+/** PCI_SRIOV_TOTAL_VF is a 16-bit register. */
+const MAX_VFS = 65535;
+/** The PASID is a 20-bit field (PCIe PASID TLP prefix). */
+const MAX_PASIDS = 2 ** 20;
+/** Size of one MSI-X table entry (PCI_MSIX_ENTRY_SIZE). */
+const MSIX_ENTRY_SIZE = 16;
+
+function isPowerOfTwo(n: number): boolean {
+  return n > 0 && (n & (n - 1)) === 0;
+}
+
+class Checker {
+  readonly diagnostics: IrqdDiagnostic[] = [];
+
+  private range(n: A.NumberLit | undefined, span: A.Span, value: number, min: number, max: number, what: string, why: string): boolean {
+    if (value >= min && value <= max) return true;
+    this.diagnostics.push(diagnostic('IRQD025', n?.span ?? span, `${what} ${value} is out of range ${min}..${max}: ${why}`));
+    return false;
+  }
+
+  run(model: Model): void {
+    for (const system of model.systems.values()) this.checkSystem(system);
+    for (const sc of model.scenarios) this.checkScenario(sc);
+  }
+
+  private checkSystem(s: SystemSym): void {
+    const cpusItem = s.decl.items.find((i): i is A.CpusItem => i.kind === 'cpus');
+    if (cpusItem?.count) {
+      this.range(cpusItem.count, cpusItem.span, s.cpus, 1, MAX_CPUS, 'cpus', `x86_64 kernels have at most NR_CPUS = ${MAX_CPUS} CPUs`);
+      this.checkApic(s.apic, s.cpus, s.decl.items, s.arch);
+    }
+    const page = s.decl.items.find((i): i is A.PageSizeItem => i.kind === 'page-size');
+    if (page?.size && !(pageSizes as readonly number[]).includes(page.size.value)) {
+      this.diagnostics.push(diagnostic('IRQD025', page.size.span, `page size ${page.size.text} is not one the kernel supports: expected 4K, 16K or 64K`));
+    }
+    this.checkNodes(s);
+    this.checkScope(s.scope.domains, s.scope.devices, s, undefined);
+    if (s.pasid) this.checkPasid(s);
+    for (const g of s.guests.values()) this.checkGuest(g);
+  }
+
+  /** xAPIC physical destinations are 8 bits, and 0xFF is the broadcast ID. */
+  private checkApic(apic: SystemSym['apic'], cpus: number, items: readonly A.BodyItem[], arch: SystemSym['arch']): void {
+    if (arch !== 'x86_64' || apic !== 'xapic' || cpus <= 255) return;
+    const item = items.find((i): i is A.ApicItem => i.kind === 'apic');
+    const span = item?.span ?? items.find((i) => i.kind === 'cpus')?.span;
+    if (span) {
+      this.diagnostics.push(
+        diagnostic('IRQD025', span, `xAPIC addresses CPUs by an 8-bit APIC ID (0xFF is broadcast), so at most 255 CPUs; ${cpus} CPUs need 'apic x2apic'`),
+      );
+    }
+  }
+
+  private checkNodes(s: SystemSym): void {
+    const owner = new Map<number, number>();
+    const ids = new Set<number>();
+    for (const item of s.decl.items) {
+      if (item.kind !== 'node' || !item.id || !item.cpus) continue;
+      if (ids.has(item.id.value)) {
+        this.diagnostics.push(diagnostic('IRQD029', item.id.span, `node ${item.id.value} is declared twice`));
+      }
+      ids.add(item.id.value);
+      if (s.cpusKnown) this.cpusInside(item.cpus, s.cpus, `system '${s.name}'`);
+      for (const cpu of expandCpuList(item.cpus, s.cpus)) {
+        const other = owner.get(cpu);
+        if (other !== undefined && other !== item.id.value) {
+          this.diagnostics.push(diagnostic('IRQD029', item.cpus.span, `CPU ${cpu} is already in node ${other}: NUMA nodes do not share CPUs`));
+          break;
+        }
+        owner.set(cpu, item.id.value);
+      }
+    }
+  }
+
+  private cpusInside(list: A.CpuList, cpus: number, where: string): void {
+    for (const r of list.ranges) {
+      if (r.from > r.to) {
+        this.diagnostics.push(diagnostic('IRQD025', r.span, `CPU range ${r.from}-${r.to} runs backwards`));
+      } else if (r.to >= cpus) {
+        this.diagnostics.push(diagnostic('IRQD026', r.span, `${where} has CPUs 0-${cpus - 1}; CPU ${Math.max(r.from, cpus)} does not exist`));
+      }
+    }
+  }
+
+  private checkScope(
+    domains: ReadonlyMap<string, DomainSym>,
+    devices: ReadonlyMap<string, DeviceSym>,
+    system: SystemSym,
+    guest: GuestSym | undefined,
+  ): void {
+    for (const d of domains.values()) this.checkDomain(d, system, guest);
+    const addresses = new Map<string, DeviceSym>();
+    for (const dev of devices.values()) {
+      this.checkDevice(dev, system);
+      if (dev.address) {
+        const key = `${dev.address.segment}:${dev.address.bus}:${dev.address.device}.${dev.address.fn}`;
+        const first = addresses.get(key);
+        if (first) {
+          this.diagnostics.push(
+            diagnostic('IRQD011', dev.address.span, `PCI address ${dev.address.text} is already taken by device '${first.name}'`, {
+              related: [{ span: first.nameSpan, message: `'${first.name}' is here` }],
+            }),
+          );
+        } else addresses.set(key, dev);
+      }
+    }
+  }
+
+  private checkDomain(d: DomainSym, system: SystemSym, guest: GuestSym | undefined): void {
+    const kind = d.domainKind;
+    if (!kind || !d.decl.domainKind) return;
+    const info = domainKindInfo[kind];
+    const kindSpan = d.decl.domainKind.span;
+    if (!info.archs.includes(system.arch)) {
+      this.diagnostics.push(diagnostic('IRQD022', kindSpan, `${kind} domains exist on ${listOf(info.archs)}, not on ${system.arch}`));
+    }
+    if (kind === 'hcall' && !guest) {
+      this.diagnostics.push(diagnostic('IRQD022', kindSpan, 'an hcall domain models a guest\'s hypercall path: declare it inside a guest'));
+    }
+    for (const [key, value] of d.props) {
+      const rule = info.props[key];
+      const prop = d.decl.props.find((p) => p.key.text === key);
+      if (!rule || !prop) continue;
+      if (rule.oneOf && !rule.oneOf.includes(value)) {
+        this.diagnostics.push(diagnostic('IRQD025', prop.value?.span ?? prop.span, `${key} ${value} is not allowed: ${rule.why}`));
+      } else if (this.range(prop.value, prop.span, value, rule.min, rule.max, key, rule.why) && rule.powerOfTwo && !isPowerOfTwo(value)) {
+        this.diagnostics.push(diagnostic('IRQD025', prop.value?.span ?? prop.span, `${key} ${value} is not a power of two: ${rule.why}`));
+      }
+    }
+    if (info.parents.length === 0) {
+      if (d.decl.parent) {
+        this.diagnostics.push(diagnostic('IRQD021', d.decl.parent.span, `a ${kind} domain is a root of the hierarchy and takes no parent`));
+      }
+      return;
+    }
+    if (!d.decl.parent) {
+      this.diagnostics.push(
+        diagnostic('IRQD021', d.nameSpan, `a ${kind} domain needs a parent: one of the kinds ${listOf(info.parents)}`),
+      );
+      return;
+    }
+    if (d.parent?.domainKind && !info.parents.includes(d.parent.domainKind)) {
+      this.diagnostics.push(
+        diagnostic(
+          'IRQD020',
+          d.decl.parent.span,
+          `a ${kind} domain cannot sit on a ${d.parent.domainKind} domain: its parent must be ${listOf(info.parents)}`,
+          { related: [{ span: d.parent.nameSpan, message: `'${d.parent.name}' is a ${d.parent.domainKind} domain` }] },
+        ),
+      );
+    }
+    this.checkCycle(d);
+  }
+
+  private checkCycle(d: DomainSym): void {
+    const seen = new Set<DomainSym>([d]);
+    for (let p = d.parent; p; p = p.parent) {
+      if (p === d) {
+        this.diagnostics.push(diagnostic('IRQD023', d.decl.parent?.span ?? d.nameSpan, `following 'parent' from '${d.name}' leads back to it: the hierarchy must be a tree`));
+        return;
+      }
+      if (seen.has(p)) return;
+      seen.add(p);
+    }
+  }
+
+  private checkDevice(dev: DeviceSym, system: SystemSym): void {
+    const caps = dev.caps;
+    if (caps.msix) {
+      this.range(caps.msix.item.count, caps.msix.span, caps.msix.count, 1, MAX_MSIX, 'an MSI-X table of', `the MSI-X Table Size field allows 1..${MAX_MSIX} entries`);
+    }
+    if (caps.msi) {
+      const c = caps.msi.count;
+      if (c < 1 || c > MAX_MSI || !isPowerOfTwo(c)) {
+        this.diagnostics.push(
+          diagnostic('IRQD025', caps.msi.item.count?.span ?? caps.msi.span, `MSI supports 1, 2, 4, 8, 16 or 32 vectors (Multiple Message Capable is a power of two up to ${MAX_MSI}), not ${c}`),
+        );
+      }
+    }
+    if (caps.ims) {
+      this.range(caps.ims.item.count, caps.ims.span, caps.ims.count, 1, MAX_IMS, 'an IMS store of', `irqd models IMS stores of 1..${MAX_IMS} entries`);
+    }
+    for (const cap of Object.values(caps)) {
+      const want = cap.cap === 'ims' ? 'ims' : 'pci-msi';
+      if (cap.domain?.domainKind && cap.domain.domainKind !== want) {
+        this.diagnostics.push(
+          diagnostic('IRQD024', cap.item.domain?.span ?? cap.span, `${cap.cap === 'ims' ? 'IMS' : cap.cap === 'msi' ? 'MSI' : 'MSI-X'} allocates from a ${want} domain; '${cap.domain.name}' is a ${cap.domain.domainKind} domain`),
+        );
+      }
+    }
+    const pin = dev.ioapicPin;
+    if (pin) {
+      if (!pin.domain) {
+        this.diagnostics.push(diagnostic('IRQD017', pin.span, "this pin needs an IO-APIC: declare 'domain IOAPIC0 ioapic parent ...' or name one with 'domain D'"));
+      } else if (pin.domain.domainKind && pin.domain.domainKind !== 'ioapic') {
+        this.diagnostics.push(diagnostic('IRQD024', pin.span, `an IO-APIC pin belongs to an ioapic domain; '${pin.domain.name}' is a ${pin.domain.domainKind} domain`));
+      } else {
+        const pins = pin.domain.props.get('pins') ?? 24;
+        this.range(undefined, pin.span, pin.pin, 0, pins - 1, 'pin', `IO-APIC '${pin.domain.name}' has ${pins} pins`);
+      }
+    }
+    this.checkBars(dev);
+    this.checkVf(dev);
+    if (dev.sriov !== undefined) {
+      const item = dev.decl.items.find((i): i is A.SriovItem => i.kind === 'sriov');
+      this.range(item?.count, item?.span ?? dev.nameSpan, dev.sriov, 1, MAX_VFS, 'sriov', 'TotalVFs is a 16-bit field');
+    }
+    if (dev.node !== undefined) {
+      const item = dev.decl.items.find((i): i is A.DeviceNodeItem => i.kind === 'device-node');
+      const declared = system.nodes.map((n) => n.id);
+      const ok = declared.length === 0 ? dev.node === 0 : declared.includes(dev.node);
+      if (!ok) {
+        this.diagnostics.push(
+          diagnostic('IRQD029', item?.id?.span ?? dev.nameSpan, `node ${dev.node} is not declared in system '${system.name}' (nodes: ${declared.length ? declared.join(', ') : '0, the default'})`),
+        );
+      }
+    }
+  }
+
+  private checkBars(dev: DeviceSym): void {
+    for (const bar of dev.bars.values()) {
+      const item = dev.decl.items.find((i): i is A.BarItem => i.kind === 'bar' && i.index?.value === bar.index);
+      this.range(item?.index, bar.span, bar.index, 0, 5, 'BAR', 'a PCI function has BARs 0 to 5');
+      if (!isPowerOfTwo(bar.size) || bar.size < 16) {
+        this.diagnostics.push(diagnostic('IRQD025', item?.size?.span ?? bar.span, `BAR size ${bar.size} must be a power of two of at least 16 bytes (PCI BAR sizing)`));
+      }
+    }
+    const msixCount = dev.caps.msix?.count ?? 0;
+    const placements: [string, { bar: number; offset: number; span: A.Span } | undefined, number][] = [
+      ['the MSI-X table', dev.msixTable, msixCount * MSIX_ENTRY_SIZE],
+      ['the MSI-X PBA', dev.msixPba, Math.ceil(msixCount / 64) * 8],
+      ...dev.registers.map((r): [string, typeof r, number] => [`register '${r.name}'`, r, r.size]),
+    ];
+    for (const [what, p, size] of placements) {
+      if (!p) continue;
+      const bar = dev.bars.get(p.bar);
+      if (!bar) {
+        this.diagnostics.push(diagnostic('IRQD027', p.span, `${what} is in BAR ${p.bar}, which device '${dev.name}' does not declare ('bar ${p.bar} size N')`));
+        continue;
+      }
+      if (p.offset + Math.max(size, 1) > bar.size) {
+        this.diagnostics.push(
+          diagnostic('IRQD027', p.span, `${what} (0x${p.offset.toString(16)}..0x${(p.offset + Math.max(size, 1) - 1).toString(16)}) does not fit in BAR ${p.bar} of 0x${bar.size.toString(16)} bytes`),
+        );
+      }
+    }
+    if ((dev.msixTable || dev.msixPba) && !dev.caps.msix) {
+      const p = dev.msixTable ?? dev.msixPba;
+      if (p) this.diagnostics.push(diagnostic('IRQD017', p.span, `device '${dev.name}' places an MSI-X table but declares no 'msix N domain D'`));
+    }
+  }
+
+  private checkVf(dev: DeviceSym): void {
+    if (dev.bus !== 'vf' || !dev.pf) return;
+    const pfRef = dev.decl.pf;
+    if (dev.pf.bus === 'vf') {
+      this.diagnostics.push(diagnostic('IRQD012', pfRef?.span ?? dev.nameSpan, `'${dev.pf.name}' is itself a VF; a VF belongs to a physical function`));
+      return;
+    }
+    if (dev.pf.sriov === undefined) {
+      this.diagnostics.push(diagnostic('IRQD017', pfRef?.span ?? dev.nameSpan, `'${dev.pf.name}' declares no 'sriov N', so it has no VFs`));
+      return;
+    }
+    if (dev.vfIndex !== undefined) {
+      this.range(dev.decl.vfIndex, dev.nameSpan, dev.vfIndex, 0, dev.pf.sriov - 1, 'VF index', `'${dev.pf.name}' has ${dev.pf.sriov} VFs ('sriov ${dev.pf.sriov}')`);
+    }
+  }
+
+  private checkPasid(s: SystemSym): void {
+    const space = s.pasid;
+    if (!space) return;
+    const item = s.decl.items.find((i): i is A.PasidDecl => i.kind === 'pasid');
+    this.range(item?.capacity, space.span, space.capacity, 1, MAX_PASIDS, 'PASID capacity', 'a PASID is 20 bits');
+    let left = space.capacity;
+    for (const set of space.sets.values()) {
+      const decl = item?.sets.find((x) => x.name?.text === set.name);
+      if (!this.range(decl?.quota, set.declSpan, set.quota, 1, space.capacity, 'quota', `a set's quota is at least 1 and at most the capacity (${space.capacity})`)) continue;
+      if (set.quota > left) {
+        this.diagnostics.push(
+          diagnostic('IRQD025', decl?.quota?.span ?? set.declSpan, `quota ${set.quota} exceeds the ${left} PASIDs left after the sets above: ioasid_set_alloc() reserves quotas from the capacity and fails with -ENOSPC`),
+        );
+        continue;
+      }
+      left -= set.quota;
+    }
+  }
+
+  private checkGuest(g: GuestSym): void {
+    const item = g.decl.items.find((i): i is A.CpusItem => i.kind === 'cpus');
+    if (item?.count) {
+      this.range(item.count, item.span, g.cpus, 1, MAX_CPUS, 'cpus', `a guest kernel has at most NR_CPUS = ${MAX_CPUS} CPUs`);
+      this.checkApic(g.apic, g.cpus, g.decl.items, g.system.arch);
+    }
+    this.checkScope(g.scope.domains, g.scope.devices, g.system, g);
+    const addresses = new Map<string, A.PciAddr>();
+    for (const a of g.assignments) {
+      if (a.guestAddress) {
+        const key = a.guestAddress.text.replace(/^0000:/, '');
+        if (addresses.has(key)) {
+          this.diagnostics.push(diagnostic('IRQD011', a.guestAddress.span, `guest address ${a.guestAddress.text} is already used in guest '${g.name}'`));
+        }
+        addresses.set(key, a.guestAddress);
+      }
+      if (a.item.domain) {
+        const want = a.sub ? ['ims', 'pci-msi'] : ['pci-msi'];
+        if (a.domain?.domainKind && !want.includes(a.domain.domainKind)) {
+          this.diagnostics.push(diagnostic('IRQD024', a.item.domain.span, `an assigned ${a.sub ? 'sub-device' : 'device'} allocates from ${listOf(want)} domain; '${a.domain.name}' is a ${a.domain.domainKind} domain`));
+        }
+      } else if (!a.domain && a.device) {
+        const want = a.sub ? 'ims or pci-msi' : 'pci-msi';
+        const n = [...g.scope.domains.values()].filter((d) => d.domainKind === 'pci-msi' || (a.sub && d.domainKind === 'ims')).length;
+        this.diagnostics.push(
+          diagnostic(
+            'IRQD017',
+            a.item.keyword,
+            n === 0
+              ? `guest '${g.name}' has no ${want} domain for '${a.device.name}' to allocate from`
+              : `guest '${g.name}' has ${n} ${want} domains: say which one with 'domain D'`,
+          ),
+        );
+      }
+    }
+  }
+
+  // ---- scenarios --------------------------------------------------------
+
+  private checkScenario(sc: ScenarioSym): void {
+    if (!sc.system) return;
+    this.checkSteps(sc.decl.steps, sc.system, undefined, sc);
+  }
+
+  private checkSteps(steps: readonly A.Step[], system: SystemSym, guest: GuestSym | undefined, sc: ScenarioSym): void {
+    const cpus = (guest ? guest.cpusKnown : system.cpusKnown) ? (guest ? guest.cpus : system.cpus) : Infinity;
+    const where = guest ? `guest '${guest.name}'` : `system '${system.name}'`;
+    const devices = guest ? guest.visible : system.scope.devices;
+    for (const step of steps) this.checkStep(step, { cpus, where, devices, system, sc, guest });
+  }
+
+  private checkStep(
+    step: A.Step,
+    ctx: {
+      cpus: number;
+      where: string;
+      devices: ReadonlyMap<string, DeviceSym | SubDeviceSym>;
+      system: SystemSym;
+      sc: ScenarioSym;
+      guest: GuestSym | undefined;
+    },
+  ): void {
+    switch (step.kind) {
+      case 'affinity':
+        if (step.cpus) this.cpusInside(step.cpus, ctx.cpus, ctx.where);
+        this.checkSelection(step.selection, ctx.devices);
+        break;
+      case 'offline':
+      case 'online':
+        if (step.cpus) this.cpusInside(step.cpus, ctx.cpus, ctx.where);
+        break;
+      case 'request':
+      case 'release':
+      case 'mask':
+      case 'unmask':
+      case 'fire':
+        this.checkSelection(step.selection, ctx.devices);
+        break;
+      case 'alloc':
+        this.checkAlloc(step, ctx.devices);
+        break;
+      case 'mmio': {
+        const dev = step.device ? ctx.devices.get(step.device.text) : undefined;
+        if (dev?.kind === 'device' && step.bar && !dev.bars.has(step.bar.value)) {
+          this.diagnostics.push(diagnostic('IRQD027', step.bar.span, `device '${dev.name}' declares no BAR ${step.bar.value}`));
+        } else if (dev?.kind === 'device' && step.bar && step.offset) {
+          const bar = dev.bars.get(step.bar.value);
+          if (bar && step.offset.value >= bar.size) {
+            this.diagnostics.push(diagnostic('IRQD027', step.offset.span, `offset 0x${step.offset.value.toString(16)} is beyond BAR ${bar.index} (0x${bar.size.toString(16)} bytes)`));
+          }
+        }
+        break;
+      }
+      case 'pasid':
+        if (step.count && step.count.value < 1 && step.op === 'alloc') {
+          this.diagnostics.push(diagnostic('IRQD025', step.count.span, 'allocate at least one PASID'));
+        }
+        break;
+      case 'guest': {
+        const g = step.guest ? ctx.system.guests.get(step.guest.text) : undefined;
+        if (g && !ctx.guest) this.checkSteps(step.steps, ctx.system, g, ctx.sc);
+        break;
+      }
+      case 'expect':
+        this.checkAssertion(step.assertion, ctx);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private checkAssertion(
+    a: A.Assertion | undefined,
+    ctx: Parameters<Checker['checkStep']>[1],
+  ): void {
+    if (!a) return;
+    switch (a.kind) {
+      case 'cpu':
+        if (a.cpus) this.cpusInside(a.cpus, ctx.cpus, ctx.where);
+        this.checkSelection(a.selection, ctx.devices);
+        break;
+      case 'vector':
+      case 'message':
+      case 'lost':
+      case 'delivered':
+      case 'irte':
+        this.checkSelection(a.selection, ctx.devices);
+        break;
+      case 'cpu-available':
+        if (a.cpu && a.cpu.value >= ctx.cpus) {
+          this.diagnostics.push(diagnostic('IRQD026', a.cpu.span, `${ctx.where} has CPUs 0-${ctx.cpus - 1}; CPU ${a.cpu.value} does not exist`));
+        }
+        break;
+      case 'fail':
+        if (a.step) this.checkStep(a.step, ctx);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private checkAlloc(step: A.AllocStep, devices: ReadonlyMap<string, DeviceSym | SubDeviceSym>): void {
+    if (step.count && step.count.value < 1) {
+      this.diagnostics.push(diagnostic('IRQD025', step.count.span, 'allocate at least one vector (pci_alloc_irq_vectors() returns -EINVAL for 0)'));
+    }
+    if (step.min && step.count && (step.min.value < 1 || step.min.value > step.count.value)) {
+      this.diagnostics.push(diagnostic('IRQD025', step.min.span, `min ${step.min.value} must be between 1 and the count ${step.count.value} (pci_alloc_irq_vectors() returns -EINVAL otherwise)`));
+    }
+    const dev = step.device ? devices.get(step.device.text) : undefined;
+    if (dev?.kind !== 'device') return;
+    const via = step.via?.text;
+    if (via === 'msi' || via === 'msix' || via === 'ims') {
+      if (!dev.caps[via] && step.via) {
+        this.diagnostics.push(diagnostic('IRQD028', step.via.span, `device '${dev.name}' has no ${via.toUpperCase()} capability`));
+      }
+    } else if (!via && Object.keys(dev.caps).length === 0 && step.device) {
+      this.diagnostics.push(diagnostic('IRQD028', step.device.span, `device '${dev.name}' declares no msi, msix or ims capability to allocate from`));
+    }
+  }
+
+  private checkSelection(sel: A.Selection | undefined, devices: ReadonlyMap<string, DeviceSym | SubDeviceSym>): void {
+    if (!sel) return;
+    const dev = devices.get(sel.device.text);
+    if (dev?.kind !== 'device') return;
+    const sizes = Object.values(dev.caps).map((c) => c.count);
+    if (sizes.length === 0 && !dev.ioapicPin) {
+      this.diagnostics.push(diagnostic('IRQD028', sel.device.span, `device '${dev.name}' has no interrupt capability`));
+      return;
+    }
+    const max = Math.max(dev.ioapicPin ? 1 : 0, ...sizes);
+    for (const r of sel.indices?.ranges ?? []) {
+      if (r.from > r.to) {
+        this.diagnostics.push(diagnostic('IRQD025', r.span, `index range ${r.from}-${r.to} runs backwards`));
+      } else if (r.to >= max) {
+        this.diagnostics.push(diagnostic('IRQD028', r.span, `device '${dev.name}' has vectors 0-${max - 1}; index ${Math.max(r.from, max)} is outside its capability`));
+      }
+    }
+  }
+}
+
+export function checkTopology(model: Model): IrqdDiagnostic[] {
+  const c = new Checker();
+  c.run(model);
+  return c.diagnostics;
+}

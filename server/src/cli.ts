@@ -1,0 +1,192 @@
+// The irqd command line: the same Analysis the editor shows, printed for
+// terminals and CI.
+//
+//   irqd check FILE...   diagnostics as file:line:col: severity CODE message
+//
+// Exit status: 0 clean, 1 when any file has errors, 2 for usage or I/O
+// problems (one line each on stderr, never a stack trace).
+import { readFileSync, statSync } from 'node:fs';
+import { analyze, MAX_TEXT_LENGTH, type Analysis } from './analysis/analysis.js';
+import type { IrqdDiagnostic } from './model/diagnostic.js';
+
+const VERSION = '0.1.0';
+/** Larger files are refused before reading (bytes; the analysis caps characters too). */
+const MAX_FILE_BYTES = MAX_TEXT_LENGTH;
+
+const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
+       irqd --help | --version
+
+Checks .irqd files and prints what the editor would show.
+  --format text|json   output format (default text)
+  --kernel VERSION     kernel for systems that do not say 'kernel' (default 6.1)`;
+
+class UsageError extends Error {}
+
+interface Options {
+  command: 'check';
+  format: 'text' | 'json';
+  kernel?: string;
+  files: string[];
+}
+
+function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
+  const args = [...argv];
+  if (args.length === 0) throw new UsageError('no command given');
+  const opts: Options = { command: 'check', format: 'text', files: [] };
+  let command: string | undefined;
+  while (args.length > 0) {
+    const a = args.shift() as string;
+    if (a === '--help' || a === '-h') return 'help';
+    if (a === '--version' || a === '-v') return 'version';
+    if (a === '--format') {
+      const f = args.shift();
+      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes 'text' or 'json', not '${f ?? ''}'`);
+      opts.format = f;
+    } else if (a.startsWith('--format=')) {
+      const f = a.slice('--format='.length);
+      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes 'text' or 'json', not '${f}'`);
+      opts.format = f;
+    } else if (a === '--kernel') {
+      const k = args.shift();
+      if (!k) throw new UsageError('--kernel takes a version such as 6.1');
+      opts.kernel = k;
+    } else if (a === '--') {
+      opts.files.push(...args.splice(0));
+    } else if (a.startsWith('-') && a !== '-') {
+      throw new UsageError(`unknown option '${a}'`);
+    } else if (command === undefined) {
+      command = a;
+      if (command !== 'check') throw new UsageError(`unknown command '${command}'`);
+    } else {
+      opts.files.push(a);
+    }
+  }
+  if (command === undefined) throw new UsageError('no command given');
+  if (opts.files.length === 0) throw new UsageError(`'irqd ${command}' needs at least one file`);
+  return opts;
+}
+
+/** Reads a file as UTF-8 text, or returns the one-line reason it cannot. */
+function readSource(path: string): { text: string } | { problem: string } {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return { problem: `'${path}' is a directory, not an .irqd file` };
+    if (!st.isFile()) return { problem: `'${path}' is not a regular file` };
+    size = st.size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { problem: `'${path}': no such file` };
+    if (code === 'EACCES') return { problem: `'${path}': permission denied` };
+    return { problem: `'${path}': cannot read (${code ?? 'unknown error'})` };
+  }
+  if (size > MAX_FILE_BYTES) return { problem: `'${path}' is ${size} bytes; irqd reads files of up to ${MAX_FILE_BYTES} bytes` };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') return { problem: `'${path}': permission denied` };
+    return { problem: `'${path}': cannot read (${code ?? 'unknown error'})` };
+  }
+  try {
+    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { text };
+  } catch {
+    return { problem: `'${path}' is not UTF-8 text` };
+  }
+}
+
+interface FileReport {
+  readonly file: string;
+  readonly analysis: Analysis;
+}
+
+function location(a: Analysis, d: IrqdDiagnostic): { line: number; column: number; endLine: number; endColumn: number } {
+  const r = a.lines.range(d.span);
+  return { line: r.start.line + 1, column: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 };
+}
+
+function printText(reports: readonly FileReport[], out: (s: string) => void): void {
+  let errors = 0;
+  let warnings = 0;
+  for (const { file, analysis } of reports) {
+    for (const d of analysis.diagnostics) {
+      const at = location(analysis, d);
+      out(`${file}:${at.line}:${at.column}: ${d.severity} ${d.code} ${d.message}`);
+      if (d.severity === 'error') errors++;
+      if (d.severity === 'warning') warnings++;
+    }
+  }
+  const files = reports.length;
+  out(`${files} file${files === 1 ? '' : 's'} checked: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`);
+}
+
+function printJson(reports: readonly FileReport[], out: (s: string) => void): void {
+  const files = reports.map(({ file, analysis }) => ({
+    file,
+    diagnostics: analysis.diagnostics.map((d) => ({ ...location(analysis, d), severity: d.severity, code: d.code, message: d.message })),
+  }));
+  const all = files.flatMap((f) => f.diagnostics);
+  out(
+    JSON.stringify(
+      {
+        files,
+        summary: {
+          files: files.length,
+          errors: all.filter((d) => d.severity === 'error').length,
+          warnings: all.filter((d) => d.severity === 'warning').length,
+        },
+      },
+      null,
+      2,
+    ),
+  );
+}
+
+export function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+  let opts: ReturnType<typeof parseArgs>;
+  try {
+    opts = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`irqd: ${e.message}`);
+      err(USAGE);
+      return 2;
+    }
+    throw e;
+  }
+  if (opts === 'help') {
+    out(USAGE);
+    return 0;
+  }
+  if (opts === 'version') {
+    out(`irqd ${VERSION}`);
+    return 0;
+  }
+  const reports: FileReport[] = [];
+  let ioProblem = false;
+  for (const file of opts.files) {
+    const src = readSource(file);
+    if ('problem' in src) {
+      err(`irqd: ${src.problem}`);
+      ioProblem = true;
+      continue;
+    }
+    reports.push({ file, analysis: analyze(src.text, 0, opts.kernel ? { defaultKernel: opts.kernel } : {}) });
+  }
+  if (opts.format === 'json') printJson(reports, out);
+  else printText(reports, out);
+  if (ioProblem) return 2;
+  return reports.some((r) => r.analysis.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
+}
+
+if (require.main === module) {
+  try {
+    process.exitCode = main(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
+  } catch (e) {
+    process.stderr.write(`irqd: internal error, please report: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 2;
+  }
+}

@@ -1,0 +1,158 @@
+// Hover on a declaration or a reference: what the name is, its parent chain
+// in the irqdomain hierarchy, and what it declares.
+import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
+import type { Analysis } from '../analysis/analysis.js';
+import type {
+  AnySymbol,
+  DeviceSym,
+  DomainSym,
+  GuestSym,
+  PasidSetSym,
+  RegisterSym,
+  ScenarioSym,
+  SubDeviceSym,
+  SystemSym,
+} from '../model/types.js';
+import { domainKindInfo } from '../model/values.js';
+import { toRange } from './convert.js';
+import { symbolAt } from './lookup.js';
+
+function hex(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+function size(n: number): string {
+  if (n >= 2 ** 20 && n % 2 ** 20 === 0) return `${n / 2 ** 20}M`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}K`;
+  return String(n);
+}
+
+/** `PCI-MSI (pci-msi) → IR0 (intel-ir) → VECTOR (vector)`, stopping at a cycle. */
+export function domainChain(d: DomainSym | undefined): string {
+  const parts: string[] = [];
+  const seen = new Set<DomainSym>();
+  for (let p = d; p && !seen.has(p); p = p.parent) {
+    seen.add(p);
+    parts.push(`${p.name} (${p.domainKind ?? '?'})`);
+  }
+  return parts.join(' → ');
+}
+
+function ownerText(owner: SystemSym | GuestSym): string {
+  return owner.kind === 'guest' ? `guest \`${owner.name}\` of system \`${owner.system.name}\`` : `system \`${owner.name}\``;
+}
+
+function hoverDomain(d: DomainSym): string[] {
+  const lines = [`**domain** \`${d.name}\` — ${d.domainKind ?? 'unknown kind'}, in ${ownerText(d.owner)}`];
+  if (d.domainKind) lines.push('', domainKindInfo[d.domainKind].summary);
+  lines.push('', `Hierarchy (child → parent): ${domainChain(d)}`);
+  const props = [...d.props].map(([k, v]) => `${k} ${v}`);
+  if (props.length) lines.push('', `Properties: ${props.join(', ')}`);
+  return lines;
+}
+
+function hoverDevice(d: DeviceSym): string[] {
+  const where = d.bus === 'vf' ? `VF ${d.vfIndex ?? '?'} of \`${d.pf?.name ?? '?'}\`` : `PCI ${d.address?.text ?? '?'}`;
+  const lines = [`**device** \`${d.name}\` — ${where}, in ${ownerText(d.owner)}`, ''];
+  for (const cap of Object.values(d.caps)) {
+    const name = cap.cap === 'msix' ? 'MSI-X' : cap.cap.toUpperCase();
+    const extra = cap.cap === 'ims' ? `, storage in ${cap.storage}` : cap.maskable ? ', maskable' : ', not maskable';
+    lines.push(`- ${name}: ${cap.count} vector${cap.count === 1 ? '' : 's'}${extra}; ${domainChain(cap.domain) || 'no domain'}`);
+  }
+  if (d.ioapicPin) lines.push(`- IO-APIC pin ${d.ioapicPin.pin}: ${domainChain(d.ioapicPin.domain) || 'no domain'}`);
+  for (const bar of d.bars.values()) lines.push(`- BAR ${bar.index}: ${size(bar.size)}`);
+  if (d.msixTable) lines.push(`- MSI-X table: BAR ${d.msixTable.bar} offset ${hex(d.msixTable.offset)}`);
+  if (d.msixPba) lines.push(`- MSI-X PBA: BAR ${d.msixPba.bar} offset ${hex(d.msixPba.offset)}`);
+  for (const r of d.registers) lines.push(`- register \`${r.name}\`: BAR ${r.bar} offset ${hex(r.offset)} size ${r.size}`);
+  if (d.pasid) lines.push('- PASID capable');
+  if (d.sriov !== undefined) lines.push(`- SR-IOV: ${d.sriov} VFs`);
+  if (d.migration) {
+    const flags = ['STOP_COPY', d.migration.p2p ? 'P2P' : '', d.migration.preCopy ? 'PRE_COPY' : ''].filter(Boolean);
+    lines.push(`- VFIO migration: ${flags.join(' | ')}`);
+  }
+  if (d.node !== undefined) lines.push(`- NUMA node ${d.node}`);
+  return lines;
+}
+
+function hoverSystem(s: SystemSym): string[] {
+  const lines = [`**system** \`${s.name}\`${s.description ? ` — ${s.description}` : ''}`, ''];
+  lines.push(`- ${s.arch}, Linux ${s.kernel.text}, ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`);
+  if (s.arch === 'x86_64') lines.push(`- APIC: ${s.apic}, ${s.destMode} destination mode`);
+  lines.push(`- page size ${size(s.pageSize)}`);
+  for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${compactCpus(n.cpus)}`);
+  lines.push(`- ${s.scope.domains.size} domains, ${s.scope.devices.size} devices, ${s.guests.size} guests`);
+  if (s.pasid) lines.push(`- PASID capacity ${s.pasid.capacity}, ${s.pasid.sets.size} sets`);
+  return lines;
+}
+
+function hoverGuest(g: GuestSym): string[] {
+  const lines = [`**guest** \`${g.name}\` on system \`${g.system.name}\``, ''];
+  lines.push(`- ${g.cpus} vCPU${g.cpus === 1 ? '' : 's'}, hypervisor ${g.hypervisor} (CPUID hypervisor bit ${g.hypervisor === 'visible' ? 'set' : 'clear'})`);
+  for (const a of g.assignments) {
+    const what = a.sub ? `sub-device \`${a.sub.name}\` of \`${a.device?.name ?? '?'}\` (${a.sub.mode})` : `\`${a.device?.name ?? '?'}\` as ${a.guestAddress?.text ?? '?'}`;
+    lines.push(`- assigned ${what} → ${a.domain ? domainChain(a.domain) : 'no domain'}`);
+  }
+  return lines;
+}
+
+function hoverSet(s: PasidSetSym): string[] {
+  return [`**PASID set** \`${s.name}\` — quota ${s.quota}`];
+}
+
+function hoverScenario(s: ScenarioSym): string[] {
+  const n = s.decl.steps.length;
+  return [`**scenario** \`${s.name}\` on ${s.system ? `system \`${s.system.name}\`` : 'no system'} — ${n} step${n === 1 ? '' : 's'}`];
+}
+
+function hoverSub(s: SubDeviceSym): string[] {
+  const how =
+    s.mode === 'pasid'
+      ? 'its interrupt messages are tagged with a PASID'
+      : 'the hypervisor emulates its interrupt storage and hands out the addr/data';
+  return [`**sub-device** \`${s.name}\` of \`${s.parentDevice?.name ?? '?'}\` — SIOV, mode ${s.mode}: ${how}`];
+}
+
+function hoverRegister(r: RegisterSym): string[] {
+  return [`**register** \`${r.name}\` — BAR ${r.bar} offset ${hex(r.offset)} size ${r.size}`];
+}
+
+export function compactCpus(cpus: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === (cpus[j] as number) + 1) j++;
+    parts.push(i === j ? String(cpus[i]) : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+export function describeSymbol(sym: AnySymbol): string {
+  switch (sym.kind) {
+    case 'domain':
+      return hoverDomain(sym).join('\n');
+    case 'device':
+      return hoverDevice(sym).join('\n');
+    case 'system':
+      return hoverSystem(sym).join('\n');
+    case 'guest':
+      return hoverGuest(sym).join('\n');
+    case 'pasid-set':
+      return hoverSet(sym).join('\n');
+    case 'scenario':
+      return hoverScenario(sym).join('\n');
+    case 'sub-device':
+      return hoverSub(sym).join('\n');
+    case 'register':
+      return hoverRegister(sym).join('\n');
+  }
+}
+
+export function hover(analysis: Analysis, position: Position): Hover | null {
+  const at = symbolAt(analysis, analysis.lines.offset(position));
+  if (!at) return null;
+  return {
+    contents: { kind: MarkupKind.Markdown, value: describeSymbol(at.symbol) },
+    range: toRange(analysis, at.span),
+  };
+}

@@ -1,0 +1,187 @@
+// The one catalog of diagnostics. Every diagnostic irqd reports carries one of
+// these codes; docs/diagnostics.md is generated from this table (npm run
+// docs:diagnostics) and a test fails when the two disagree.
+//
+// Numbering: 001–009 syntax and internal, 010–019 names and values,
+// 020–029 topology rules, 030 and up the simulator (kernel failures and
+// hazards). Codes are never reused for another meaning.
+
+export type Severity = 'error' | 'warning' | 'info';
+
+export interface CatalogEntry {
+  readonly code: string;
+  readonly severity: Severity;
+  /** A short title, for the documentation. */
+  readonly title: string;
+  /** Why the rule exists, in a sentence or two. */
+  readonly doc: string;
+  /** A minimal .irqd excerpt that produces the diagnostic. */
+  readonly example: string;
+}
+
+const entries = [
+  {
+    code: 'IRQD001',
+    severity: 'error',
+    title: 'Syntax error',
+    doc: 'A token where the grammar expects something else. The parser recovers and keeps reading, so later errors are still reported.',
+    example: 'scenario s {\n  offline cpu foo   // expected a CPU list after \'offline cpu\', found \'foo\'\n}',
+  },
+  {
+    code: 'IRQD002',
+    severity: 'error',
+    title: 'Lexical error',
+    doc: 'A character no token can start with (irqd comments are `//` and `/* */`, not `#`), an unterminated string or comment.',
+    example: '# not a comment',
+  },
+  {
+    code: 'IRQD003',
+    severity: 'error',
+    title: 'Internal error',
+    doc: 'irqd itself failed on this input. The rest of the file is still analysed; please report the file.',
+    example: '(no example: this is a bug in irqd)',
+  },
+  {
+    code: 'IRQD010',
+    severity: 'error',
+    title: 'Unknown name',
+    doc: 'A reference to a system, domain, device, guest or PASID set that is not declared where the reference can see it.',
+    example: 'domain PCI-MSI pci-msi parent VECTR',
+  },
+  {
+    code: 'IRQD011',
+    severity: 'error',
+    title: 'Duplicate name',
+    doc: 'Two declarations with the same name in one scope: system names are global, domains, devices and guests share the scope of their system (or guest), PASID sets have their own.',
+    example: 'device nvme0 pci 01:00.0\ndevice nvme0 pci 02:00.0',
+  },
+  {
+    code: 'IRQD012',
+    severity: 'error',
+    title: 'Name of the wrong kind',
+    doc: 'The name exists but is not the kind of thing this place needs, e.g. a device where a domain is expected.',
+    example: 'msix 8 domain nvme0',
+  },
+  {
+    code: 'IRQD013',
+    severity: 'error',
+    title: 'Unknown value',
+    doc: 'A word that is not one of the values this item takes (an architecture, APIC mode, domain kind, VFIO state, migration flag, ...). The message lists the values.',
+    example: 'arch x87',
+  },
+  {
+    code: 'IRQD014',
+    severity: 'error',
+    title: 'Item not allowed here',
+    doc: 'An item that belongs elsewhere: `assign` and `hypervisor` only in a guest, `arch`, `node` and `pasid capacity` only in a system.',
+    example: 'system host {\n  hypervisor visible\n}',
+  },
+  {
+    code: 'IRQD015',
+    severity: 'error',
+    title: 'Item given twice',
+    doc: 'A setting or capability that may appear once (a system has one `cpus`, a device one `msix`).',
+    example: 'cpus 4\ncpus 8',
+  },
+  {
+    code: 'IRQD016',
+    severity: 'error',
+    title: 'Scenario without a system',
+    doc: 'A scenario names the system it runs on with `on SYSTEM`; it may leave it out only when the file declares exactly one system.',
+    example: 'scenario s { alloc nvme0 4 }   // with two systems in the file',
+  },
+  {
+    code: 'IRQD017',
+    severity: 'error',
+    title: 'Missing item',
+    doc: 'A declaration lacks an item it cannot do without, such as the `cpus` of a system or guest.',
+    example: 'system host { arch x86_64 }',
+  },
+  {
+    code: 'IRQD018',
+    severity: 'warning',
+    title: 'Kernel version not modelled',
+    doc: 'irqd models Linux 6.1 to mainline; an older or unknown version is simulated as the nearest one it models.',
+    example: 'kernel 4.19',
+  },
+  {
+    code: 'IRQD020',
+    severity: 'error',
+    title: 'Parent of the wrong kind',
+    doc: 'The irqdomain hierarchy only stacks some kinds on others (language.md): `pci-msi` on `vector`, `*-ir`, `hcall`, `its` or `imsic`; `ims` on `*-ir`, `hcall`, `its` or `imsic`; `*-ir` and `hcall` on `vector`; `ioapic` on `vector` or `*-ir`; `its` on `gic`; `aplic` on `imsic`.',
+    example: 'domain IR0 intel-ir parent PCI-MSI',
+  },
+  {
+    code: 'IRQD021',
+    severity: 'error',
+    title: 'Root or child misplaced',
+    doc: 'Root kinds (`vector`, `gic`, `imsic`) take no parent; every other kind needs one.',
+    example: 'domain PCI-MSI pci-msi',
+  },
+  {
+    code: 'IRQD022',
+    severity: 'error',
+    title: 'Domain kind not on this platform',
+    doc: 'Domain kinds belong to an architecture (x86_64: vector, intel-ir, amd-ir, ioapic, hcall; arm64: gic, its; riscv64: imsic, aplic; pci-msi and ims everywhere); `hcall` exists only in a guest.',
+    example: 'arch arm64\ndomain IR0 intel-ir parent VECTOR',
+  },
+  {
+    code: 'IRQD023',
+    severity: 'error',
+    title: 'Hierarchy cycle',
+    doc: 'Following `parent` from a domain leads back to it; an irqdomain hierarchy is a tree.',
+    example: 'domain A pci-msi parent B\ndomain B intel-ir parent A',
+  },
+  {
+    code: 'IRQD024',
+    severity: 'error',
+    title: 'Capability on a domain of the wrong kind',
+    doc: 'MSI and MSI-X allocate from a `pci-msi` domain, IMS from an `ims` domain, an IO-APIC pin from an `ioapic` domain.',
+    example: 'msix 8 domain IR0',
+  },
+  {
+    code: 'IRQD025',
+    severity: 'error',
+    title: 'Value out of range',
+    doc: 'A number outside what the kernel or the hardware allows; the message gives the range and its reason (e.g. MSI-X has 1 to 2048 entries, multi-MSI a power of two up to 32).',
+    example: 'msi 3 domain PCI-MSI',
+  },
+  {
+    code: 'IRQD026',
+    severity: 'error',
+    title: 'CPU outside the system',
+    doc: 'A CPU list names a CPU the system (or guest) does not have.',
+    example: 'cpus 4\nnode 0 cpus 0-7',
+  },
+  {
+    code: 'IRQD027',
+    severity: 'error',
+    title: 'BAR placement',
+    doc: 'An MSI-X table, PBA or register placed in a BAR the device does not declare, or not inside it.',
+    example: 'bar 0 size 16K\nmsix-table bar 0 offset 0x8000',
+  },
+  {
+    code: 'IRQD028',
+    severity: 'error',
+    title: 'Selection outside the capability',
+    doc: 'A vector selection names an index the device cannot have (its MSI, MSI-X or IMS capability is smaller), or selects a device with no interrupt capability.',
+    example: 'msix 8 domain PCI-MSI\n...\nrequest nvme0[8]',
+  },
+  {
+    code: 'IRQD029',
+    severity: 'error',
+    title: 'NUMA nodes',
+    doc: 'NUMA nodes must not share CPUs, and a device may only name a declared node.',
+    example: 'node 0 cpus 0-3\nnode 1 cpus 3-7',
+  },
+] as const satisfies readonly CatalogEntry[];
+
+export type DiagnosticCode = (typeof entries)[number]['code'];
+
+export const catalog: readonly CatalogEntry[] = entries;
+
+const byCode = new Map<string, CatalogEntry>(entries.map((e) => [e.code, e]));
+
+export function catalogEntry(code: DiagnosticCode): CatalogEntry {
+  return byCode.get(code) as CatalogEntry;
+}

@@ -1,0 +1,235 @@
+// The Model: what an .irqd file declares, with every reference resolved.
+//
+// Names follow the kernel's nouns: an irq_domain has a kind and a parent, a
+// device has MSI/MSI-X/IMS capabilities allocated from a domain. Values the
+// user left out or got wrong are replaced by documented defaults, so the
+// simulator always sees a complete system; the diagnostics say what was wrong.
+import type * as A from '../../../grammar/index.js';
+
+export type Arch = 'x86_64' | 'arm64' | 'riscv64';
+export type ApicMode = 'xapic' | 'x2apic';
+export type DestMode = 'physical' | 'logical';
+
+export type DomainKind =
+  | 'vector'
+  | 'intel-ir'
+  | 'amd-ir'
+  | 'pci-msi'
+  | 'ims'
+  | 'ioapic'
+  | 'hcall'
+  | 'gic'
+  | 'its'
+  | 'imsic'
+  | 'aplic';
+
+/** A kernel version as (major, minor); mainline is a ~6.17 tree (semantics.md). */
+export interface KernelVersion {
+  readonly text: string;
+  readonly major: number;
+  readonly minor: number;
+}
+
+export type SymbolKind =
+  | 'system'
+  | 'domain'
+  | 'device'
+  | 'guest'
+  | 'pasid-set'
+  | 'scenario'
+  | 'sub-device'
+  | 'register';
+
+/** Every named declaration, for navigation; the specific records below extend it. */
+export interface SymbolBase {
+  readonly kind: SymbolKind;
+  readonly name: string;
+  /** The span of the name where it is declared. */
+  readonly nameSpan: A.Span;
+  /** The span of the whole declaration. */
+  readonly declSpan: A.Span;
+  /** The declaration this one sits in (a domain's system or guest). */
+  readonly container?: SymbolBase;
+}
+
+/** A scope: a system or a guest has its own domains and devices. */
+export interface Scope {
+  readonly domains: Map<string, DomainSym>;
+  readonly devices: Map<string, DeviceSym>;
+}
+
+export interface DomainSym extends SymbolBase {
+  readonly kind: 'domain';
+  readonly decl: A.DomainDecl;
+  readonly domainKind?: DomainKind;
+  /** Resolved after all declarations are known (parents may come later in the file). */
+  parent?: DomainSym;
+  readonly props: ReadonlyMap<string, number>;
+  readonly owner: SystemSym | GuestSym;
+}
+
+export interface InterruptCap {
+  readonly cap: 'msi' | 'msix' | 'ims';
+  readonly count: number;
+  domain?: DomainSym;
+  /** Per-vector masking (MSI-X always; MSI when the device has the mask bits). */
+  readonly maskable: boolean;
+  /** Where IMS entries live: in the device, or in guest memory (queue storage). */
+  readonly storage: 'device' | 'guest-memory';
+  readonly span: A.Span;
+  readonly item: A.CapItem;
+}
+
+export interface IoapicPin {
+  readonly pin: number;
+  domain?: DomainSym;
+  readonly span: A.Span;
+}
+
+export interface Bar {
+  readonly index: number;
+  readonly size: number;
+  readonly span: A.Span;
+}
+
+export interface BarPlacement {
+  readonly bar: number;
+  readonly offset: number;
+  readonly span: A.Span;
+}
+
+export interface RegisterSym extends SymbolBase, BarPlacement {
+  readonly kind: 'register';
+  readonly size: number;
+}
+
+export interface MigrationCaps {
+  /** VFIO_MIGRATION_P2P: the device has RUNNING_P2P. */
+  readonly p2p: boolean;
+  /** VFIO_MIGRATION_PRE_COPY (6.2+). */
+  readonly preCopy: boolean;
+  readonly span: A.Span;
+}
+
+export interface DeviceSym extends SymbolBase {
+  readonly kind: 'device';
+  readonly decl: A.DeviceDecl;
+  readonly bus: 'pci' | 'vf';
+  readonly address?: A.PciAddr;
+  /** For a VF: its physical function, and its index among the PF's VFs. */
+  pf?: DeviceSym;
+  readonly vfIndex?: number;
+  readonly caps: Partial<Record<'msi' | 'msix' | 'ims', InterruptCap>>;
+  readonly ioapicPin?: IoapicPin;
+  readonly bars: ReadonlyMap<number, Bar>;
+  readonly msixTable?: BarPlacement;
+  readonly msixPba?: BarPlacement;
+  readonly registers: readonly RegisterSym[];
+  readonly pasid: boolean;
+  readonly sriov?: number;
+  readonly migration?: MigrationCaps;
+  readonly node?: number;
+  readonly owner: SystemSym | GuestSym;
+}
+
+/** A SIOV sub-device, declared by `assign DEV sub NAME mode M` in a guest. */
+export interface SubDeviceSym extends SymbolBase {
+  readonly kind: 'sub-device';
+  readonly parentDevice?: DeviceSym;
+  readonly mode: 'pasid' | 'emulated';
+}
+
+export interface Assignment {
+  readonly item: A.AssignItem;
+  readonly device?: DeviceSym;
+  /** `as 00:04.0`: the address the guest sees. */
+  readonly guestAddress?: A.PciAddr;
+  readonly sub?: SubDeviceSym;
+  /** The guest domain the assigned device allocates from. */
+  domain?: DomainSym;
+}
+
+export interface GuestSym extends SymbolBase {
+  readonly kind: 'guest';
+  readonly decl: A.GuestDecl;
+  readonly system: SystemSym;
+  readonly cpus: number;
+  readonly cpusKnown: boolean;
+  /** Whether the guest can see the CPUID hypervisor bit. */
+  readonly hypervisor: 'visible' | 'hidden';
+  readonly apic: ApicMode;
+  readonly destMode: DestMode;
+  readonly scope: Scope;
+  readonly assignments: Assignment[];
+  /** Names usable in the guest's steps: assigned devices and sub-devices. */
+  readonly visible: Map<string, DeviceSym | SubDeviceSym>;
+}
+
+export interface NumaNode {
+  readonly id: number;
+  readonly cpus: readonly number[];
+  readonly span: A.Span;
+}
+
+export interface PasidSetSym extends SymbolBase {
+  readonly kind: 'pasid-set';
+  readonly quota: number;
+}
+
+export interface PasidSpace {
+  readonly capacity: number;
+  readonly sets: Map<string, PasidSetSym>;
+  readonly span: A.Span;
+}
+
+export interface SystemSym extends SymbolBase {
+  readonly kind: 'system';
+  readonly decl: A.SystemDecl;
+  readonly description?: string;
+  readonly arch: Arch;
+  readonly kernel: KernelVersion;
+  readonly cpus: number;
+  /** False when `cpus` is missing or unreadable: CPU-range checks are skipped then. */
+  readonly cpusKnown: boolean;
+  readonly apic: ApicMode;
+  readonly destMode: DestMode;
+  readonly pageSize: number;
+  readonly nodes: readonly NumaNode[];
+  readonly scope: Scope;
+  readonly guests: Map<string, GuestSym>;
+  readonly pasid?: PasidSpace;
+}
+
+export interface ScenarioSym extends SymbolBase {
+  readonly kind: 'scenario';
+  readonly decl: A.ScenarioDecl;
+  readonly system?: SystemSym;
+}
+
+export type AnySymbol =
+  | SystemSym
+  | DomainSym
+  | DeviceSym
+  | GuestSym
+  | PasidSetSym
+  | ScenarioSym
+  | SubDeviceSym
+  | RegisterSym;
+
+/** A use of a name, resolved (or not) to its declaration. */
+export interface Reference {
+  readonly span: A.Span;
+  readonly name: string;
+  readonly target?: AnySymbol;
+}
+
+export interface Model {
+  readonly systems: Map<string, SystemSym>;
+  readonly scenarios: ScenarioSym[];
+  /** Every declaration, in source order. */
+  readonly symbols: AnySymbol[];
+  /** Every reference, in source order. */
+  readonly references: Reference[];
+  /** The symbol each reference identifier resolves to, keyed by the AST node. */
+  readonly resolved: WeakMap<A.Ident, AnySymbol>;
+}

@@ -1,0 +1,178 @@
+// The enumerated words of the language, in one place: the binder checks
+// against them, completion offers them, hover explains them.
+import type { DomainKind } from './types.js';
+
+export const archs = ['x86_64', 'arm64', 'riscv64'] as const;
+export const apicModes = ['xapic', 'x2apic'] as const;
+export const destModes = ['physical', 'logical'] as const;
+export const hypervisorModes = ['visible', 'hidden'] as const;
+export const yesNo = ['yes', 'no'] as const;
+export const imsStorages = ['device', 'guest-memory'] as const;
+export const subModes = ['pasid', 'emulated'] as const;
+export const allocKinds = ['msi', 'msix', 'ims'] as const;
+export const pageSizes = [4096, 16384, 65536] as const;
+/** VFIO migration flags as `migration` lists them; STOP_COPY is implied by migration support. */
+export const migrationFlags = ['stop-copy', 'p2p', 'pre-copy'] as const;
+/** enum vfio_device_mig_state, in the uAPI's names lower-cased (include/uapi/linux/vfio.h). */
+export const vfioStates = [
+  'error',
+  'stop',
+  'running',
+  'stop-copy',
+  'resuming',
+  'running-p2p',
+  'pre-copy',
+  'pre-copy-p2p',
+] as const;
+export const kernelNames = ['6.1', '6.6', '6.10', 'mainline'] as const;
+
+export const domainKinds: readonly DomainKind[] = [
+  'vector',
+  'intel-ir',
+  'amd-ir',
+  'pci-msi',
+  'ims',
+  'ioapic',
+  'hcall',
+  'gic',
+  'its',
+  'imsic',
+  'aplic',
+];
+
+export interface DomainKindInfo {
+  /** What the kind models, for hover and completion. */
+  readonly summary: string;
+  /** Kinds this one may stack on; empty for a root. */
+  readonly parents: readonly DomainKind[];
+  /** Architectures that have it. */
+  readonly archs: readonly (typeof archs)[number][];
+  /** Properties allowed in braces, with their inclusive range and the reason. */
+  readonly props: Readonly<Record<string, { min: number; max: number; why: string; powerOfTwo?: boolean; oneOf?: readonly number[] }>>;
+}
+
+/** language.md's table of domain kinds, parents and platforms. */
+export const domainKindInfo: Readonly<Record<DomainKind, DomainKindInfo>> = {
+  vector: {
+    summary: 'x86 CPU vector domain: the per-CPU vector matrix (arch/x86/kernel/apic/vector.c)',
+    parents: [],
+    archs: ['x86_64'],
+    props: {},
+  },
+  'intel-ir': {
+    summary: 'Intel VT-d interrupt remapping: an IRTE table (drivers/iommu/intel/irq_remapping.c)',
+    parents: ['vector'],
+    archs: ['x86_64'],
+    props: {
+      irtes: {
+        min: 1,
+        max: 65536,
+        powerOfTwo: true,
+        why: 'the VT-d IRTE table has at most INTR_REMAP_TABLE_ENTRIES = 65536 entries, a power of two (IRTA.S)',
+      },
+    },
+  },
+  'amd-ir': {
+    summary: 'AMD-Vi interrupt remapping: a per-device IRTE table (drivers/iommu/amd/iommu.c)',
+    parents: ['vector'],
+    archs: ['x86_64'],
+    props: {
+      entries: {
+        min: 256,
+        max: 2048,
+        oneOf: [256, 512, 2048],
+        why: 'an AMD-Vi device table has MAX_IRQS_PER_TABLE entries: 256 (6.1), 512 or 2048 with FEATURE_NUM_INT_REMAP_SUP_2K',
+      },
+    },
+  },
+  'pci-msi': {
+    summary: 'PCI/PCIe MSI and MSI-X (kernel/irq/msi.c, drivers/pci/msi/)',
+    parents: ['vector', 'intel-ir', 'amd-ir', 'hcall', 'its', 'imsic'],
+    archs: ['x86_64', 'arm64', 'riscv64'],
+    props: {},
+  },
+  ims: {
+    summary: 'Interrupt Message Store: device-specific message storage (per-device MSI domain, 6.2-6.9)',
+    parents: ['intel-ir', 'amd-ir', 'hcall', 'its', 'imsic'],
+    archs: ['x86_64', 'arm64', 'riscv64'],
+    props: {},
+  },
+  ioapic: {
+    summary: 'IO-APIC pins: INTx and legacy interrupts (arch/x86/kernel/apic/io_apic.c)',
+    parents: ['vector', 'intel-ir', 'amd-ir'],
+    archs: ['x86_64'],
+    props: {
+      pins: { min: 1, max: 240, why: 'an IO-APIC has at most 240 redirection entries (the version register has 8 bits)' },
+    },
+  },
+  hcall: {
+    summary: "a guest's hypercall domain: the hypervisor allocates and composes the message",
+    parents: ['vector'],
+    archs: ['x86_64'],
+    props: {},
+  },
+  gic: {
+    summary: 'arm64 GICv3 (drivers/irqchip/irq-gic-v3.c)',
+    parents: [],
+    archs: ['arm64'],
+    props: {},
+  },
+  its: {
+    summary: 'arm64 GICv3 ITS: LPIs from MSI writes to GITS_TRANSLATER (drivers/irqchip/irq-gic-v3-its.c)',
+    parents: ['gic'],
+    archs: ['arm64'],
+    props: {
+      base: { min: 0, max: 2 ** 48 - 1, why: 'the ITS base is a physical address' },
+    },
+  },
+  imsic: {
+    summary: 'RISC-V AIA IMSIC: per-hart interrupt files (drivers/irqchip/irq-riscv-imsic-*.c, 6.10+)',
+    parents: [],
+    archs: ['riscv64'],
+    props: {
+      base: { min: 0, max: 2 ** 56 - 1, why: 'the IMSIC base is a physical address' },
+      'guest-bits': { min: 0, max: 6, why: 'IMSIC guest_index_bits is at most 6 (64 guest interrupt files)' },
+    },
+  },
+  aplic: {
+    summary: 'RISC-V AIA APLIC: wired interrupts forwarded as MSIs to the IMSIC',
+    parents: ['imsic'],
+    archs: ['riscv64'],
+    props: {},
+  },
+};
+
+/** "a, b or c" for messages. */
+export function listOf(values: readonly (string | number)[]): string {
+  const words = values.map(String);
+  if (words.length <= 1) return words.join('');
+  return words.slice(0, -1).join(', ') + ' or ' + words[words.length - 1];
+}
+
+/** The closest word of a list, for "did you mean …?" (edit distance ≤ 2). */
+export function closest(word: string, values: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 3;
+  for (const v of values) {
+    const d = editDistance(word.toLowerCase(), v.toLowerCase());
+    if (d < bestDistance) {
+      best = v;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 2) return 3;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      cur.push(Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+    }
+    prev = cur;
+  }
+  return prev[b.length] as number;
+}

@@ -1,0 +1,177 @@
+// The language server: the only file that talks to the connection.
+//
+// It owns scheduling (a newer edit supersedes work for an older version, and
+// diagnostics for an older version are never published over a newer one),
+// configuration, and error containment: a feature that throws is logged and
+// answers nothing, and the server keeps serving.
+import {
+  createConnection,
+  DidChangeConfigurationNotification,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Analysis, AnalysisOptions } from './analysis/analysis.js';
+import { AnalysisHost } from './analysis/host.js';
+import { completion } from './features/completion.js';
+import { toLspDiagnostics } from './features/convert.js';
+import { definition } from './features/definition.js';
+import { foldingRanges } from './features/folding.js';
+import { hover } from './features/hover.js';
+import { references } from './features/references.js';
+import { prepareRename, rename } from './features/rename.js';
+import { legend, semanticTokens } from './features/semantic-tokens.js';
+import { documentSymbols } from './features/symbols.js';
+
+/** Custom notification: analysis progress for the client's status bar (docs/lsp-extensions.md). */
+const STATUS_NOTIFICATION = 'irqd/status';
+
+interface IrqdSettings {
+  maxProblems?: number;
+  kernel?: string;
+}
+
+const connection: Connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const host = new AnalysisHost();
+const scheduled = new Map<string, NodeJS.Immediate>();
+let hasConfiguration = false;
+
+function log(message: string): void {
+  connection.console.log(`[irqd] ${message}`);
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
+}
+
+/** The current Analysis of an open document, or undefined when it is not open. */
+function currentAnalysis(uri: string): Analysis | undefined {
+  const doc = documents.get(uri);
+  if (!doc) return undefined;
+  return host.analysisFor(uri, doc.getText(), doc.version);
+}
+
+/** Runs a feature on the current Analysis; an exception is logged, never thrown at the client. */
+function withAnalysis<T>(uri: string, what: string, fallback: T, feature: (a: Analysis) => T): T {
+  try {
+    const a = currentAnalysis(uri);
+    return a ? feature(a) : fallback;
+  } catch (e) {
+    log(`internal error in ${what} for ${uri}, please report: ${describe(e)}`);
+    return fallback;
+  }
+}
+
+function publish(uri: string, version: number): void {
+  const doc = documents.get(uri);
+  // A newer edit arrived after this job was scheduled: its own job publishes.
+  if (!doc || doc.version !== version) return;
+  let analysis: Analysis;
+  try {
+    analysis = host.analysisFor(uri, doc.getText(), version);
+  } catch (e) {
+    log(`internal error analysing ${uri}, please report: ${describe(e)}`);
+    return;
+  }
+  if (documents.get(uri)?.version !== version) return;
+  void connection.sendDiagnostics({ uri, version, diagnostics: toLspDiagnostics(analysis, uri) });
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning').length;
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+}
+
+function schedule(doc: TextDocument): void {
+  const previous = scheduled.get(doc.uri);
+  if (previous) clearImmediate(previous);
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri: doc.uri, version: doc.version, state: 'analyzing' });
+  const version = doc.version;
+  scheduled.set(
+    doc.uri,
+    setImmediate(() => {
+      scheduled.delete(doc.uri);
+      publish(doc.uri, version);
+    }),
+  );
+}
+
+async function loadSettings(): Promise<void> {
+  let settings: IrqdSettings = {};
+  if (hasConfiguration) {
+    try {
+      settings = ((await connection.workspace.getConfiguration('irqd')) as IrqdSettings | null) ?? {};
+    } catch (e) {
+      log(`could not read the irqd settings: ${describe(e)}`);
+    }
+  }
+  const options: AnalysisOptions = {
+    ...(typeof settings.maxProblems === 'number' && settings.maxProblems > 0 ? { maxProblems: settings.maxProblems } : {}),
+    ...(typeof settings.kernel === 'string' && settings.kernel !== '' ? { defaultKernel: settings.kernel } : {}),
+  };
+  host.configure(options);
+  for (const doc of documents.all()) schedule(doc);
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  hasConfiguration = params.capabilities.workspace?.configuration === true;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      completionProvider: { triggerCharacters: ['['] },
+      documentSymbolProvider: true,
+      foldingRangeProvider: true,
+      semanticTokensProvider: { legend, full: true, range: true },
+    },
+    serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(() => {
+  if (hasConfiguration) {
+    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'irqd' });
+  }
+  void loadSettings();
+});
+
+connection.onDidChangeConfiguration(() => {
+  void loadSettings();
+});
+
+documents.onDidChangeContent((e) => schedule(e.document));
+documents.onDidClose((e) => {
+  const pending = scheduled.get(e.document.uri);
+  if (pending) clearImmediate(pending);
+  scheduled.delete(e.document.uri);
+  host.forget(e.document.uri);
+  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+
+connection.onHover((p) => withAnalysis(p.textDocument.uri, 'hover', null, (a) => hover(a, p.position)));
+connection.onDefinition((p) => withAnalysis(p.textDocument.uri, 'definition', null, (a) => definition(a, p.textDocument.uri, p.position)));
+connection.onReferences((p) =>
+  withAnalysis(p.textDocument.uri, 'references', [], (a) => references(a, p.textDocument.uri, p.position, p.context.includeDeclaration)),
+);
+connection.onPrepareRename((p) => withAnalysis(p.textDocument.uri, 'prepareRename', null, (a) => prepareRename(a, p.position)));
+connection.onRenameRequest((p) => withAnalysis(p.textDocument.uri, 'rename', null, (a) => rename(a, p.textDocument.uri, p.position, p.newName)));
+connection.onCompletion((p) => withAnalysis(p.textDocument.uri, 'completion', [], (a) => completion(a, p.position)));
+connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, 'documentSymbol', [], (a) => documentSymbols(a)));
+connection.onFoldingRanges((p) => withAnalysis(p.textDocument.uri, 'foldingRange', [], (a) => foldingRanges(a)));
+connection.languages.semanticTokens.on((p) => withAnalysis(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
+connection.languages.semanticTokens.onRange((p) =>
+  withAnalysis(p.textDocument.uri, 'semanticTokens/range', { data: [] }, (a) => semanticTokens(a, p.range)),
+);
+
+// Whatever escapes a handler must not take the server down with it.
+process.on('uncaughtException', (e) => log(`uncaught exception, please report: ${describe(e)}`));
+process.on('unhandledRejection', (e) => log(`unhandled rejection, please report: ${describe(e)}`));
+
+documents.listen(connection);
+connection.listen();
