@@ -131,6 +131,8 @@ export interface DomainDecl extends Node {
   readonly keyword: Span;
   readonly name?: Ident;
   readonly domainKind?: Ident;
+  /** The `parent` keyword, present even when the name after it is missing. */
+  readonly parentKeyword?: Span;
   readonly parent?: Ident;
   readonly props: readonly DomainProp[];
   readonly body?: Span;

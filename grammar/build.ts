@@ -271,6 +271,10 @@ export class AstBuilder {
       keyword,
       name: ident(token(node, 'name')),
       domainKind: ident(token(node, 'domainKind')),
+      parentKeyword: (() => {
+        const t = token(node, 'parentKeyword');
+        return t ? tokenSpan(t) : undefined;
+      })(),
       parent: ident(token(node, 'parent')),
       props,
       body: bodySpan(node),

@@ -13,7 +13,7 @@ export { keywordSet } from './tokens.js';
 export { numberValue } from './build.js';
 
 /** How many tokens of the statement to quote in "after '…'". */
-const AFTER_TOKENS = 4;
+const AFTER_TOKENS = 6;
 
 function quote(image: string): string {
   const s = image.length > 40 ? image.slice(0, 37) + '...' : image;
@@ -150,13 +150,15 @@ export function parse(text: string): ParseResult {
 
   const { cst, parser } = parseTokens(tokens);
   const parseErrorStarts = new Set<number>();
+  // A lexical error explains the parse errors it causes on its own line.
+  const lexErrorLines = new Set(errors.map((e) => lineOf(text, e.span.start)));
   for (const e of parser.errors) {
     const err = parseErrorOf(text, tokens, e);
-    errors.push(err);
     if (e.token && Number.isFinite(e.token.startOffset)) parseErrorStarts.add(e.token.startOffset);
+    if (lexErrorLines.has(lineOf(text, err.span.start))) continue;
+    errors.push(err);
   }
 
-  const lexErrorLines = new Set(lexed.errors.map((e) => lineOf(text, e.offset)));
   const builder = new AstBuilder((run, expected) => {
     // One report per line of stray tokens, so a bad line never hides the next.
     for (const line of splitByLine(text, run)) {

@@ -43,8 +43,8 @@ export class LineIndex {
     if (pos.line < 0) return 0;
     if (pos.line >= this.starts.length) return this.text.length;
     const start = this.starts[pos.line] as number;
-    const next = pos.line + 1 < this.starts.length ? (this.starts[pos.line + 1] as number) : this.text.length;
-    return Math.min(start + Math.max(0, pos.character), next);
+    // A character past the end of the line means the end of its text, not the line break.
+    return Math.min(start + Math.max(0, pos.character), start + this.lineText(pos.line).length);
   }
 
   range(span: Span): { start: Position; end: Position } {

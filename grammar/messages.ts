@@ -95,6 +95,16 @@ export function describeExpected(expected: TokenType, ruleName: string, previous
   const prev = previous?.image ?? '';
   if (ruleName in ruleValue && expected.name === 'Int') return ruleValue[ruleName] as string;
   if (ruleName === 'selection' && expected.name === 'Name') return 'a vector selection (such as nvme0[3])';
+  if (expected.name === 'Name' && !(prev in nameAfter)) {
+    if (ruleName === 'vfioStep' || ruleName === 'expectStep') return 'a VFIO state (running, stop, stop-copy, resuming, running-p2p, pre-copy or pre-copy-p2p)';
+    if (ruleName === 'domainDecl') return 'a domain kind (vector, intel-ir, amd-ir, pci-msi, ims, ioapic, hcall, gic, its, imsic or aplic)';
+    if (ruleName === 'dmaStep') return "a device name or 'memory'";
+  }
+  if (expected.name === 'Value' && !(prev in valueAfter)) {
+    if (ruleName === 'allocStep') return 'a vector count';
+    if (ruleName === 'pasidStep') return 'a count';
+    if (ruleName === 'domainProp') return 'a value';
+  }
   if (expected.name === 'Name' && prev in nameAfter) return nameAfter[prev] as string;
   if (expected.name === 'Value' && prev in valueAfter) return valueAfter[prev] as string;
   return labelOf(expected);

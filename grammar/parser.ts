@@ -131,7 +131,7 @@ export class IrqdParser extends CstParser {
     this.CONSUME(T.Name, { LABEL: 'name' });
     this.CONSUME2(T.Name, { LABEL: 'domainKind' });
     this.OPTION(() => {
-      this.CONSUME(K.parent);
+      this.CONSUME(K.parent, { LABEL: 'parentKeyword' });
       this.CONSUME3(T.Name, { LABEL: 'parent' });
     });
     this.OPTION2(() => {

@@ -5,7 +5,7 @@ import type * as A from '../../../grammar/index.js';
 import { expandCpuList } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeviceSym, DomainSym, GuestSym, Model, ScenarioSym, SubDeviceSym, SystemSym } from '../model/types.js';
-import { domainKindInfo, listOf, pageSizes } from '../model/values.js';
+import { article, domainKindInfo, listOf, pageSizes } from '../model/values.js';
 
 /** NR_CPUS of a CONFIG_MAXSMP x86_64 kernel. */
 const MAX_CPUS = 8192;
@@ -146,14 +146,17 @@ class Checker {
     }
     if (info.parents.length === 0) {
       if (d.decl.parent) {
-        this.diagnostics.push(diagnostic('IRQD021', d.decl.parent.span, `a ${kind} domain is a root of the hierarchy and takes no parent`));
+        this.diagnostics.push(diagnostic('IRQD021', d.decl.parent.span, `${article(kind)} ${kind} domain is a root of the hierarchy and takes no parent`));
       }
       return;
     }
     if (!d.decl.parent) {
-      this.diagnostics.push(
-        diagnostic('IRQD021', d.nameSpan, `a ${kind} domain needs a parent: one of the kinds ${listOf(info.parents)}`),
-      );
+      // With 'parent' typed and its name missing, the syntax error says it all.
+      if (!d.decl.parentKeyword) {
+        this.diagnostics.push(
+          diagnostic('IRQD021', d.nameSpan, `${article(kind)} ${kind} domain needs a parent: ${listOf(info.parents.map((k) => `${article(k)} ${k} domain`))}`),
+        );
+      }
       return;
     }
     if (d.parent?.domainKind && !info.parents.includes(d.parent.domainKind)) {
@@ -161,8 +164,8 @@ class Checker {
         diagnostic(
           'IRQD020',
           d.decl.parent.span,
-          `a ${kind} domain cannot sit on a ${d.parent.domainKind} domain: its parent must be ${listOf(info.parents)}`,
-          { related: [{ span: d.parent.nameSpan, message: `'${d.parent.name}' is a ${d.parent.domainKind} domain` }] },
+          `${article(kind)} ${kind} domain cannot sit on ${article(d.parent.domainKind)} ${d.parent.domainKind} domain: its parent must be ${listOf(info.parents.map((k) => `${article(k)} ${k}`))} domain`,
+          { related: [{ span: d.parent.nameSpan, message: `'${d.parent.name}' is ${article(d.parent.domainKind)} ${d.parent.domainKind} domain` }] },
         ),
       );
     }
@@ -184,7 +187,7 @@ class Checker {
   private checkDevice(dev: DeviceSym, system: SystemSym): void {
     const caps = dev.caps;
     if (caps.msix) {
-      this.range(caps.msix.item.count, caps.msix.span, caps.msix.count, 1, MAX_MSIX, 'an MSI-X table of', `the MSI-X Table Size field allows 1..${MAX_MSIX} entries`);
+      this.range(caps.msix.item.count, caps.msix.span, caps.msix.count, 1, MAX_MSIX, 'MSI-X table size', `the MSI-X Table Size field allows 1..${MAX_MSIX} entries`);
     }
     if (caps.msi) {
       const c = caps.msi.count;
@@ -195,13 +198,13 @@ class Checker {
       }
     }
     if (caps.ims) {
-      this.range(caps.ims.item.count, caps.ims.span, caps.ims.count, 1, MAX_IMS, 'an IMS store of', `irqd models IMS stores of 1..${MAX_IMS} entries`);
+      this.range(caps.ims.item.count, caps.ims.span, caps.ims.count, 1, MAX_IMS, 'IMS store size', `irqd models IMS stores of 1..${MAX_IMS} entries`);
     }
     for (const cap of Object.values(caps)) {
       const want = cap.cap === 'ims' ? 'ims' : 'pci-msi';
       if (cap.domain?.domainKind && cap.domain.domainKind !== want) {
         this.diagnostics.push(
-          diagnostic('IRQD024', cap.item.domain?.span ?? cap.span, `${cap.cap === 'ims' ? 'IMS' : cap.cap === 'msi' ? 'MSI' : 'MSI-X'} allocates from a ${want} domain; '${cap.domain.name}' is a ${cap.domain.domainKind} domain`),
+          diagnostic('IRQD024', cap.item.domain?.span ?? cap.span, `${cap.cap === 'ims' ? 'IMS' : cap.cap === 'msi' ? 'MSI' : 'MSI-X'} allocates from ${article(want)} ${want} domain; '${cap.domain.name}' is ${article(cap.domain.domainKind)} ${cap.domain.domainKind} domain`),
         );
       }
     }
@@ -210,10 +213,10 @@ class Checker {
       if (!pin.domain) {
         this.diagnostics.push(diagnostic('IRQD017', pin.span, "this pin needs an IO-APIC: declare 'domain IOAPIC0 ioapic parent ...' or name one with 'domain D'"));
       } else if (pin.domain.domainKind && pin.domain.domainKind !== 'ioapic') {
-        this.diagnostics.push(diagnostic('IRQD024', pin.span, `an IO-APIC pin belongs to an ioapic domain; '${pin.domain.name}' is a ${pin.domain.domainKind} domain`));
+        this.diagnostics.push(diagnostic('IRQD024', pin.span, `an IO-APIC pin belongs to an ioapic domain; '${pin.domain.name}' is ${article(pin.domain.domainKind)} ${pin.domain.domainKind} domain`));
       } else {
         const pins = pin.domain.props.get('pins') ?? 24;
-        this.range(undefined, pin.span, pin.pin, 0, pins - 1, 'pin', `IO-APIC '${pin.domain.name}' has ${pins} pins`);
+        this.range(undefined, pin.pinSpan, pin.pin, 0, pins - 1, 'pin', `IO-APIC '${pin.domain.name}' has ${pins} pins`);
       }
     }
     this.checkBars(dev);
@@ -228,7 +231,7 @@ class Checker {
       const ok = declared.length === 0 ? dev.node === 0 : declared.includes(dev.node);
       if (!ok) {
         this.diagnostics.push(
-          diagnostic('IRQD029', item?.id?.span ?? dev.nameSpan, `node ${dev.node} is not declared in system '${system.name}' (nodes: ${declared.length ? declared.join(', ') : '0, the default'})`),
+          diagnostic('IRQD029', item?.id?.span ?? dev.nameSpan, `node ${dev.node} is not declared in system '${system.name}' (nodes: ${declared.length ? [...new Set(declared)].join(', ') : '0, the default'})`),
         );
       }
     }
@@ -321,7 +324,7 @@ class Checker {
       if (a.item.domain) {
         const want = a.sub ? ['ims', 'pci-msi'] : ['pci-msi'];
         if (a.domain?.domainKind && !want.includes(a.domain.domainKind)) {
-          this.diagnostics.push(diagnostic('IRQD024', a.item.domain.span, `an assigned ${a.sub ? 'sub-device' : 'device'} allocates from ${listOf(want)} domain; '${a.domain.name}' is a ${a.domain.domainKind} domain`));
+          this.diagnostics.push(diagnostic('IRQD024', a.item.domain.span, `an assigned ${a.sub ? 'sub-device' : 'device'} allocates from ${article(want[0] ?? '')} ${listOf(want)} domain; '${a.domain.name}' is ${article(a.domain.domainKind)} ${a.domain.domainKind} domain`));
         }
       } else if (!a.domain && a.device) {
         const want = a.sub ? 'ims or pci-msi' : 'pci-msi';
@@ -455,7 +458,7 @@ class Checker {
     const via = step.via?.text;
     if (via === 'msi' || via === 'msix' || via === 'ims') {
       if (!dev.caps[via] && step.via) {
-        this.diagnostics.push(diagnostic('IRQD028', step.via.span, `device '${dev.name}' has no ${via.toUpperCase()} capability`));
+        this.diagnostics.push(diagnostic('IRQD028', step.via.span, `device '${dev.name}' has no ${({ msi: 'MSI', msix: 'MSI-X', ims: 'IMS' } as const)[via]} capability`));
       }
     } else if (!via && Object.keys(dev.caps).length === 0 && step.device) {
       this.diagnostics.push(diagnostic('IRQD028', step.device.span, `device '${dev.name}' declares no msi, msix or ims capability to allocate from`));

@@ -300,6 +300,8 @@ function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: st
   const last = tokens[tokens.length - 1];
   const partial = last !== undefined && last.startOffset + last.image.length === offset && /[A-Za-z0-9_.-]$/.test(last.image);
   if (partial) stmt.pop();
+  // On a fresh line after a statement, the user starts the next one.
+  if (!partial && last && /[\r\n]/.test(before.slice(last.startOffset + last.image.length))) stmt = [];
   return { block, stmt, partial };
 }
 

@@ -27,6 +27,7 @@ import type {
   SystemSym,
 } from './types.js';
 import * as V from './values.js';
+import { article } from './values.js';
 
 export interface BindOptions {
   /** The kernel a system without `kernel` simulates (the irqd.kernel setting). */
@@ -52,10 +53,6 @@ const kindWord: Record<SymbolKind, string> = {
   'sub-device': 'sub-device',
   register: 'register',
 };
-
-function article(word: string): string {
-  return /^[aeiouAEIOU]/.test(word) ? 'an' : 'a';
-}
 
 /** Parses `6.1`, `6.10`, `mainline`; undefined for anything else. */
 export function parseKernelVersion(text: string): KernelVersion | undefined {
@@ -131,6 +128,7 @@ class Binder {
     wanted: string,
     candidates: ReadonlyMap<string, T>,
     others: readonly ReadonlyMap<string, AnySymbol>[] = [],
+    where = '',
   ): T | undefined {
     const hit = candidates.get(ident.text);
     if (hit) {
@@ -156,7 +154,7 @@ class Binder {
       diagnostic(
         'IRQD010',
         ident.span,
-        `unknown ${wanted} '${ident.text}'${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+        `unknown ${wanted} '${ident.text}'${where}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
       ),
     );
     return undefined;
@@ -259,7 +257,8 @@ class Binder {
       kernel: kernel ?? this.defaultKernel(),
       cpus: cpus ?? 1,
       cpusKnown: cpus !== undefined,
-      apic: apic ?? 'xapic',
+      // Firmware and the kernel switch to x2APIC when APIC IDs exceed 8 bits.
+      apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic'),
       destMode,
       pageSize,
       nodes,
@@ -359,8 +358,8 @@ class Binder {
             'IRQD013',
             p.key.span,
             keys.length > 0
-              ? `unknown property '${p.key.text}' for a ${domainKind ?? ''} domain: expected ${V.listOf(keys)}`
-              : `a ${domainKind ?? 'domain of this'} domain takes no properties`,
+              ? `unknown property '${p.key.text}' for ${article(domainKind ?? '')} ${domainKind ?? ''} domain: expected ${V.listOf(keys)}`
+              : `${domainKind ? `${article(domainKind)} ${domainKind} domain` : 'this domain'} takes no properties`,
           ),
         );
         continue;
@@ -424,7 +423,7 @@ class Binder {
           break;
         }
         case 'ioapic-pin':
-          if (this.once(seen, 'ioapic', item.span, "'ioapic pin'") && item.pin) ioapicPin = { pin: item.pin.value, span: item.span };
+          if (this.once(seen, 'ioapic', item.span, "'ioapic pin'") && item.pin) ioapicPin = { pin: item.pin.value, span: item.span, pinSpan: item.pin.span };
           break;
         case 'bar':
           if (item.index && item.size && this.once(seen, `bar${item.index.value}`, item.span, `BAR ${item.index.value}`)) {
@@ -505,18 +504,17 @@ class Binder {
 
   /** Parents, capability domains and VF links: all may name later declarations. */
   private resolveScope(scope: Scope, owner: SystemSym | GuestSym): void {
-    const where = owner.kind === 'guest' ? `in guest '${owner.name}'` : '';
-    const domainWord = where ? `domain ${where}` : 'domain';
+    const where = owner.kind === 'guest' ? ` in guest '${owner.name}'` : '';
     for (const d of scope.domains.values()) {
-      if (d.decl.parent) d.parent = this.resolve(d.decl.parent, domainWord, scope.domains, [scope.devices]);
+      if (d.decl.parent) d.parent = this.resolve(d.decl.parent, 'domain', scope.domains, [scope.devices], where);
     }
     for (const dev of scope.devices.values()) {
       for (const cap of Object.values(dev.caps)) {
-        if (cap.item.domain) cap.domain = this.resolve(cap.item.domain, domainWord, scope.domains, [scope.devices]);
+        if (cap.item.domain) cap.domain = this.resolve(cap.item.domain, 'domain', scope.domains, [scope.devices], where);
       }
       const pinItem = dev.decl.items.find((i): i is A.IoapicPinItem => i.kind === 'ioapic-pin');
       if (dev.ioapicPin && pinItem) {
-        if (pinItem.domain) dev.ioapicPin.domain = this.resolve(pinItem.domain, domainWord, scope.domains, [scope.devices]);
+        if (pinItem.domain) dev.ioapicPin.domain = this.resolve(pinItem.domain, 'domain', scope.domains, [scope.devices], where);
         else dev.ioapicPin.domain = [...scope.domains.values()].find((x) => x.domainKind === 'ioapic');
       }
       if (dev.decl.pf) dev.pf = this.resolve(dev.decl.pf, 'device', scope.devices, [scope.domains]);
@@ -595,7 +593,7 @@ class Binder {
     const system = guest.system;
     for (const item of decl.items) {
       if (item.kind !== 'assign' || !item.device) continue;
-      const device = this.resolve(item.device, 'host device', system.scope.devices, [system.scope.domains]);
+      const device = this.resolve(item.device, 'host device', system.scope.devices, [system.scope.domains], ` in system '${system.name}'`);
       let sub: SubDeviceSym | undefined;
       if (item.sub) {
         const mode = this.enumValue(item.mode, 'sub-device mode', V.subModes) ?? 'pasid';
@@ -623,7 +621,7 @@ class Binder {
       }
       const assignment: Assignment = { item, device, guestAddress: item.address, sub };
       if (item.domain) {
-        assignment.domain = this.resolve(item.domain, `domain in guest '${guest.name}'`, guest.scope.domains, [guest.scope.devices]);
+        assignment.domain = this.resolve(item.domain, 'domain', guest.scope.domains, [guest.scope.devices], ` in guest '${guest.name}'`);
       } else {
         assignment.domain = defaultAssignDomain(guest, sub !== undefined);
       }
@@ -698,7 +696,7 @@ class Binder {
       );
       return;
     }
-    this.resolve(ident, guest ? `device in guest '${guest.name}'` : 'device', table, others);
+    this.resolve(ident, 'device', table, others, guest ? ` in guest '${guest.name}'` : '');
   }
 
   private setRef(ident: A.Ident | undefined, system: SystemSym): void {
@@ -750,7 +748,7 @@ class Binder {
           this.diagnostics.push(diagnostic('IRQD014', step.keyword, "'guest' steps do not nest: the steps are already inside a guest"));
           break;
         }
-        const g = this.resolve(step.guest, `guest of system '${system.name}'`, system.guests, [system.scope.devices, system.scope.domains]);
+        const g = this.resolve(step.guest, 'guest', system.guests, [system.scope.devices, system.scope.domains], ` in system '${system.name}'`);
         if (g) this.bindStepList(step.steps, system, g);
         break;
       }

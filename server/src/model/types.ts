@@ -84,6 +84,7 @@ export interface IoapicPin {
   readonly pin: number;
   domain?: DomainSym;
   readonly span: A.Span;
+  readonly pinSpan: A.Span;
 }
 
 export interface Bar {

@@ -142,6 +142,12 @@ export const domainKindInfo: Readonly<Record<DomainKind, DomainKindInfo>> = {
   },
 };
 
+/** "a" or "an", for "a pci-msi domain" and "an ims domain". */
+export function article(word: string): string {
+  // 'hcall' is said aitch-call.
+  return /^([aeiouAEIOU]|hc)/.test(word) ? 'an' : 'a';
+}
+
 /** "a, b or c" for messages. */
 export function listOf(values: readonly (string | number)[]): string {
   const words = values.map(String);

@@ -1,0 +1,29 @@
+// Runs every annotated .irqd fixture under test/ (see test/support/fixture.ts).
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { checkFixture } from './support/fixture.js';
+
+const root = join(__dirname, '..', '..', 'test');
+const skip = new Set(['syntaxes', 'vscode', 'editors']);
+
+function fixtures(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) {
+      if (!skip.has(name)) out.push(...fixtures(p));
+    } else if (name.endsWith('.irqd')) out.push(p);
+  }
+  return out;
+}
+
+const files = fixtures(root);
+test('there are fixtures', () => assert.ok(files.length >= 10, `only ${files.length} fixtures found under ${root}`));
+for (const file of files) {
+  test(`fixture ${relative(root, file)}`, () => {
+    const failures = checkFixture(readFileSync(file, 'utf8'));
+    assert.deepEqual(failures, [], failures.join('\n'));
+  });
+}
