@@ -86,7 +86,8 @@ export function numberValue(image: string): number {
 }
 
 function number(t: IToken | undefined): A.NumberLit | undefined {
-  if (!t) return undefined;
+  // A malformed number is reported by parse(); it has no value to check.
+  if (!t || t.tokenType.name === 'BadNumber') return undefined;
   return { value: numberValue(t.image), text: t.image, span: tokenSpan(t) };
 }
 

@@ -5,7 +5,7 @@ import type { IRecognitionException, IToken } from 'chevrotain';
 import type { ParseResult, Span, SyntaxError } from './ast.js';
 import { AstBuilder, tokenSpan } from './build.js';
 import { parseTokens, statementStarters } from './parser.js';
-import { irqdLexer, keywords, keywordsAsNames, UnterminatedComment, UnterminatedString } from './tokens.js';
+import { BadNumber, irqdLexer, keywords, keywordsAsNames, UnterminatedComment, UnterminatedString } from './tokens.js';
 
 export * from './ast.js';
 export { LineIndex, type Position } from './line-index.js';
@@ -145,6 +145,12 @@ export function parse(text: string): ParseResult {
   for (const t of tokens) {
     if (t.tokenType === UnterminatedString) {
       errors.push({ message: 'unterminated string: missing the closing \'"\'', span: tokenSpan(t), phase: 'lex' });
+    } else if (t.tokenType === BadNumber) {
+      errors.push({
+        message: `${quote(t.image)} is not a number: write decimal (64), hex (0x3800) or a size (4K, 64K, 1M)`,
+        span: tokenSpan(t),
+        phase: 'lex',
+      });
     }
   }
 

@@ -10,7 +10,17 @@ import { irqdErrorMessageProvider } from './messages.js';
 
 const K = T.keywords;
 
+/**
+ * How deep the recursive constructs (stray braces, `guest` step blocks,
+ * `expect fail`) may nest: deeper input is a syntax error, never a stack
+ * overflow.
+ */
+export const MAX_NESTING = 32;
+
 export class IrqdParser extends CstParser {
+  /** Current depth of recursive constructs; reset for every input. */
+  nesting = 0;
+
   constructor() {
     super(T.allTokens, {
       recoveryEnabled: true,
@@ -41,9 +51,12 @@ export class IrqdParser extends CstParser {
     this.OR([
       { ALT: () => this.CONSUME(T.Stray, { LABEL: 'tokens' }) },
       {
+        GATE: () => this.nesting < MAX_NESTING,
         ALT: () => {
           this.CONSUME(T.LCurly, { LABEL: 'tokens' });
+          this.ACTION(() => this.nesting++);
           this.MANY(() => this.SUBRULE(this.stray, { LABEL: 'inner' }));
+          this.ACTION(() => this.nesting--);
           this.CONSUME(T.RCurly, { LABEL: 'tokens' });
         },
       },
@@ -374,8 +387,8 @@ export class IrqdParser extends CstParser {
       { ALT: () => this.SUBRULE(this.mmioStep, { LABEL: 'step' }) },
       { ALT: () => this.SUBRULE(this.dmaStep, { LABEL: 'step' }) },
       { ALT: () => this.SUBRULE(this.pasidStep, { LABEL: 'step' }) },
-      { ALT: () => this.SUBRULE(this.guestStep, { LABEL: 'step' }) },
-      { ALT: () => this.SUBRULE(this.expectStep, { LABEL: 'step' }) },
+      { GATE: () => this.nesting < MAX_NESTING, ALT: () => this.SUBRULE(this.guestStep, { LABEL: 'step' }) },
+      { GATE: () => this.nesting < MAX_NESTING, ALT: () => this.SUBRULE(this.expectStep, { LABEL: 'step' }) },
     ]});
   });
 
@@ -485,7 +498,9 @@ export class IrqdParser extends CstParser {
   private guestStep = this.RULE('guestStep', () => {
     this.CONSUME(K.guest, { LABEL: 'keyword' });
     this.CONSUME(T.Name, { LABEL: 'guest' });
+    this.ACTION(() => this.nesting++);
     this.SUBRULE(this.stepBlock, { LABEL: 'block' });
+    this.ACTION(() => this.nesting--);
   });
 
   private expectStep = this.RULE('expectStep', () => {
@@ -524,7 +539,9 @@ export class IrqdParser extends CstParser {
           ALT: () => {
             this.CONSUME(K.fail, { LABEL: 'failKeyword' });
             this.OPTION(() => this.CONSUME(T.Errno, { LABEL: 'errno' }));
+            this.ACTION(() => this.nesting++);
             this.SUBRULE(this.step, { LABEL: 'step' });
+            this.ACTION(() => this.nesting--);
           },
         },
         {
@@ -608,6 +625,7 @@ export function parserInstance(): IrqdParser {
 
 export function parseTokens(tokens: IToken[]): { cst: CstNode; parser: IrqdParser } {
   const parser = parserInstance();
+  parser.nesting = 0;
   parser.input = tokens;
   const cst = parser.sourceFile();
   return { cst, parser };

@@ -20,9 +20,9 @@ export const BlockComment = createToken({ name: 'BlockComment', pattern: /\/\*[\
 /** An unterminated block comment runs to the end of the file; the lexer reports it. */
 export const UnterminatedComment = createToken({ name: 'UnterminatedComment', pattern: /\/\*[\s\S]*/, group: 'comments', line_breaks: true });
 
-export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\.)*"/, categories: [Stray], label: 'a string' });
+export const StringLit = createToken({ name: 'StringLit', pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*"/, categories: [Stray], label: 'a string' });
 /** A string missing its closing quote: reported, then parsed as a string to the end of the line. */
-export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\.)*/, categories: [Stray, StringLit], label: 'a string' });
+export const UnterminatedString = createToken({ name: 'UnterminatedString', pattern: /"(?:[^"\\\n\r]|\\[^\n\r])*\\?/, categories: [Stray, StringLit], label: 'a string' });
 
 export const PciAddress = createToken({
   name: 'PciAddress',
@@ -30,10 +30,15 @@ export const PciAddress = createToken({
   categories: [Stray],
   label: 'a PCI address',
 });
-export const Hex = createToken({ name: 'Hex', pattern: /0[xX][0-9a-fA-F]+/, categories: [Stray, Value], label: 'a number' });
+export const Hex = createToken({ name: 'Hex', pattern: /0[xX][0-9a-fA-F]+(?![0-9A-Za-z_])/, categories: [Stray, Value], label: 'a number' });
 export const Size = createToken({ name: 'Size', pattern: /[0-9]+[KMG](?![0-9A-Za-z_])/, categories: [Stray, Value], label: 'a size' });
-export const Version = createToken({ name: 'Version', pattern: /[0-9]+\.[0-9]+(?:\.[0-9]+)?/, categories: [Stray], label: 'a kernel version' });
-export const Int = createToken({ name: 'Int', pattern: /[0-9]+/, categories: [Stray, Value], label: 'a number' });
+export const Version = createToken({ name: 'Version', pattern: /[0-9]+\.[0-9]+(?:\.[0-9]+)?(?![0-9A-Za-z_.])/, categories: [Stray], label: 'a kernel version' });
+export const Int = createToken({ name: 'Int', pattern: /[0-9]+(?![0-9A-Za-z_])/, categories: [Stray, Value], label: 'a number' });
+/**
+ * Digits glued to letters (`4KB`, `0x10zz`, `8cpus`): one token, reported by
+ * the lexer phase and parsed as a number so the statement still reads.
+ */
+export const BadNumber = createToken({ name: 'BadNumber', pattern: /[0-9][0-9A-Za-z_.]*/, categories: [Stray, Value], label: 'a number' });
 /** An errno after `expect fail`, as the kernel returns it: `-ENOSPC`. */
 export const Errno = createToken({ name: 'Errno', pattern: /-E[A-Z0-9]+/, categories: [Stray], label: 'an errno' });
 
@@ -121,6 +126,7 @@ export const allTokens: TokenType[] = [
   Size,
   Version,
   Int,
+  BadNumber,
   Errno,
   Arrow,
   Minus,
