@@ -7,6 +7,7 @@
 // problems (one line each on stderr, never a stack trace).
 import { readFileSync, statSync } from 'node:fs';
 import { analyze, MAX_TEXT_LENGTH, type Analysis } from './analysis/analysis.js';
+import { parseKernelVersion } from './model/binder.js';
 import type { IrqdDiagnostic } from './model/diagnostic.js';
 
 const VERSION = '0.1.0';
@@ -48,7 +49,7 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
       opts.format = f;
     } else if (a === '--kernel') {
       const k = args.shift();
-      if (!k) throw new UsageError('--kernel takes a version such as 6.1');
+      if (!k || !parseKernelVersion(k)) throw new UsageError(`--kernel takes a version such as 6.1, 6.6, 6.10 or mainline, not '${k ?? ''}'`);
       opts.kernel = k;
     } else if (a === '--') {
       opts.files.push(...args.splice(0));
