@@ -314,6 +314,8 @@ export interface AllocStep extends StepBase {
   readonly min?: NumberLit;
   readonly managed?: Span;
   readonly via?: Ident;
+  /** Options written more than once (`min 1 min 2`): the binder reports them. */
+  readonly repeated: readonly Span[];
 }
 
 export interface FreeStep extends StepBase {

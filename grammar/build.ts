@@ -436,6 +436,7 @@ export class AstBuilder {
             return m ? tokenSpan(m) : undefined;
           })(),
           via: ident(token(node, 'via')),
+          repeated: ['minKeyword', 'managed', 'viaKeyword'].flatMap((l) => tokens(node, l).slice(1).map(tokenSpan)),
         };
       case 'freeStep':
         return { kind: 'free', span, keyword, device: ident(token(node, 'device')) };

@@ -183,5 +183,10 @@ export function parse(text: string): ParseResult {
   });
   const ast = builder.sourceFile(cst, text.length);
   errors.sort((a, b) => a.span.start - b.span.start);
-  return { ast, errors, comments };
+  // Recovery can stop twice at the same token with the same complaint.
+  const unique = errors.filter((e, i) => {
+    const prev = errors[i - 1];
+    return !prev || prev.span.start !== e.span.start || prev.span.end !== e.span.end || prev.message !== e.message;
+  });
+  return { ast, errors: unique, comments };
 }

@@ -33,7 +33,7 @@ export const PciAddress = createToken({
 export const Hex = createToken({ name: 'Hex', pattern: /0[xX][0-9a-fA-F]+(?![0-9A-Za-z_])/, categories: [Stray, Value], label: 'a number' });
 export const Size = createToken({ name: 'Size', pattern: /[0-9]+[KMG](?![0-9A-Za-z_])/, categories: [Stray, Value], label: 'a size' });
 export const Version = createToken({ name: 'Version', pattern: /[0-9]+\.[0-9]+(?:\.[0-9]+)?(?![0-9A-Za-z_.])/, categories: [Stray], label: 'a kernel version' });
-export const Int = createToken({ name: 'Int', pattern: /[0-9]+(?![0-9A-Za-z_])/, categories: [Stray, Value], label: 'a number' });
+export const Int = createToken({ name: 'Int', pattern: /[0-9]+(?![0-9A-Za-z_.])/, categories: [Stray, Value], label: 'a number' });
 /**
  * Digits glued to letters (`4KB`, `0x10zz`, `8cpus`): one token, reported by
  * the lexer phase and parsed as a number so the statement still reads.
@@ -144,4 +144,4 @@ export const allTokens: TokenType[] = [
   ...keywordWords.map((w) => keywordsAsNames[w]),
 ];
 
-export const irqdLexer = new Lexer(allTokens, { ensureOptimizations: false, positionTracking: 'onlyOffset' });
+export const irqdLexer = new Lexer(allTokens, { ensureOptimizations: true, positionTracking: 'onlyOffset' });

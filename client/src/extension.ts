@@ -70,6 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   context.subscriptions.push(
     vscode.window.onDidChangeActiveTextEditor(() => updateStatusBar(statusItem)),
+    vscode.workspace.onDidCloseTextDocument((doc) => statusByUri.delete(doc.uri.toString())),
     vscode.commands.registerCommand('irqd.restartServer', async () => {
       await client?.stop();
       statusByUri.clear();

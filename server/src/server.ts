@@ -30,6 +30,9 @@ import { documentSymbols } from './features/symbols.js';
 /** Custom notification: analysis progress for the client's status bar (docs/lsp-extensions.md). */
 const STATUS_NOTIFICATION = 'irqd/status';
 
+/** The irqd.maxProblems default of package.json, for clients without workspace/configuration. */
+const DEFAULT_MAX_PROBLEMS = 1000;
+
 interface IrqdSettings {
   maxProblems?: number;
   kernel?: string;
@@ -76,6 +79,8 @@ function publish(uri: string, version: number): void {
     analysis = host.analysisFor(uri, doc.getText(), version);
   } catch (e) {
     log(`internal error analysing ${uri}, please report: ${describe(e)}`);
+    // The status bar must not stay on "analyzing" for ever.
+    void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors: 0, warnings: 0 });
     return;
   }
   if (documents.get(uri)?.version !== version) return;
@@ -109,7 +114,7 @@ async function loadSettings(): Promise<void> {
     }
   }
   const options: AnalysisOptions = {
-    ...(typeof settings.maxProblems === 'number' && settings.maxProblems > 0 ? { maxProblems: settings.maxProblems } : {}),
+    maxProblems: typeof settings.maxProblems === 'number' && settings.maxProblems > 0 ? settings.maxProblems : DEFAULT_MAX_PROBLEMS,
     ...(typeof settings.kernel === 'string' && settings.kernel !== '' ? { defaultKernel: settings.kernel } : {}),
   };
   host.configure(options);

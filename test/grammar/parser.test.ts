@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { lex, parse } from '../../grammar/index.js';
-import { analyze } from '../../server/src/analysis/analysis.js';
+import { analyze, MAX_TEXT_LENGTH } from '../../server/src/analysis/analysis.js';
 
 const samplesDir = join(__dirname, '..', '..', '..', 'samples');
 const samples = readdirSync(samplesDir).filter((f) => f.endsWith('.irqd')).map((f) => readFileSync(join(samplesDir, f), 'utf8'));
@@ -121,4 +121,19 @@ test('pathological inputs stay cheap: deep braces, long lists, huge numbers', ()
     // Not a benchmark: a guard against runaway work (seconds, not milliseconds).
     assert.ok(ms < 5000, `took ${ms} ms on ${text.slice(0, 40)}`);
   }
+});
+
+test('a file over the size limit is not analysed, with a warning that says why', () => {
+  const a = analyze(' '.repeat(MAX_TEXT_LENGTH + 1), 1);
+  assert.deepEqual(
+    a.diagnostics.map((d) => [d.code, d.severity]),
+    [['IRQD004', 'warning']],
+  );
+});
+
+test('malformed numbers are one token each', () => {
+  assert.deepEqual(
+    lex('4KB 0x10zz 1.2.3.4 8cpus').map((t) => t.tokenType.name),
+    ['BadNumber', 'BadNumber', 'BadNumber', 'BadNumber'],
+  );
 });

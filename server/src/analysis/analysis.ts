@@ -44,7 +44,7 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
   const diagnostics: IrqdDiagnostic[] = [];
   if (text.length > MAX_TEXT_LENGTH) {
     diagnostics.push(
-      diagnostic('IRQD003', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`, { severity: 'warning' }),
+      diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
     );
     return { version, text, lines, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics };
   }
@@ -59,7 +59,7 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
 
   let model = emptyModel();
   try {
-    const bound = bind(parsed.ast, options);
+    const bound = bind(parsed.ast, options, text);
     model = bound.model;
     diagnostics.push(...bound.diagnostics);
   } catch (e) {

@@ -46,6 +46,13 @@ class Checker {
       this.range(cpusItem.count, cpusItem.span, s.cpus, 1, MAX_CPUS, 'cpus', `x86_64 kernels have at most NR_CPUS = ${MAX_CPUS} CPUs`);
       this.checkApic(s.apic, s.cpus, s.decl.items, s.arch);
     }
+    if (s.arch !== 'x86_64') {
+      for (const item of s.decl.items) {
+        if (item.kind === 'apic' || item.kind === 'dest-mode') {
+          this.diagnostics.push(diagnostic('IRQD014', item.keyword, `'${item.kind}' describes the x86 local APIC; system '${s.name}' is ${s.arch}`));
+        }
+      }
+    }
     const page = s.decl.items.find((i): i is A.PageSizeItem => i.kind === 'page-size');
     if (page?.size && !(pageSizes as readonly number[]).includes(page.size.value)) {
       this.diagnostics.push(diagnostic('IRQD025', page.size.span, `page size ${page.size.text} is not one the kernel supports: expected 4K, 16K or 64K`));
@@ -210,7 +217,9 @@ class Checker {
     }
     const pin = dev.ioapicPin;
     if (pin) {
-      if (!pin.domain) {
+      if (!pin.domain && pin.ambiguous) {
+        this.diagnostics.push(diagnostic('IRQD017', pin.span, "this system has several IO-APICs: say which one with 'domain D'"));
+      } else if (!pin.domain) {
         this.diagnostics.push(diagnostic('IRQD017', pin.span, "this pin needs an IO-APIC: declare 'domain IOAPIC0 ioapic parent ...' or name one with 'domain D'"));
       } else if (pin.domain.domainKind && pin.domain.domainKind !== 'ioapic') {
         this.diagnostics.push(diagnostic('IRQD024', pin.span, `an IO-APIC pin belongs to an ioapic domain; '${pin.domain.name}' is ${article(pin.domain.domainKind)} ${pin.domain.domainKind} domain`));

@@ -76,7 +76,14 @@ class Binder {
   /** Work that needs every declaration first (forward references). */
   private readonly deferred: (() => void)[] = [];
 
-  constructor(private readonly options: BindOptions) {}
+  constructor(
+    private readonly options: BindOptions,
+    private readonly text: string,
+  ) {}
+
+  private textOf(span: A.Span): string {
+    return this.text.slice(span.start, span.end);
+  }
 
   bind(file: A.SourceFile): Model {
     for (const item of file.items) {
@@ -276,8 +283,10 @@ class Binder {
     }
   }
 
+  /** The irqd.kernel setting (or --kernel); unknown or older than 6.1 means 6.1. */
   private defaultKernel(): KernelVersion {
-    return parseKernelVersion(this.options.defaultKernel ?? '6.1') ?? { text: '6.1', major: 6, minor: 1 };
+    const v = parseKernelVersion(this.options.defaultKernel ?? '6.1');
+    return v && kernelAtLeast(v, OLDEST.major, OLDEST.minor) ? v : { text: '6.1', major: 6, minor: 1 };
   }
 
   private kernelOf(value: A.Ident | undefined): KernelVersion | undefined {
@@ -515,7 +524,12 @@ class Binder {
       const pinItem = dev.decl.items.find((i): i is A.IoapicPinItem => i.kind === 'ioapic-pin');
       if (dev.ioapicPin && pinItem) {
         if (pinItem.domain) dev.ioapicPin.domain = this.resolve(pinItem.domain, 'domain', scope.domains, [scope.devices], where);
-        else dev.ioapicPin.domain = [...scope.domains.values()].find((x) => x.domainKind === 'ioapic');
+        else {
+          // Without `domain D` the pin needs exactly one IO-APIC to belong to.
+          const ioapics = [...scope.domains.values()].filter((x) => x.domainKind === 'ioapic');
+          dev.ioapicPin.domain = ioapics.length === 1 ? ioapics[0] : undefined;
+          dev.ioapicPin.ambiguous = ioapics.length > 1;
+        }
       }
       if (dev.decl.pf) dev.pf = this.resolve(dev.decl.pf, 'device', scope.devices, [scope.domains]);
     }
@@ -528,7 +542,7 @@ class Binder {
     const seen = new Map<string, A.Span>();
     let cpus: number | undefined;
     let hypervisor: GuestSym['hypervisor'] = 'visible';
-    let apic: GuestSym['apic'] = system.apic;
+    let apic: GuestSym['apic'] | undefined;
     let destMode: GuestSym['destMode'] = system.destMode;
     for (const item of decl.items) {
       switch (item.kind) {
@@ -540,7 +554,7 @@ class Binder {
             hypervisor = this.enumValue(item.value, 'hypervisor visibility', V.hypervisorModes) ?? hypervisor;
           break;
         case 'apic':
-          if (this.once(seen, 'apic', item.span, "'apic'")) apic = this.enumValue(item.value, 'APIC mode', V.apicModes) ?? apic;
+          if (this.once(seen, 'apic', item.span, "'apic'")) apic = this.enumValue(item.value, 'APIC mode', V.apicModes);
           break;
         case 'dest-mode':
           if (this.once(seen, 'dest-mode', item.span, "'dest-mode'"))
@@ -574,7 +588,8 @@ class Binder {
       cpus: cpus ?? 1,
       cpusKnown: cpus !== undefined,
       hypervisor,
-      apic,
+      // The guest's own APIC: x2APIC when its vCPU IDs need more than 8 bits.
+      apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : system.apic),
       destMode,
       scope: { domains: new Map(), devices: new Map() },
       assignments: [],
@@ -716,6 +731,9 @@ class Binder {
       case 'alloc':
         this.deviceRef(step.device, system, guest);
         this.enumValue(step.via, "'via' kind", V.allocKinds);
+        for (const span of step.repeated) {
+          this.diagnostics.push(diagnostic('IRQD015', span, `'${this.textOf(span)}' is given twice in one 'alloc'`));
+        }
         break;
       case 'free':
         this.deviceRef(step.device, system, guest);
@@ -818,8 +836,8 @@ export function expandCpuList(list: A.CpuList, below = LAST_CPU + 1): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
-export function bind(file: A.SourceFile, options: BindOptions = {}): BindResult {
-  const binder = new Binder(options);
+export function bind(file: A.SourceFile, options: BindOptions = {}, text = ''): BindResult {
+  const binder = new Binder(options, text);
   const model = binder.bind(file);
   return { model, diagnostics: binder.diagnostics };
 }

@@ -42,6 +42,13 @@ const entries = [
     example: '(no example: this is a bug in irqd)',
   },
   {
+    code: 'IRQD004',
+    severity: 'warning',
+    title: 'File too large',
+    doc: 'irqd analyses files of up to 4 MiB (4,194,304 characters) so that no input can make the editor wait; a larger file is not analysed.',
+    example: '(a file of more than 4,194,304 characters)',
+  },
+  {
     code: 'IRQD010',
     severity: 'error',
     title: 'Unknown name',

@@ -85,6 +85,8 @@ export interface IoapicPin {
   domain?: DomainSym;
   readonly span: A.Span;
   readonly pinSpan: A.Span;
+  /** Set when no `domain D` was given and the scope has several IO-APICs. */
+  ambiguous?: boolean;
 }
 
 export interface Bar {
