@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const withTests = process.argv.includes('--tests');
+const withTests = process.argv.includes('--tests') || process.argv.includes('--bench');
 // --production: minified, no source maps (what the .vsix and npm package ship).
 const production = process.argv.includes('--production');
 const common = {
@@ -29,7 +29,7 @@ function testEntries(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...testEntries(p));
-    else if (name.endsWith('.test.ts')) out.push(p);
+    else if (name.endsWith('.test.ts') || (process.argv.includes('--bench') && name === 'bench.ts')) out.push(p);
   }
   return out;
 }
