@@ -3,7 +3,10 @@
 // imports 'vscode'; everything the editor shows comes from the server.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+
+/** The server's commands (server/src/features/code-lens.ts). */
+const SERVER_COMMANDS = { run: 'irqd.server.runScenario', step: 'irqd.server.stepScenario', reset: 'irqd.server.resetScenario' } as const;
 
 interface StatusParams {
   uri: string;
@@ -27,6 +30,14 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
     synchronize: { configurationSection: 'irqd' },
     outputChannel: output,
     traceOutputChannel: output,
+    middleware: {
+      // A Run lens prints the trace to the output channel: show it.
+      executeCommand: async (command, args, next) => {
+        const result: unknown = await next(command, args);
+        if (command === SERVER_COMMANDS.run) output.show(true);
+        return result;
+      },
+    },
   };
   // The id 'irqd' makes the client honour the irqd.trace.server setting.
   return new LanguageClient('irqd', 'irqd language server', serverOptions, clientOptions);
@@ -78,10 +89,30 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       output.appendLine('[irqd] language server restarted');
     }),
     vscode.commands.registerCommand('irqd.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('irqd.runScenario', () => scenarioCommand(SERVER_COMMANDS.run, output)),
+    vscode.commands.registerCommand('irqd.showTrace', () => scenarioCommand(SERVER_COMMANDS.run, output)),
+    vscode.commands.registerCommand('irqd.stepScenario', () => scenarioCommand(SERVER_COMMANDS.step, output)),
+    vscode.commands.registerCommand('irqd.resetScenario', () => scenarioCommand(SERVER_COMMANDS.reset, output)),
     { dispose: () => void client?.stop() },
   );
   await start();
   updateStatusBar(statusItem);
+  await vscode.commands.executeCommand('setContext', 'irqd.simulatorReady', true);
+}
+
+/** Runs a scenario command on the scenario around the cursor of the active .irqd editor. */
+async function scenarioCommand(command: string, output: vscode.OutputChannel): Promise<unknown> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor || editor.document.languageId !== 'irqd' || !client) {
+    void vscode.window.showInformationMessage('irqd: open an .irqd file and put the cursor in a scenario');
+    return undefined;
+  }
+  const result: unknown = await client.sendRequest(ExecuteCommandRequest.type, {
+    command,
+    arguments: [editor.document.uri.toString(), { line: editor.selection.active.line }],
+  });
+  if (command === SERVER_COMMANDS.run) output.show(true);
+  return result;
 }
 
 export async function deactivate(): Promise<void> {

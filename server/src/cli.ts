@@ -2,31 +2,38 @@
 // terminals and CI.
 //
 //   irqd check FILE...   diagnostics as file:line:col: severity CODE message
+//   irqd run FILE...     the step-by-step trace of every scenario, then the diagnostics
 //
-// Exit status: 0 clean, 1 when any file has errors, 2 for usage or I/O
-// problems (one line each on stderr, never a stack trace).
+// Exit status: 0 clean, 1 when any file has errors (for run: or a scenario
+// fails), 2 for usage or I/O problems (one line each on stderr, never a
+// stack trace).
 import { readFileSync, statSync } from 'node:fs';
 import { analyze, MAX_TEXT_LENGTH, type Analysis } from './analysis/analysis.js';
 import { parseKernelVersion } from './model/binder.js';
 import type { IrqdDiagnostic } from './model/diagnostic.js';
+import { traceLines } from './features/trace-text.js';
 
 const VERSION = '0.1.0';
 /** Larger files are refused before reading (bytes; the analysis caps characters too). */
 const MAX_FILE_BYTES = MAX_TEXT_LENGTH;
 
 const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
+       irqd run [--scenario NAME] [--format text|json] [--kernel VERSION] FILE...
        irqd --help | --version
 
-Checks .irqd files and prints what the editor would show.
+check: checks .irqd files and prints what the editor would show.
+run:   simulates their scenarios like the kernel would and prints each trace.
   --format text|json   output format (default text)
+  --scenario NAME      run only the scenarios with this name
   --kernel VERSION     kernel for systems that do not say 'kernel' (default 6.1)`;
 
 class UsageError extends Error {}
 
 interface Options {
-  command: 'check';
+  command: 'check' | 'run';
   format: 'text' | 'json';
   kernel?: string;
+  scenario?: string;
   files: string[];
 }
 
@@ -51,13 +58,18 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
       const k = args.shift();
       if (!k || !parseKernelVersion(k)) throw new UsageError(`--kernel takes a version such as 6.1, 6.6, 6.10 or mainline, not '${k ?? ''}'`);
       opts.kernel = k;
+    } else if (a === '--scenario') {
+      const n = args.shift();
+      if (n === undefined) throw new UsageError('--scenario takes a scenario name');
+      opts.scenario = n;
     } else if (a === '--') {
       opts.files.push(...args.splice(0));
     } else if (a.startsWith('-') && a !== '-') {
       throw new UsageError(`unknown option '${a}'`);
     } else if (command === undefined) {
       command = a;
-      if (command !== 'check') throw new UsageError(`unknown command '${command}'`);
+      if (command !== 'check' && command !== 'run') throw new UsageError(`unknown command '${command}'`);
+      opts.command = command;
     } else {
       opts.files.push(a);
     }
@@ -146,6 +158,42 @@ function printJson(reports: readonly FileReport[], out: (s: string) => void): vo
   );
 }
 
+/** Prints (text) or emits (json) the traces; true when a scenario failed. */
+function printTraces(reports: readonly FileReport[], opts: Options, out: (s: string) => void): boolean {
+  let failed = false;
+  const json: unknown[] = [];
+  for (const { file, analysis } of reports) {
+    for (const [sc, trace] of analysis.traces) {
+      if (opts.scenario !== undefined && sc.name !== opts.scenario) continue;
+      if (!trace.passed) failed = true;
+      if (opts.format === 'text') {
+        out(`${file}: ${traceLines(analysis, trace).join('\n')}`);
+        out('');
+        continue;
+      }
+      json.push({
+        file,
+        scenario: sc.name,
+        system: trace.system.name,
+        passed: trace.passed,
+        skipped: trace.skipped ?? null,
+        steps: trace.records.map((r) => ({
+          ordinal: r.ordinal,
+          line: analysis.lines.position(r.step.span.start).line + 1,
+          text: analysis.text.slice(r.step.span.start, r.step.span.end),
+          outcome: r.outcome,
+          summary: r.summary,
+          events: r.events,
+          irqs: r.views,
+        })),
+        diagnostics: trace.diagnostics.map((d) => ({ ...location(analysis, d), severity: d.severity, code: d.code, message: d.message })),
+      });
+    }
+  }
+  if (opts.format === 'json') out(JSON.stringify({ scenarios: json }, null, 2));
+  return failed;
+}
+
 export function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
   let opts: ReturnType<typeof parseArgs>;
   try {
@@ -177,10 +225,12 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
     }
     reports.push({ file, analysis: analyze(src.text, 0, opts.kernel ? { defaultKernel: opts.kernel } : {}) });
   }
-  if (opts.format === 'json') printJson(reports, out);
-  else printText(reports, out);
+  let scenarioFailed = false;
+  if (opts.command === 'run') scenarioFailed = printTraces(reports, opts, out);
+  if (opts.format === 'json' && opts.command === 'check') printJson(reports, out);
+  else if (opts.format === 'text') printText(reports, out);
   if (ioProblem) return 2;
-  return reports.some((r) => r.analysis.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
+  return scenarioFailed || reports.some((r) => r.analysis.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -17,7 +17,10 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, AnalysisOptions } from './analysis/analysis.js';
 import { AnalysisHost } from './analysis/host.js';
+import { codeLenses, RESET_COMMAND, RUN_COMMAND, STEP_COMMAND } from './features/code-lens.js';
 import { completion } from './features/completion.js';
+import { inlayHints } from './features/inlay-hints.js';
+import { traceLines } from './features/trace-text.js';
 import { toLspDiagnostics } from './features/convert.js';
 import { definition } from './features/definition.js';
 import { foldingRanges } from './features/folding.js';
@@ -43,6 +46,19 @@ const documents = new TextDocuments(TextDocument);
 const host = new AnalysisHost();
 const scheduled = new Map<string, NodeJS.Immediate>();
 let hasConfiguration = false;
+let canRefreshLenses = false;
+let canRefreshInlays = false;
+/** Steps stepped per scenario index, per document (the Step lens). */
+const stepping = new Map<string, Map<number, number>>();
+
+function steppingOf(uri: string): Map<number, number> {
+  let m = stepping.get(uri);
+  if (!m) {
+    m = new Map();
+    stepping.set(uri, m);
+  }
+  return m;
+}
 
 function log(message: string): void {
   connection.console.log(`[irqd] ${message}`);
@@ -123,6 +139,8 @@ async function loadSettings(): Promise<void> {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   hasConfiguration = params.capabilities.workspace?.configuration === true;
+  canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
+  canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -134,6 +152,9 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       documentSymbolProvider: true,
       foldingRangeProvider: true,
       semanticTokensProvider: { legend, full: true, range: true },
+      codeLensProvider: { resolveProvider: false },
+      inlayHintProvider: true,
+      executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND] },
     },
     serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
   };
@@ -156,10 +177,11 @@ documents.onDidClose((e) => {
   if (pending) clearImmediate(pending);
   scheduled.delete(e.document.uri);
   host.forget(e.document.uri);
+  stepping.delete(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-connection.onHover((p) => withAnalysis(p.textDocument.uri, 'hover', null, (a) => hover(a, p.position)));
+connection.onHover((p) => withAnalysis(p.textDocument.uri, 'hover', null, (a) => hover(a, p.position, steppingOf(p.textDocument.uri))));
 connection.onDefinition((p) => withAnalysis(p.textDocument.uri, 'definition', null, (a) => definition(a, p.textDocument.uri, p.position)));
 connection.onReferences((p) =>
   withAnalysis(p.textDocument.uri, 'references', [], (a) => references(a, p.textDocument.uri, p.position, p.context.includeDeclaration)),
@@ -173,6 +195,67 @@ connection.languages.semanticTokens.on((p) => withAnalysis(p.textDocument.uri, '
 connection.languages.semanticTokens.onRange((p) =>
   withAnalysis(p.textDocument.uri, 'semanticTokens/range', { data: [] }, (a) => semanticTokens(a, p.range)),
 );
+
+connection.onCodeLens((p) => withAnalysis(p.textDocument.uri, 'codeLens', [], (a) => codeLenses(a, p.textDocument.uri, steppingOf(p.textDocument.uri))));
+connection.languages.inlayHint.on((p) => withAnalysis(p.textDocument.uri, 'inlayHint', [], (a) => inlayHints(a, p.range)));
+
+/** The scenario a command names: an index, or `{line}` for the scenario around a line. */
+function scenarioIndex(a: Analysis, target: unknown): number | undefined {
+  if (typeof target === 'number') return target >= 0 && target < a.model.scenarios.length ? target : undefined;
+  if (target && typeof target === 'object' && typeof (target as { line?: unknown }).line === 'number') {
+    const offset = a.lines.offset({ line: (target as { line: number }).line, character: 0 });
+    const i = a.model.scenarios.findIndex((s) => a.lines.lineOf(s.declSpan.start) <= a.lines.lineOf(offset) && offset <= s.declSpan.end);
+    return i >= 0 ? i : a.model.scenarios.length > 0 ? 0 : undefined;
+  }
+  return a.model.scenarios.length > 0 ? 0 : undefined;
+}
+
+function refreshViews(): void {
+  if (canRefreshLenses) void connection.sendRequest('workspace/codeLens/refresh');
+  if (canRefreshInlays) void connection.languages.inlayHint.refresh();
+}
+
+interface CommandResult {
+  scenario: string;
+  step?: number;
+  of?: number;
+  passed?: boolean;
+  trace?: string[];
+}
+
+connection.onExecuteCommand((p): CommandResult | null => {
+  const [uri, target] = (p.arguments ?? []) as [unknown, unknown];
+  if (typeof uri !== 'string') return null;
+  return withAnalysis(uri, p.command, null, (a): CommandResult | null => {
+    const index = scenarioIndex(a, target);
+    const sc = index === undefined ? undefined : a.model.scenarios[index];
+    if (index === undefined || !sc) return null;
+    const trace = a.traces.get(sc);
+    const steps = steppingOf(uri);
+    let result: CommandResult = { scenario: sc.name };
+    if (p.command === RUN_COMMAND) {
+      steps.delete(index);
+      const lines = trace ? traceLines(a, trace) : [`scenario "${sc.name}" has no system to run on`];
+      // The trace goes to the client's log (VS Code: the irqd output channel).
+      connection.console.log(lines.join('\n'));
+      result = { scenario: sc.name, passed: trace?.passed ?? false, trace: lines };
+    } else if (p.command === STEP_COMMAND) {
+      const n = trace?.records.length ?? 0;
+      const k = Math.min(n, (steps.get(index) ?? 0) + 1);
+      steps.set(index, k);
+      const r = trace?.records[k - 1];
+      if (r) connection.console.log(`scenario "${sc.name}" step ${k}/${n}: ${r.summary}`);
+      result = { scenario: sc.name, step: k, of: n };
+    } else if (p.command === RESET_COMMAND) {
+      steps.delete(index);
+      result = { scenario: sc.name, step: 0, of: trace?.records.length ?? 0 };
+    } else {
+      return null;
+    }
+    refreshViews();
+    return result;
+  });
+});
 
 // Whatever escapes a handler must not take the server down with it.
 process.on('uncaughtException', (e) => log(`uncaught exception, please report: ${describe(e)}`));

@@ -14,7 +14,11 @@ import {
   type ProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 import {
+  CodeLensRequest,
   CompletionRequest,
+  ExecuteCommandRequest,
+  InlayHintRequest,
+  LogMessageNotification,
   DefinitionRequest,
   DidChangeTextDocumentNotification,
   DidCloseTextDocumentNotification,
@@ -278,6 +282,97 @@ describe('language server over stdio', () => {
     await s.conn.sendNotification(ExitNotification.type);
     assert.equal(await done, 0);
     assert.equal(s.stderr.join(''), '');
+  });
+});
+
+describe('simulation over the protocol: lenses, stepping, inlay hints, step hover', () => {
+  const simUri = 'file:///work/sim.irqd';
+  const SIM = `system fresh {
+  kernel 6.1
+  cpus 4
+  domain VECTOR vector
+  domain MSI pci-msi parent VECTOR
+  device nic0 pci 00:03.0 { msix 4 domain MSI }
+}
+scenario w7 on fresh {
+  alloc nic0 4
+  request nic0[0-3]
+  expect nic0[3] vector 0x22
+}
+`;
+  let s: Session;
+
+  before(async () => {
+    s = startStdio();
+    await s.conn.sendRequest(InitializeRequest.type, {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { workspace: { codeLens: { refreshSupport: true } } },
+      workspaceFolders: null,
+    });
+    s.conn.onRequest('workspace/codeLens/refresh', () => null);
+    await s.conn.sendNotification(InitializedNotification.type, {});
+    await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: simUri, languageId: 'irqd', version: 1, text: SIM } });
+    await s.diagnostics.waitFor((d) => d.uri === simUri, 'sim diagnostics');
+  });
+
+  after(() => {
+    if (s.child.exitCode === null) s.child.kill();
+  });
+
+  const lensTitles = async (): Promise<string[]> =>
+    ((await s.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: simUri } })) ?? []).map((l) => l.command?.title ?? '');
+
+  test('the scenario has its result, Run, Step and Reset lenses', async () => {
+    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (0/3)', 'Reset']);
+  });
+
+  test('Step moves the current-step lens; Reset clears it; the server asks for a refresh', async () => {
+    let refreshed = 0;
+    s.conn.onRequest('workspace/codeLens/refresh', () => {
+      refreshed++;
+      return null;
+    });
+    const r1 = await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.stepScenario', arguments: [simUri, 0] });
+    assert.deepEqual(r1, { scenario: 'w7', step: 1, of: 3 });
+    await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.stepScenario', arguments: [simUri, 0] });
+    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (2/3)', 'Reset', '⏵ step 2/3: 4 IRQs on CPUs 1-3']);
+    await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.resetScenario', arguments: [simUri, 0] });
+    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (0/3)', 'Reset']);
+    assert.ok(refreshed >= 3, `refreshed ${refreshed} times`);
+  });
+
+  test('Run returns the trace and logs it', async () => {
+    const logs: string[] = [];
+    s.conn.onNotification(LogMessageNotification.type, (p) => {
+      logs.push(p.message);
+    });
+    const r = (await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.runScenario', arguments: [simUri, 0] })) as { passed: boolean; trace: string[] };
+    assert.equal(r.passed, true);
+    assert.match(r.trace.join('\n'), /request nic0\[0-3\]\s+4 IRQs on CPUs 1-3/);
+    await new Promise((res) => setTimeout(res, 50));
+    assert.ok(logs.some((l) => l.includes('scenario "w7" on fresh')));
+  });
+
+  test('inlay hints give each step its outcome, for the requested range only', async () => {
+    const all = await s.conn.sendRequest(InlayHintRequest.type, { textDocument: { uri: simUri }, range: { start: { line: 0, character: 0 }, end: { line: 12, character: 0 } } });
+    assert.deepEqual(
+      all?.map((h) => [h.position.line, h.label]),
+      [
+        [8, ' → 4 IRQs (16-19), reserved'],
+        [9, ' 4 IRQs on CPUs 1-3'],
+      ],
+    );
+    const one = await s.conn.sendRequest(InlayHintRequest.type, { textDocument: { uri: simUri }, range: { start: { line: 9, character: 0 }, end: { line: 9, character: 5 } } });
+    assert.equal(one?.length, 1);
+  });
+
+  test('hover on a step shows the composed message after it', async () => {
+    const h = (await s.conn.sendRequest(HoverRequest.type, { textDocument: { uri: simUri }, position: { line: 9, character: 3 } })) as Hover;
+    const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
+    assert.match(value, /\*\*step 2\/3\*\*/);
+    assert.match(value, /nic0\[3\] = IRQ 19: requested/);
+    assert.match(value, /message: 0xFEE01000 \/ 0x00000022 — compat format: destination 0x1 physical, vector 0x22, fixed, edge/);
   });
 });
 

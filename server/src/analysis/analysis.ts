@@ -8,7 +8,8 @@ import { LineIndex, parse, type ParseResult, type SourceFile } from '../../../gr
 import { checkTopology } from '../check/topology.js';
 import { bind, type BindOptions } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
-import type { Model } from '../model/types.js';
+import type { Model, ScenarioSym } from '../model/types.js';
+import { runScenario, type Trace } from '../sim/engine.js';
 
 export interface AnalysisOptions extends BindOptions {
   /** Stop reporting after this many problems (the irqd.maxProblems setting). */
@@ -23,6 +24,8 @@ export interface Analysis {
   readonly model: Model;
   /** All diagnostics, sorted by position, capped at maxProblems. */
   readonly diagnostics: readonly IrqdDiagnostic[];
+  /** The simulation of each scenario that could run (its system and steps free of errors). */
+  readonly traces: ReadonlyMap<ScenarioSym, Trace>;
 }
 
 /** Files larger than this are not analysed; the diagnostic says so. */
@@ -46,7 +49,7 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
     diagnostics.push(
       diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
     );
-    return { version, text, lines, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics };
+    return { version, text, lines, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics, traces: new Map() };
   }
 
   let parsed: ParseResult = { ast: emptyFile, errors: [], comments: [] };
@@ -72,7 +75,46 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
     diagnostics.push(internalError('topology checks', e));
   }
 
+  const traces = new Map<ScenarioSym, Trace>();
+  for (const sc of model.scenarios) {
+    try {
+      const trace = simulate(sc, diagnostics);
+      if (trace) {
+        traces.set(sc, trace);
+        diagnostics.push(...trace.diagnostics);
+      }
+    } catch (e) {
+      diagnostics.push({ ...internalError(`simulating scenario '${sc.name}'`, e), span: sc.nameSpan });
+    }
+  }
+
   diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
   const max = options.maxProblems ?? Infinity;
-  return { version, text, lines, parse: parsed, model, diagnostics: diagnostics.length > max ? diagnostics.slice(0, max) : diagnostics };
+  return { version, text, lines, parse: parsed, model, diagnostics: diagnostics.length > max ? diagnostics.slice(0, max) : diagnostics, traces };
+}
+
+function inside(span: { start: number; end: number }, outer: { start: number; end: number }): boolean {
+  return span.start >= outer.start && span.end <= outer.end;
+}
+
+/**
+ * Runs a scenario unless its system or its own steps have errors: a broken
+ * topology would only produce misleading kernel behaviour.
+ */
+function simulate(sc: ScenarioSym, diagnostics: readonly IrqdDiagnostic[]): Trace | undefined {
+  const system = sc.system;
+  if (!system) return undefined;
+  const errors = diagnostics.filter((d) => d.severity === 'error' && (inside(d.span, system.declSpan) || inside(d.span, sc.declSpan)));
+  if (errors.length > 0) {
+    // The errors themselves are the diagnostics; lenses and hovers say why nothing ran.
+    return {
+      scenario: sc,
+      system,
+      records: [],
+      diagnostics: [],
+      passed: false,
+      skipped: `fix the ${errors.length} error${errors.length === 1 ? '' : 's'} in system '${system.name}' or this scenario first`,
+    };
+  }
+  return runScenario(sc);
 }

@@ -14,8 +14,12 @@ import type {
   SystemSym,
 } from '../model/types.js';
 import { domainKindInfo } from '../model/values.js';
+import { stateAfter, type StepRecord, type Trace } from '../sim/engine.js';
+import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
 import { symbolAt } from './lookup.js';
+import { recordAt, scenarioAt, type SteppingState } from './scenario-at.js';
+import { irqViewLines, stepLabel } from './trace-text.js';
 
 function hex(n: number): string {
   return '0x' + n.toString(16);
@@ -148,11 +152,72 @@ export function describeSymbol(sym: AnySymbol): string {
   }
 }
 
-export function hover(analysis: Analysis, position: Position): Hover | null {
-  const at = symbolAt(analysis, analysis.lines.offset(position));
-  if (!at) return null;
-  return {
-    contents: { kind: MarkupKind.Markdown, value: describeSymbol(at.symbol) },
-    range: toRange(analysis, at.span),
-  };
+/** A step: what the kernel did and the state of its IRQs after it. */
+function hoverStep(analysis: Analysis, trace: Trace, r: StepRecord): string {
+  const n = trace.records.length;
+  const lines = [`**step ${r.ordinal}/${n}** \`${stepLabel(analysis, r)}\` — ${r.outcome === 'ok' ? r.summary || 'ok' : `${r.outcome}${r.summary ? `: ${r.summary}` : ''}`}`];
+  if (r.events.length > 0) {
+    lines.push('', 'Kernel path:', '```');
+    for (const e of r.events.slice(0, 30)) lines.push(`${e.warning ? 'WARNING ' : ''}${e.fn}: ${e.text}`);
+    if (r.events.length > 30) lines.push(`… ${r.events.length - 30} more`);
+    lines.push('```');
+  }
+  if (r.views.length > 0) {
+    lines.push('', `After this step (${trace.system.name}, Linux ${trace.system.kernel.text}):`, '```');
+    for (const v of r.views.slice(0, 8)) lines.push(...irqViewLines(v));
+    if (r.views.length > 8) lines.push(`… ${r.views.length - 8} more IRQs`);
+    lines.push('```');
+  }
+  return lines.join('\n');
+}
+
+/** A device's IRQs as of the stepped position of the first scenario that allocates it (or its end). */
+function deviceState(analysis: Analysis, device: DeviceSym, stepping: SteppingState): string | undefined {
+  for (const [index, sc] of analysis.model.scenarios.entries()) {
+    const trace = analysis.traces.get(sc);
+    if (!trace || trace.skipped || sc.system !== device.owner) continue;
+    const upTo = stepping.get(index) ?? trace.records.length;
+    const s = stateAfter(sc, upTo);
+    const dev = s?.devices.get(device.name);
+    if (!s || !dev) continue;
+    const views = dev.virqs.slice(0, 4).flatMap((v) => {
+      const irq = s.irqs.get(v);
+      return irq ? irqViewLines(irqView(s, irq)) : [];
+    });
+    const where = upTo >= trace.records.length ? 'at the end of' : `after step ${upTo} of`;
+    return [`In scenario \`${sc.name}\`, ${where} the scenario (${dev.virqs.length} IRQs):`, '```', ...views, ...(dev.virqs.length > 4 ? [`… ${dev.virqs.length - 4} more`] : []), '```'].join('\n');
+  }
+  return undefined;
+}
+
+export function hover(analysis: Analysis, position: Position, stepping: SteppingState = new Map()): Hover | null {
+  const offset = analysis.lines.offset(position);
+  const sc = scenarioAt(analysis, offset);
+  const trace = sc ? analysis.traces.get(sc.scenario) : undefined;
+  const record = trace && !trace.skipped ? recordAt(trace, offset) : undefined;
+  const at = symbolAt(analysis, offset);
+  if (trace && record && !at) {
+    return { contents: { kind: MarkupKind.Markdown, value: hoverStep(analysis, trace, record) }, range: toRange(analysis, record.step.span) };
+  }
+  if (!at) {
+    if (sc && trace?.skipped && offset <= sc.scenario.decl.keyword.end + 1) {
+      return { contents: { kind: MarkupKind.Markdown, value: `**scenario** \`${sc.scenario.name}\` — not simulated: ${trace.skipped}` } };
+    }
+    return null;
+  }
+  let value = describeSymbol(at.symbol);
+  if (record && at.symbol.kind === 'device') {
+    // A device named in a step: its IRQs as they are after that step.
+    const views = record.views.filter((v) => v.label.startsWith(`${at.symbol.name}[`));
+    if (views.length > 0) {
+      value += `\n\nAfter step ${record.ordinal} (${record.summary}):\n\n\`\`\`\n${views.slice(0, 4).flatMap((v) => irqViewLines(v)).join('\n')}\n\`\`\``;
+    }
+  } else if (at.symbol.kind === 'device') {
+    const state = deviceState(analysis, at.symbol, stepping);
+    if (state) value += '\n\n' + state;
+  }
+  if (at.symbol.kind === 'scenario' && trace) {
+    value += trace.skipped ? `\n\nNot simulated: ${trace.skipped}` : `\n\n${trace.passed ? 'Passes' : 'Fails'}: ${trace.records.filter((r) => r.outcome !== 'not-run').length} of ${trace.records.length} steps run.`;
+  }
+  return { contents: { kind: MarkupKind.Markdown, value }, range: toRange(analysis, at.span) };
 }

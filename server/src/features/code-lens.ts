@@ -1,0 +1,46 @@
+// Code lenses above each scenario: its result, Run, Step (k/n), Reset; and a
+// lens on the current step while stepping. The commands are the server's
+// own (workspace/executeCommand), so the lenses work in any LSP client.
+import type { CodeLens } from 'vscode-languageserver';
+import type { Analysis } from '../analysis/analysis.js';
+import { toRange } from './convert.js';
+import type { SteppingState } from './scenario-at.js';
+
+/** The server-side commands behind the lenses (also declared in the initialize result). */
+export const RUN_COMMAND = 'irqd.server.runScenario';
+export const STEP_COMMAND = 'irqd.server.stepScenario';
+export const RESET_COMMAND = 'irqd.server.resetScenario';
+
+export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingState): CodeLens[] {
+  const lenses: CodeLens[] = [];
+  analysis.model.scenarios.forEach((sc, index) => {
+    const trace = analysis.traces.get(sc);
+    const range = toRange(analysis, { start: sc.decl.keyword.start, end: sc.decl.keyword.end });
+    const args = [uri, index];
+    let status: string;
+    if (!trace) status = 'not simulated: no system';
+    else if (trace.skipped) status = `not simulated: ${trace.skipped}`;
+    else if (trace.passed) status = `✓ passes (${trace.records.length} steps)`;
+    else {
+      const failed = trace.records.find((r) => r.outcome === 'failed');
+      status = `✗ fails at step ${failed?.ordinal ?? '?'} of ${trace.records.length}${failed?.summary ? ` (${failed.summary})` : ''}`;
+    }
+    lenses.push({ range, command: { title: status, command: '' } });
+    if (!trace || trace.skipped) return;
+    const n = trace.records.length;
+    const k = stepping.get(index);
+    lenses.push({ range, command: { title: '▶ Run', command: RUN_COMMAND, arguments: args } });
+    lenses.push({ range, command: { title: `Step (${k ?? 0}/${n})`, command: STEP_COMMAND, arguments: args } });
+    lenses.push({ range, command: { title: 'Reset', command: RESET_COMMAND, arguments: args } });
+    if (k !== undefined && k > 0) {
+      const r = trace.records[k - 1];
+      if (r) {
+        lenses.push({
+          range: toRange(analysis, { start: r.step.span.start, end: r.step.span.start }),
+          command: { title: `⏵ step ${k}/${n}${r.summary ? `: ${r.summary}` : ''}`, command: '' },
+        });
+      }
+    }
+  });
+  return lenses;
+}

@@ -1,0 +1,140 @@
+// MSI message composition and decoding on x86 (semantics.md §4): the compat
+// format, the VT-d remappable format and the AMD-Vi format, and the IRTEs.
+import type { SystemSym } from '../model/types.js';
+import { hex } from './kernel.js';
+import type { Irte, Msg } from './state.js';
+
+export type ApicDriver = 'physflat' | 'flat' | 'x2apic_phys' | 'x2apic_cluster';
+
+/**
+ * The APIC driver the kernel picks (semantics.md §4.1 table): xAPIC logical is
+ * "flat" (6.1, ≤ 8 CPUs), x2APIC logical is "x2apic_cluster" and needs IR;
+ * without IR x2APIC is forced to physical mode (x2apic_phys = 1).
+ */
+export function apicDriver(system: SystemSym, remapped: boolean): ApicDriver {
+  if (system.apic === 'x2apic') return system.destMode === 'logical' && remapped ? 'x2apic_cluster' : 'x2apic_phys';
+  return system.destMode === 'logical' && system.cpus <= 8 ? 'flat' : 'physflat';
+}
+
+export function isLogical(driver: ApicDriver): boolean {
+  return driver === 'flat' || driver === 'x2apic_cluster';
+}
+
+/** apic->calc_dest_apicid(cpu); APIC ID = CPU number in irqd. */
+export function destApicId(driver: ApicDriver, cpu: number): number {
+  switch (driver) {
+    case 'flat':
+      return 1 << cpu;
+    case 'x2apic_cluster':
+      // x2apic_prepare_cpu(): cluster in bits 31:16, one bit per CPU in 15:0.
+      return ((cpu >> 4) << 16) | (1 << (cpu & 0xf));
+    default:
+      return cpu;
+  }
+}
+
+/** The CPUs a destination addresses (inverse of destApicId for the driver). */
+export function cpusOfDest(driver: ApicDriver, dest: number): number[] {
+  switch (driver) {
+    case 'flat': {
+      const out: number[] = [];
+      for (let c = 0; c < 8; c++) if (dest & (1 << c)) out.push(c);
+      return out;
+    }
+    case 'x2apic_cluster': {
+      const cluster = dest >>> 16;
+      const out: number[] = [];
+      for (let b = 0; b < 16; b++) if (dest & (1 << b)) out.push(cluster * 16 + b);
+      return out;
+    }
+    default:
+      return [dest];
+  }
+}
+
+// __irq_msi_compose_msg(): arch/x86/kernel/apic/apic.c (5.10+; 6.1 and mainline alike)
+export function composeCompat(vector: number, dest: number, logical: boolean, extDestId = false): { msg: Msg; truncated: boolean } {
+  let lo = 0xfee00000 | ((dest & 0xff) << 12) | (logical ? 1 << 2 : 0);
+  let truncated = false;
+  if (dest > 0xff) {
+    if (extDestId && dest < 0x8000) lo |= ((dest >> 8) & 0x7f) << 5;
+    else truncated = true; // WARN_ON_ONCE(dest_apicid > 0xFF)
+  }
+  return { msg: { addressLo: lo >>> 0, addressHi: 0, data: vector & 0xff }, truncated };
+}
+
+// fill_msi_msg(): drivers/iommu/intel/irq_remapping.c (SHV = 1 always)
+export function composeVtd(index: number, subhandle: number): Msg {
+  const lo = 0xfee00000 | ((index & 0x7fff) << 5) | (1 << 4) | (1 << 3) | (((index >> 15) & 1) << 2);
+  return { addressLo: lo >>> 0, addressHi: 0, data: subhandle };
+}
+
+// fill_msi_msg(): drivers/iommu/amd/iommu.c (6.1: 256-entry tables, DM = 0)
+export function composeAmd(index: number): Msg {
+  return { addressLo: 0xfee00000, addressHi: 0, data: index };
+}
+
+export type DecodedMsg =
+  | { readonly format: 'zero' }
+  | { readonly format: 'invalid'; readonly why: string }
+  | { readonly format: 'compat'; readonly dest: number; readonly logical: boolean; readonly vector: number; readonly deliveryMode: number; readonly level: boolean }
+  | { readonly format: 'remappable'; readonly handle: number; readonly shv: boolean; readonly subhandle: number };
+
+/** Reads a message the way the interrupt hardware does. */
+export function decodeMsg(msg: Msg, extDestId = false): DecodedMsg {
+  if (msg.addressLo === 0 && msg.addressHi === 0 && msg.data === 0) return { format: 'zero' };
+  if (msg.addressLo >>> 20 !== 0xfee) return { format: 'invalid', why: `address ${hex(msg.addressLo, 8)} is not in the interrupt range 0xFEExxxxx` };
+  if (msg.addressLo & (1 << 4)) {
+    const handle = ((msg.addressLo >>> 5) & 0x7fff) | (((msg.addressLo >>> 2) & 1) << 15);
+    return { format: 'remappable', handle, shv: (msg.addressLo & (1 << 3)) !== 0, subhandle: msg.data & 0xffff };
+  }
+  let dest = (msg.addressLo >>> 12) & 0xff;
+  if (extDestId) dest |= ((msg.addressLo >>> 5) & 0x7f) << 8;
+  return {
+    format: 'compat',
+    dest,
+    logical: (msg.addressLo & (1 << 2)) !== 0,
+    vector: msg.data & 0xff,
+    deliveryMode: (msg.data >>> 8) & 7,
+    level: (msg.data & (1 << 15)) !== 0,
+  };
+}
+
+/** "dest 0x3 physical, vector 0x21, fixed, edge" and the like, for hovers and traces. */
+export function describeMsg(msg: Msg): string {
+  const d = decodeMsg(msg);
+  switch (d.format) {
+    case 'zero':
+      return 'all zero (deactivated)';
+    case 'invalid':
+      return d.why;
+    case 'compat':
+      return `compat format: destination ${hex(d.dest)} ${d.logical ? 'logical' : 'physical'}, vector ${hex(d.vector)}, ${['fixed', 'lowest priority', 'SMI', '?', 'NMI', 'INIT', '?', 'ExtINT'][d.deliveryMode]}, ${d.level ? 'level' : 'edge'}`;
+    case 'remappable':
+      return `remappable format: handle ${hex(d.handle)}, SHV ${d.shv ? 1 : 0}, sub-handle ${d.subhandle} → IRTE ${hex(d.handle + (d.shv ? d.subhandle : 0))}`;
+  }
+}
+
+export function msgText(msg: Msg): string {
+  return `${hex(msg.addressLo, 8)}${msg.addressHi ? `:${hex(msg.addressHi, 8)}` : ''} / ${hex(msg.data, 8)}`;
+}
+
+// prepare_irte() + set_msi_sid(): drivers/iommu/intel/irq_remapping.c; struct irte in include/linux/dmar.h
+export function vtdIrteWords(irte: Irte, eim: boolean): { low: bigint; high: bigint } {
+  if (!irte.present) return { low: 0n, high: 0n };
+  const dest = eim ? BigInt(irte.destId >>> 0) : BigInt((irte.destId & 0xff) << 8);
+  const low = 1n | (irte.logical ? 1n << 2n : 0n) | (1n << 3n) | (BigInt(irte.vector) << 16n) | (dest << 32n);
+  // SQ = SQ_ALL_16 (0), SVT = SVT_VERIFY_SID_SQ (1).
+  const high = BigInt(irte.sid) | (1n << 18n);
+  return { low, high };
+}
+
+// union irte (legacy 32-bit AMD-Vi format): drivers/iommu/amd/amd_iommu_types.h
+export function amdIrteWord(irte: Irte): number {
+  if (!irte.present) return 0;
+  return (1 | (irte.logical ? 1 << 6 : 0) | ((irte.destId & 0xff) << 8) | (irte.vector << 16)) >>> 0;
+}
+
+export function hex64(n: bigint): string {
+  return '0x' + n.toString(16).toUpperCase().padStart(16, '0');
+}

@@ -1,0 +1,106 @@
+// `fire`: the device sends its message, and the path it takes to a handler
+// (semantics.md §1.4, §3.6–3.7, §4): the IOMMU's IRTE lookup and source-ID
+// check, the local APIC's vector, vector_irq[], then the ack that completes a
+// move and runs a deferred affinity change.
+import { apicDriver, cpusOfDest, decodeMsg, msgText } from './compose.js';
+import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
+import { deviceMsg, doSetAffinity } from './msi.js';
+import { remapDomain, requesterId } from './remap.js';
+import { isOnline, onlineCpus, type Delivery, type Irq, type SimState } from './state.js';
+import { completeMove, type Log } from './vector.js';
+
+function lost(reason: string, log: Log, fn: string): Delivery {
+  log.warn(fn, reason);
+  return { delivered: false, reason };
+}
+
+/** Resolves the message to (CPU candidates, vector) the way the hardware does. */
+function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: number } | Delivery {
+  const stored = deviceMsg(s, irq);
+  if (!stored) return lost(`${irq.device.name} holds no message for this vector`, log, 'msi_domain_write_msg');
+  // Multi-MSI: the device puts the vector number into the low data bits.
+  const msg = irq.msiBlock ? { ...stored, data: stored.data | irq.index } : stored;
+  log.event('device', `${irq.device.name} writes ${msgText(msg)}`);
+  const d = decodeMsg(msg);
+  if (d.format === 'zero') return lost(`the message is all zero (deactivated): the write goes to address 0, not to an interrupt`, log, 'msi_domain_deactivate');
+  if (d.format === 'invalid') return lost(d.why, log, 'device');
+  const ir = remapDomain(irq.chain);
+  if (d.format === 'remappable' || ir?.domainKind === 'amd-ir') {
+    if (!ir || !irq.irte) return lost('a remappable-format message reaches a CPU without an IOMMU: it is discarded', log, 'device');
+    const slot = d.format === 'remappable' ? d.handle + (d.shv ? d.subhandle : 0) : msg.data & 0x7ff;
+    const table = s.irteTables.get(irq.irte.table);
+    const irte = table?.entries.get(slot);
+    const iommu = ir.domainKind === 'amd-ir' ? 'AMD-Vi' : 'DMAR';
+    if (!irte?.present) return lost(`${iommu}: IRTE ${hex(slot)} is not present: the interrupt is blocked (remapping fault)`, log, 'iommu');
+    const sid = requesterId(irq.device);
+    if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked`, log, 'iommu');
+    log.event('iommu', `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`);
+    return { cpus: cpusOfDest(apicDriver(s.system, true), irte.destId), vector: irte.vector };
+  }
+  return { cpus: cpusOfDest(apicDriver(s.system, false), d.logical || d.dest <= 0xff ? d.dest : d.dest & 0xff), vector: d.vector };
+}
+
+// The interrupt path up to the handler, then apic_ack_edge(): irq_complete_move() and irq_move_irq().
+export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
+  if (irq.masked) {
+    irq.pending = true;
+    const reason = 'masked: the interrupt is held pending (PBA) until unmask';
+    log.event('msi_mask', reason);
+    irq.lastDelivery = { delivered: false, reason };
+    return irq.lastDelivery;
+  }
+  const r = route(s, irq, log);
+  if ('delivered' in r) {
+    irq.lastDelivery = r;
+    return r;
+  }
+  const cpu = r.cpus.find((c) => isOnline(s, c));
+  if (cpu === undefined) {
+    irq.lastDelivery = lost(`destination CPU ${r.cpus.join(',')} is offline: the interrupt is lost`, log, 'local APIC');
+    return irq.lastDelivery;
+  }
+  if (r.vector === MANAGED_IRQ_SHUTDOWN_VECTOR || r.vector >= s.k.firstSystemVector || r.vector < 0x20) {
+    const why = r.vector === MANAGED_IRQ_SHUTDOWN_VECTOR ? 'the 0xEF placeholder of a reserved or shut-down IRQ' : 'a system vector';
+    irq.lastDelivery = lost(`vector ${vec(r.vector)} on CPU ${cpu} is ${why}: spurious interrupt, lost`, log, 'spurious_interrupt');
+    return irq.lastDelivery;
+  }
+  const slot = s.vectorIrq[cpu]?.get(r.vector);
+  if (slot === undefined) {
+    irq.lastDelivery = lost(`CPU ${cpu}: No irq handler for vector ${r.vector}: lost`, log, 'common_interrupt');
+    return irq.lastDelivery;
+  }
+  if (slot === 'shutdown' || slot === 'retriggered') {
+    s.vectorIrq[cpu]?.delete(r.vector);
+    irq.lastDelivery = lost(`CPU ${cpu} vector ${vec(r.vector)} is marked ${slot === 'shutdown' ? 'VECTOR_SHUTDOWN' : 'VECTOR_RETRIGGERED'}: silently dropped`, log, 'common_interrupt');
+    return irq.lastDelivery;
+  }
+  if (slot !== irq.virq) {
+    irq.lastDelivery = lost(`CPU ${cpu} vector ${vec(r.vector)} belongs to IRQ ${slot}: delivered to the wrong handler`, log, 'common_interrupt');
+    return irq.lastDelivery;
+  }
+  if (!irq.started) {
+    irq.lastDelivery = lost(`IRQ ${irq.virq} has no handler (request_irq() not done): handle_bad_irq`, log, 'handle_edge_irq');
+    return irq.lastDelivery;
+  }
+  log.event('handle_edge_irq', `CPU ${cpu} vector ${vec(r.vector)} → IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);
+  irq.lastDelivery = { delivered: true, cpu, vector: r.vector, reason: `handled on CPU ${cpu} vector ${vec(r.vector)}` };
+  // apic_ack_edge(): the first interrupt on the new CPU completes a move …
+  completeMove(s, irq, cpu, log);
+  // … and a deferred affinity change happens now, in the interrupt (irq_move_masked_irq()).
+  if (irq.movePending) {
+    const online = onlineCpus(s);
+    const target = irq.movePending.filter((c) => online.includes(c));
+    if (target.length > 0) {
+      const moved = doSetAffinity(s, irq, irq.movePending, log);
+      if (moved.kind === 'error' && moved.err === 'EBUSY') {
+        log.event('irq_move_masked_irq', `IRQ ${irq.virq}: previous move not cleaned up (-EBUSY), the move stays pending`);
+      } else {
+        if (moved.kind === 'error') log.warn('irq_do_set_affinity', `IRQ ${irq.virq}: deferred move failed (-${moved.err})`);
+        irq.movePending = undefined;
+      }
+    } else {
+      irq.movePending = undefined;
+    }
+  }
+  return irq.lastDelivery;
+}

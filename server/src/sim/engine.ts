@@ -1,0 +1,501 @@
+// Runs a scenario like the kernel would: boot state, then each step as the
+// kernel operation it models, recording a Trace. Pure and deterministic: no
+// I/O, no clocks, no randomness; failures are data (architecture.md).
+import type * as A from '../../../grammar/index.js';
+import { expandCpuList } from '../model/binder.js';
+import type { DiagnosticCode } from '../model/catalog.js';
+import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
+import type { DeviceSym, ScenarioSym, SystemSym } from '../model/types.js';
+import { fireIrq } from './deliver.js';
+import { offlineCpu, onlineCpu } from './hotplug.js';
+import { FIRST_EXTERNAL_VECTOR, hex, ISA_IRQ_VECTOR_BASE, kernelFeatures, NR_VECTORS, PIC_CASCADE_VECTOR, systemVectorsInWindow, vec } from './kernel.js';
+import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
+import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
+import { irteIndex } from './remap.js';
+import { cloneState, type Irq, type SimState } from './state.js';
+import { irqView, type IrqView } from './views.js';
+import type { Log } from './vector.js';
+
+export interface TraceEvent {
+  readonly fn: string;
+  readonly text: string;
+  readonly warning?: boolean;
+}
+
+export type StepOutcome = 'ok' | 'failed' | 'expected-failure' | 'not-run' | 'not-simulated';
+
+export interface StepRecord {
+  readonly step: A.Step;
+  /** 1-based position in the scenario's flat list of steps. */
+  readonly ordinal: number;
+  readonly outcome: StepOutcome;
+  /** A few words for the inlay hint: "→ CPU 1 vec 0x21", "-ENOSPC", "3 IRQs moved". */
+  readonly summary: string;
+  readonly events: readonly TraceEvent[];
+  /** The IRQs the step acted on, as they are after it. */
+  readonly views: readonly IrqView[];
+}
+
+export interface Trace {
+  readonly scenario: ScenarioSym;
+  readonly system: SystemSym;
+  readonly records: readonly StepRecord[];
+  readonly diagnostics: readonly IrqdDiagnostic[];
+  /** Whether the scenario ran to its end without an unexpected failure. */
+  readonly passed: boolean;
+  /** Why the scenario was not simulated at all, if it was not. */
+  readonly skipped?: string;
+}
+
+/** The most steps one scenario may execute (a bound on the work any input causes). */
+export const MAX_STEPS = 20000;
+
+function errnoText(e: Errno): string {
+  return `-${e}`;
+}
+
+/** The first dynamic IRQ number: after the legacy IRQs and every IO-APIC pin (arch_dynirq_lower_bound()). */
+function firstDynamicIrq(system: SystemSym): number {
+  const pins = [...system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (d.props.get('pins') ?? 24), 0);
+  return Math.max(16, pins);
+}
+
+// lapic_assign_system_vectors() and the boot CPU's legacy vectors, then every CPU online (semantics.md §1.2–1.3).
+export function bootState(system: SystemSym): SimState {
+  const k = kernelFeatures(system.kernel);
+  const matrix = new IrqMatrix(NR_VECTORS, FIRST_EXTERNAL_VECTOR, k.firstSystemVector, system.cpus);
+  for (const v of systemVectorsInWindow(k)) matrix.assignSystem(v);
+  for (let v = k.firstSystemVector; v < NR_VECTORS; v++) matrix.assignSystem(v);
+  const vectorIrq = Array.from({ length: system.cpus }, () => new Map<number, number | 'shutdown' | 'retriggered'>());
+  matrix.online(0);
+  // With an IO-APIC the legacy IRQs are taken over and only the timer keeps
+  // its ISA vector on CPU 0; a legacy-PIC machine keeps all 15 (vector_configure_legacy()).
+  const hasIoapic = [...system.scope.domains.values()].some((d) => d.domainKind === 'ioapic');
+  for (let irq = 0; irq < 16; irq++) {
+    const v = ISA_IRQ_VECTOR_BASE + irq;
+    if (v === PIC_CASCADE_VECTOR || (hasIoapic && irq !== 0)) continue;
+    matrix.assign(0, v);
+    vectorIrq[0]?.set(v, irq);
+  }
+  for (let cpu = 1; cpu < system.cpus; cpu++) matrix.online(cpu);
+  return {
+    system,
+    k,
+    matrix,
+    cpuOnline: Array.from({ length: system.cpus }, () => true),
+    vectorIrq,
+    irqs: new Map(),
+    devices: new Map(),
+    irteTables: new Map(),
+    nextVirq: firstDynamicIrq(system),
+  };
+}
+
+/** Why a system cannot be simulated (yet), or undefined. */
+export function unsimulatable(system: SystemSym): string | undefined {
+  if (system.arch !== 'x86_64') return `${system.arch} systems are not simulated yet: names and topology are checked`;
+  if (!system.cpusKnown) return `system '${system.name}' has no valid 'cpus'`;
+  return undefined;
+}
+
+class StepFailure {
+  constructor(
+    readonly code: DiagnosticCode,
+    readonly errno: Errno | undefined,
+    readonly message: string,
+    readonly span?: A.Span,
+  ) {}
+}
+
+class Runner implements Log {
+  private events: TraceEvent[] = [];
+  readonly records: StepRecord[] = [];
+  readonly diagnostics: IrqdDiagnostic[] = [];
+  private executed = 0;
+  private failed = false;
+
+  constructor(
+    readonly s: SimState,
+    private readonly stopAt = Infinity,
+  ) {}
+
+  event(fn: string, text: string): void {
+    this.events.push({ fn, text });
+  }
+
+  warn(fn: string, text: string): void {
+    this.events.push({ fn, text, warning: true });
+  }
+
+  get stopped(): boolean {
+    return this.failed || this.records.length >= this.stopAt;
+  }
+
+  /** Runs a list of steps; after a failure the rest are recorded as not run. */
+  runSteps(steps: readonly A.Step[]): void {
+    for (const step of steps) {
+      if (this.stopped || this.executed >= MAX_STEPS) {
+        if (this.records.length < this.stopAt) this.notRun(step);
+        continue;
+      }
+      this.executed++;
+      this.runOne(step);
+    }
+  }
+
+  private notRun(step: A.Step): void {
+    const reason = this.executed >= MAX_STEPS ? `not run: the scenario exceeds ${MAX_STEPS} steps` : 'not run: an earlier step failed';
+    this.diagnostics.push(diagnostic('IRQD036', step.span, reason, { unnecessary: true }));
+    this.records.push({ step, ordinal: this.records.length + 1, outcome: 'not-run', summary: 'not run', events: [], views: [] });
+  }
+
+  private runOne(step: A.Step): void {
+    this.events = [];
+    let outcome: StepOutcome = 'ok';
+    let summary = '';
+    let views: IrqView[] = [];
+    try {
+      const r = this.execute(step);
+      summary = r.summary;
+      views = r.irqs.map((irq) => irqView(this.s, irq));
+      if (r.notSimulated) outcome = 'not-simulated';
+      if (r.expectedFailure) outcome = 'expected-failure';
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e;
+      outcome = 'failed';
+      this.failed = true;
+      summary = e.errno ? errnoText(e.errno) : 'failed';
+      this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message));
+    }
+    // Kernel warnings become diagnostics, except where the failure message
+    // already quotes them or a lost interrupt is reported as IRQD037.
+    if (outcome === 'ok' && step.kind !== 'fire' && step.kind !== 'unmask') {
+      for (const ev of this.events) if (ev.warning) this.diagnostics.push(diagnostic('IRQD039', step.span, `${ev.fn}: ${ev.text}`));
+    }
+    this.records.push({ step, ordinal: this.records.length + 1, outcome, summary, events: this.events, views });
+  }
+
+  // ---- selections -------------------------------------------------------
+
+  private device(ident: A.Ident | undefined): DeviceSym {
+    const dev = ident ? this.s.system.scope.devices.get(ident.text) : undefined;
+    if (!dev) throw new StepFailure('IRQD038', undefined, `unknown device '${ident?.text ?? ''}'`, ident?.span);
+    return dev;
+  }
+
+  private select(sel: A.Selection | undefined): Irq[] {
+    if (!sel) throw new StepFailure('IRQD038', undefined, 'no selection');
+    const dev = this.device(sel.device);
+    const state = this.s.devices.get(dev.name);
+    if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs: allocate them first with 'alloc ${dev.name} N'`, sel.span);
+    if (!sel.indices) return state.virqs.map((v) => this.s.irqs.get(v)).filter((i): i is Irq => i !== undefined);
+    const out: Irq[] = [];
+    for (const index of expandCpuList(sel.indices)) {
+      const virq = state.virqs[index];
+      const irq = virq === undefined ? undefined : this.s.irqs.get(virq);
+      if (!irq) {
+        throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has ${state.virqs.length} IRQ(s) allocated (indices 0-${state.virqs.length - 1}); index ${index} is not one of them`, sel.indices.span);
+      }
+      out.push(irq);
+    }
+    return out;
+  }
+
+  private cpus(list: A.CpuList | undefined): number[] {
+    return list ? expandCpuList(list, this.s.system.cpus) : [];
+  }
+
+  // ---- steps ------------------------------------------------------------
+
+  private execute(step: A.Step): { summary: string; irqs: Irq[]; notSimulated?: boolean; expectedFailure?: boolean } {
+    switch (step.kind) {
+      case 'alloc':
+        return this.alloc(step);
+      case 'free': {
+        const dev = this.device(step.device);
+        const state = this.s.devices.get(dev.name);
+        if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs to free`, step.device?.span);
+        const live = state.virqs.filter((v) => this.s.irqs.get(v)?.started).length;
+        if (live > 0) this.warn('pci_free_irq_vectors', `${live} IRQ(s) of ${dev.name} still have handlers: free_irq() first (the kernel WARNs)`);
+        pciFreeIrqVectors(this.s, dev, this);
+        return { summary: `${state.virqs.length} IRQ(s) freed`, irqs: [] };
+      }
+      case 'request':
+        return this.request(step);
+      case 'release': {
+        const irqs = this.select(step.selection);
+        for (const irq of irqs) {
+          if (!irq.started) throw new StepFailure('IRQD038', 'EINVAL', `IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) has no handler: Trying to free already-free IRQ`, step.selection?.span);
+          freeIrq(this.s, irq, this);
+        }
+        return { summary: `${irqs.length} IRQ(s) released`, irqs };
+      }
+      case 'affinity':
+        return this.affinity(step);
+      case 'offline':
+        return this.offline(step);
+      case 'online': {
+        let restarted = 0;
+        for (const cpu of this.cpus(step.cpus)) restarted += onlineCpu(this.s, cpu, this).restarted;
+        return { summary: restarted ? `${restarted} managed IRQ(s) restarted` : 'online', irqs: [] };
+      }
+      case 'mask':
+      case 'unmask':
+        return this.mask(step);
+      case 'fire':
+        return this.fire(step.selection);
+      case 'expect':
+        return this.expect(step);
+      case 'guest':
+      case 'vfio':
+      case 'mmio':
+      case 'dma':
+      case 'pasid':
+        this.diagnostics.push(diagnostic('IRQD040', step.keyword, `'${step.kind}' steps are not simulated yet: names and values are checked`));
+        return { summary: 'not simulated', irqs: [], notSimulated: true };
+    }
+  }
+
+  private alloc(step: A.AllocStep): { summary: string; irqs: Irq[] } {
+    const dev = this.device(step.device);
+    const cap = capFor(dev, step.via?.text);
+    if (!cap) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no ${step.via?.text ?? 'interrupt'} capability`, step.device?.span);
+    if (!cap.domain) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name}'s ${cap.cap} capability has no domain`, step.device?.span);
+    const max = step.count?.value ?? 1;
+    const min = step.min?.value ?? max;
+    if (this.s.devices.has(dev.name)) throw new StepFailure('IRQD030', 'EINVAL', `${dev.name} already has IRQs allocated: pci_alloc_irq_vectors() returns -EINVAL (free them first)`, step.device?.span);
+    const flags = cap.cap === 'msix' ? 'PCI_IRQ_MSIX' : cap.cap === 'msi' ? 'PCI_IRQ_MSI' : 'IMS';
+    const call = `pci_alloc_irq_vectors${step.managed ? '_affinity' : ''}(${dev.name}, ${min}, ${max}, ${flags}${step.managed ? ' | PCI_IRQ_AFFINITY' : ''})`;
+    const r = pciAllocIrqVectors(this.s, dev, cap, min, max, step.managed !== undefined, this);
+    if (typeof r === 'string') throw new StepFailure('IRQD030', r, `${call} fails with ${errnoText(r)}${this.lastWarning()}`);
+    const first = r.irqs[0];
+    const last = r.irqs[r.irqs.length - 1];
+    const range = first && last ? (first === last ? `IRQ ${first.virq}` : `IRQs ${first.virq}-${last.virq}`) : '';
+    this.event(call, `${r.count} vector(s): ${range}`);
+    const how = r.irqs.every((i) => i.apic.hasReserved) ? ', reserved' : r.irqs.some((i) => i.apic.isManaged) ? ', managed' : '';
+    return { summary: `→ ${r.count} IRQ${r.count === 1 ? '' : 's'} (${range.replace('IRQs ', '').replace('IRQ ', '')})${how}`, irqs: r.irqs };
+  }
+
+  private lastWarning(): string {
+    const w = [...this.events].reverse().find((e) => e.warning);
+    return w ? ` (${w.text})` : '';
+  }
+
+  private request(step: A.SelectionStep): { summary: string; irqs: Irq[] } {
+    const irqs = this.select(step.selection);
+    for (const irq of irqs) {
+      const err = requestIrq(this.s, irq, this);
+      if (err) {
+        const why = err === 'EBUSY' ? 'it is already requested' : `activation fails${this.lastWarning()}`;
+        throw new StepFailure('IRQD032', err, `request_irq(${irq.virq}) for ${irq.device.name}[${irq.index}] fails with ${errnoText(err)}: ${why}`, step.selection?.span);
+      }
+    }
+    return { summary: placement(irqs), irqs };
+  }
+
+  private affinity(step: A.AffinityStep): { summary: string; irqs: Irq[] } {
+    const irqs = this.select(step.selection);
+    const mask = this.cpus(step.cpus);
+    let pending = 0;
+    for (const irq of irqs) {
+      // write_irq_affinity(): a managed IRQ's affinity belongs to the kernel.
+      if (irq.managed) throw new StepFailure('IRQD033', 'EIO', `IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) is managed: writing its smp_affinity_list fails with -EIO`, step.selection?.span);
+      if (!mask.some((c) => this.s.cpuOnline[c])) throw new StepFailure('IRQD033', 'EINVAL', `no online CPU in ${bitmapList(mask)}: irq_set_affinity() fails with -EINVAL`, step.cpus?.span);
+      if (!irq.activated) {
+        // irq_set_affinity_deactivated(): stored, applied at activation.
+        irq.affinity = [...mask];
+        this.event('irq_set_affinity_deactivated', `IRQ ${irq.virq}: affinity ${bitmapList(mask)} stored until activation`);
+        continue;
+      }
+      if (!isRemapped(irq)) {
+        // Move-deferred chip: only the pending mask is stored; the move happens in the next interrupt.
+        irq.movePending = [...mask];
+        irq.affinity = [...mask];
+        pending++;
+        this.event('irq_set_affinity', `IRQ ${irq.virq}: move to CPUs ${bitmapList(mask)} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`);
+        continue;
+      }
+      const r = doSetAffinity(this.s, irq, mask, this);
+      if (r.kind === 'error') throw new StepFailure('IRQD033', r.err, `irq_set_affinity(${irq.virq}, ${bitmapList(mask)}) fails with ${errnoText(r.err)}${this.lastWarning()}`, step.cpus?.span);
+    }
+    return { summary: pending === irqs.length && pending > 0 ? `pending → CPU ${bitmapList(mask)} at next interrupt` : placement(irqs), irqs };
+  }
+
+  private offline(step: A.HotplugStep): { summary: string; irqs: Irq[] } {
+    let moved = 0;
+    let shutdown = 0;
+    for (const cpu of this.cpus(step.cpus)) {
+      const r = offlineCpu(this.s, cpu, this);
+      if ('err' in r) {
+        throw new StepFailure('IRQD031', r.err, `CPU ${cpu}: ${r.message}; the write to cpu${cpu}/online fails with ${errnoText(r.err)} and CPU ${cpu} stays online`, step.cpus?.span);
+      }
+      moved += r.moved;
+      shutdown += r.shutdown;
+    }
+    const parts = [`${moved} IRQ${moved === 1 ? '' : 's'} moved`, ...(shutdown ? [`${shutdown} shut down`] : [])];
+    return { summary: parts.join(', '), irqs: [] };
+  }
+
+  private mask(step: A.SelectionStep): { summary: string; irqs: Irq[] } {
+    const irqs = this.select(step.selection);
+    const deliveries: string[] = [];
+    for (const irq of irqs) {
+      const cap = irq.device.caps[irq.cap];
+      if (irq.cap === 'msi' && cap && !cap.maskable) {
+        this.warn('pci_msi_mask', `${irq.device.name} has no per-vector mask bits: ${step.kind} has no effect on the device`);
+        continue;
+      }
+      if (step.kind === 'mask') {
+        irq.masked = true;
+        this.event('pci_msix_mask', `IRQ ${irq.virq}: masked`);
+      } else {
+        irq.masked = false;
+        this.event('pci_msix_unmask', `IRQ ${irq.virq}: unmasked`);
+        if (irq.pending) {
+          irq.pending = false;
+          const d = fireIrq(this.s, irq, this);
+          deliveries.push(d.delivered ? 'pending interrupt delivered' : `pending interrupt lost`);
+          if (!d.delivered) this.diagnostics.push(diagnostic('IRQD037', step.span, `${irq.device.name}[${irq.index}]: ${d.reason}`));
+        }
+      }
+    }
+    return { summary: deliveries[0] ?? step.kind + 'ed', irqs };
+  }
+
+  private fire(sel: A.Selection | undefined): { summary: string; irqs: Irq[] } {
+    const irqs = this.select(sel);
+    let delivered = 0;
+    let lastSummary = '';
+    for (const irq of irqs) {
+      const d = fireIrq(this.s, irq, this);
+      if (d.delivered) {
+        delivered++;
+        lastSummary = `→ CPU ${d.cpu} vec ${vec(d.vector ?? 0)}`;
+      } else if (sel) {
+        this.diagnostics.push(diagnostic('IRQD037', sel.span, `${irq.device.name}[${irq.index}] (IRQ ${irq.virq}): ${d.reason}`));
+      }
+    }
+    const summary = irqs.length === 1 ? (delivered ? lastSummary : 'lost') : `${delivered}/${irqs.length} delivered`;
+    return { summary, irqs };
+  }
+
+  // ---- expectations -----------------------------------------------------
+
+  private expect(step: A.ExpectStep): { summary: string; irqs: Irq[]; expectedFailure?: boolean; notSimulated?: boolean } {
+    const a = step.assertion;
+    if (!a) return { summary: '', irqs: [] };
+    const fail = (message: string): never => {
+      throw new StepFailure('IRQD034', undefined, message, a.span);
+    };
+    switch (a.kind) {
+      case 'fail':
+        return this.expectFail(step, a.step, a.errno);
+      case 'cpu-available': {
+        const cpu = a.cpu?.value ?? 0;
+        const c = this.s.matrix.cpus[cpu];
+        if (c?.available !== a.count?.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count?.value}`);
+        return { summary: '✓', irqs: [] };
+      }
+      case 'vfio':
+      case 'pasid-used':
+        this.diagnostics.push(diagnostic('IRQD040', step.keyword, `'expect ${a.kind === 'vfio' ? 'vfio' : 'pasid'}' is not simulated yet`));
+        return { summary: 'not simulated', irqs: [], notSimulated: true };
+      default:
+        break;
+    }
+    const irqs = this.select(a.selection);
+    for (const irq of irqs) {
+      const who = `${irq.device.name}[${irq.index}] (IRQ ${irq.virq})`;
+      switch (a.kind) {
+        case 'cpu': {
+          const want = this.cpus(a.cpus);
+          if (!irq.apic.vector) fail(`${who} has no vector yet (${irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated'})`);
+          if (!want.includes(irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${bitmapList(want)}`);
+          break;
+        }
+        case 'vector':
+          if (irq.apic.vector !== a.vector?.value) fail(`${who} has vector ${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}, not ${a.vector ? vec(a.vector.value) : '?'}`);
+          break;
+        case 'message': {
+          const msg = deviceMsg(this.s, irq);
+          if (!msg || msg.addressLo !== a.address?.value || msg.data !== a.data?.value) {
+            fail(`${who}: the device holds ${msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message'}, not ${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`);
+          }
+          break;
+        }
+        case 'irte': {
+          const index = irteIndex(irq);
+          if (index !== a.index?.value) fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`);
+          break;
+        }
+        case 'lost':
+        case 'delivered': {
+          const d = irq.lastDelivery;
+          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`);
+          if (d && d.delivered !== (a.kind === 'delivered')) fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : `lost (${d.reason})`}`);
+          break;
+        }
+      }
+    }
+    return { summary: '✓', irqs };
+  }
+
+  private expectFail(step: A.ExpectStep, inner: A.Step | undefined, errno: A.Ident | undefined): { summary: string; irqs: Irq[]; expectedFailure: boolean } {
+    if (!inner) return { summary: '', irqs: [], expectedFailure: true };
+    const want = errno?.text.replace(/^-/, '');
+    try {
+      const r = this.execute(inner);
+      if (r.notSimulated) return { summary: 'not simulated', irqs: [], expectedFailure: true };
+      throw new StepFailure('IRQD035', undefined, `expected this step to fail${want ? ` with -${want}` : ''}, but it succeeded (${r.summary})`, inner.span);
+    } catch (e) {
+      if (!(e instanceof StepFailure) || e.code === 'IRQD035') throw e;
+      if (want && e.errno !== want) {
+        throw new StepFailure('IRQD035', e.errno, `expected -${want}, but the step fails with ${e.errno ? errnoText(e.errno) : 'another error'}: ${e.message}`, inner.span);
+      }
+      this.event('expect fail', `fails as expected: ${e.message}`);
+      void step;
+      return { summary: `${e.errno ? errnoText(e.errno) : 'failed'} as expected`, irqs: [], expectedFailure: true };
+    }
+  }
+}
+
+/** Where a set of IRQs landed, in a few words. */
+function placement(irqs: readonly Irq[]): string {
+  if (irqs.length === 1) {
+    const a = (irqs[0] as Irq).apic;
+    return a.vector ? `→ CPU ${a.cpu} vec ${vec(a.vector)}` : (irqs[0] as Irq).managedShutdown ? 'shut down (no CPU)' : `reserved (${vec(a.hwVector)})`;
+  }
+  const cpus = [...new Set(irqs.filter((i) => i.apic.vector).map((i) => i.apic.cpu))].sort((a, b) => a - b);
+  return `${irqs.length} IRQs on CPU${cpus.length === 1 ? '' : 's'} ${bitmapList(cpus)}`;
+}
+
+/** Flattens a scenario's steps: guest blocks are one step each (guests arrive with the guest simulation). */
+export function runScenario(scenario: ScenarioSym, options: { stopAfter?: number } = {}): Trace | undefined {
+  const system = scenario.system;
+  if (!system) return undefined;
+  const why = unsimulatable(system);
+  if (why) {
+    return {
+      scenario,
+      system,
+      records: [],
+      diagnostics: [diagnostic('IRQD040', scenario.nameSpan, `scenario not simulated: ${why}`)],
+      passed: true,
+      skipped: why,
+    };
+  }
+  const runner = new Runner(bootState(system), options.stopAfter);
+  runner.runSteps(scenario.decl.steps);
+  const passed = !runner.records.some((r) => r.outcome === 'failed');
+  return { scenario, system, records: runner.records, diagnostics: runner.diagnostics, passed };
+}
+
+/** The state after the first `count` steps of a scenario (for hovers "as of step k"). */
+export function stateAfter(scenario: ScenarioSym, count: number): SimState | undefined {
+  const system = scenario.system;
+  if (!system || unsimulatable(system)) return undefined;
+  const runner = new Runner(bootState(system), count);
+  runner.runSteps(scenario.decl.steps);
+  return cloneState(runner.s);
+}
+

@@ -1,0 +1,110 @@
+// CPU hot-unplug and hot-plug on x86 (semantics.md §3.8): the refusal check,
+// per-IRQ migration, managed shutdown and restart.
+import type { Errno } from './matrix.js';
+import { activateHierarchy, deactivateHierarchy, doSetAffinity } from './msi.js';
+import { onlineCpus, type Irq, type SimState } from './state.js';
+import { freeMovedVector, type Log } from './vector.js';
+
+
+export interface UnplugRefusal {
+  readonly err: Errno;
+  readonly message: string;
+}
+
+// lapic_can_unplug_cpu(): arch/x86/kernel/apic/vector.c; a global check that ignores affinities.
+export function lapicCanUnplugCpu(s: SimState, cpu: number, log: Log): UnplugRefusal | undefined {
+  const tomove = s.matrix.allocatedOn(cpu, s.k.allocatedExcludesManaged);
+  const avl = s.matrix.availableFor(cpu);
+  if (avl < tomove) {
+    const message = `CPU ${cpu} has ${tomove} vectors, ${avl} available. Cannot disable CPU`;
+    log.warn('lapic_can_unplug_cpu', message);
+    return { err: 'ENOSPC', message };
+  }
+  const rsvd = s.matrix.globalReserved;
+  if (avl < rsvd) log.warn('lapic_can_unplug_cpu', `Reserved vectors ${rsvd} > available ${avl}. IRQ request may fail`);
+  return undefined;
+}
+
+// migrate_one_irq(): kernel/irq/cpuhotplug.c
+function migrateOneIrq(s: SimState, irq: Irq, dying: number, log: Log): 'moved' | 'shutdown' | 'failed' | 'skipped' {
+  if (!irq.started || irq.managedShutdown || irq.apic.cpu !== dying || !irq.apic.vector) return 'skipped';
+  // irq_force_complete_move(): a cleanup pending on the dying CPU is done now.
+  if (irq.apic.moveInProgress && irq.apic.prevCpu === dying) freeMovedVector(s, irq, log);
+  const online = onlineCpus(s);
+  const pending = irq.movePending?.filter((c) => online.includes(c));
+  let affinity = pending && pending.length > 0 ? irq.movePending ?? irq.affinity : irq.affinity;
+  irq.movePending = undefined;
+  if (!affinity.some((c) => online.includes(c))) {
+    if (irq.managed) {
+      // irqd_set_managed_shutdown() + irq_shutdown_and_deactivate(): not moved, its affinity stays.
+      irq.managedShutdown = true;
+      deactivateHierarchy(s, irq, log);
+      log.event('migrate_one_irq', `IRQ ${irq.virq} (managed): no online CPU left in its mask, shut down`);
+      return 'shutdown';
+    }
+    log.event('migrate_one_irq', `IRQ ${irq.virq}: no longer affine to CPU${dying}, affinity broken to the online CPUs`);
+    affinity = online;
+  }
+  let r = doSetAffinity(s, irq, affinity, log);
+  if (r.kind === 'error' && r.err === 'ENOSPC' && !irq.managed && s.k.migrateRetriesOnlineMask && affinity.length !== online.length) {
+    // 88d724e2301a: retry with cpu_online_mask.
+    r = doSetAffinity(s, irq, online, log);
+  }
+  if (r.kind === 'error') {
+    log.warn('migrate_one_irq', `IRQ${irq.virq}: set affinity failed(-${r.err === 'ENOSPC' ? 28 : 16}).`);
+    return 'failed';
+  }
+  return 'moved';
+}
+
+export interface OfflineResult {
+  readonly moved: number;
+  readonly shutdown: number;
+  readonly failed: number;
+}
+
+// native_cpu_disable() → cpu_disable_common() → fixup_irqs() → lapic_offline()
+export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | UnplugRefusal {
+  if (!s.cpuOnline[cpu]) return { moved: 0, shutdown: 0, failed: 0 };
+  if (onlineCpus(s).length === 1) return { err: 'EBUSY', message: `CPU ${cpu} is the last online CPU` };
+  const refused = lapicCanUnplugCpu(s, cpu, log);
+  if (refused) return refused;
+  // remove_cpu_from_maps()
+  s.cpuOnline[cpu] = false;
+  let moved = 0;
+  let shutdown = 0;
+  let failed = 0;
+  for (const irq of [...s.irqs.values()].sort((a, b) => a.virq - b.virq)) {
+    const r = migrateOneIrq(s, irq, cpu, log);
+    if (r === 'moved') moved++;
+    else if (r === 'shutdown') shutdown++;
+    else if (r === 'failed') failed++;
+  }
+  // fixup_irqs(): with no IRR bits pending, every slot of the dying CPU becomes VECTOR_UNUSED.
+  s.vectorIrq[cpu]?.clear();
+  // lapic_offline() → irq_matrix_offline()
+  s.matrix.offline(cpu);
+  log.event('irq_matrix_offline', `CPU ${cpu} offline: ${moved} IRQ(s) moved, ${shutdown} managed IRQ(s) shut down`);
+  return { moved, shutdown, failed };
+}
+
+// lapic_online() → irq_matrix_online(), then irq_affinity_online_cpu() restarts managed IRQs.
+export function onlineCpu(s: SimState, cpu: number, log: Log): { restarted: number } {
+  if (s.cpuOnline[cpu]) return { restarted: 0 };
+  s.matrix.online(cpu);
+  s.cpuOnline[cpu] = true;
+  let restarted = 0;
+  for (const irq of [...s.irqs.values()].sort((a, b) => a.virq - b.virq)) {
+    if (!irq.managed || !irq.managedShutdown || !irq.started || !irq.affinity.includes(cpu)) continue;
+    irq.managedShutdown = false;
+    const err = activateHierarchy(s, irq, false, log);
+    if (err) {
+      irq.managedShutdown = true;
+      continue;
+    }
+    restarted++;
+    log.event('irq_affinity_online_cpu', `IRQ ${irq.virq} (managed) restarted on CPU ${irq.apic.cpu}`);
+  }
+  log.event('irq_matrix_online', `CPU ${cpu} online, ${s.matrix.cpus[cpu]?.available ?? 0} vectors available`);
+  return { restarted };
+}

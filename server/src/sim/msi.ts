@@ -1,0 +1,359 @@
+// The PCI MSI layer and the irqdomain hierarchy around it (kernel/irq/msi.c,
+// kernel/irq/irqdomain.c, drivers/pci/msi/, arch/x86/kernel/apic/msi.c):
+// allocation child → parent with rollback, activation parent first,
+// reservation mode, the message each level writes, and affinity changes.
+import type { DeviceSym, DomainSym, InterruptCap, SystemSym } from '../model/types.js';
+import { apicDriver, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
+import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
+import type { Errno } from './matrix.js';
+import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
+import { onlineCpus, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import {
+  activateVector,
+  apicSetAffinity,
+  deactivateVector,
+  freeMovedVector,
+  freeVector,
+  reserveIrqVector,
+  reserveManagedVector,
+  type Log,
+} from './vector.js';
+
+
+/** The hierarchy of a domain, from it (the child) to the root. */
+export function chainOf(domain: DomainSym | undefined): DomainSym[] {
+  const out: DomainSym[] = [];
+  for (let d = domain; d && !out.includes(d); d = d.parent) out.push(d);
+  return out;
+}
+
+export function isRemapped(irq: Irq): boolean {
+  return remapDomain(irq.chain) !== undefined;
+}
+
+/** The message the MSI level composes from the levels below it (irq_chip_compose_msi_msg()). */
+export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolean } {
+  const ir = remapDomain(irq.chain);
+  if (ir && irq.irte) {
+    const msg = ir.domainKind === 'amd-ir' ? composeAmd(irq.irte.index + irq.irte.subhandle) : composeVtd(irq.irte.index, irq.irte.subhandle);
+    return { msg, truncated: false };
+  }
+  const driver = apicDriver(s.system, false);
+  return composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver));
+}
+
+/** The entry of the device that holds this IRQ's message (MSI: the block's first). */
+function entryOf(irq: Irq): number {
+  return irq.msiBlock ? 0 : irq.index;
+}
+
+export function deviceMsg(s: SimState, irq: Irq): Msg | undefined {
+  return s.devices.get(irq.device.name)?.msgs.get(entryOf(irq));
+}
+
+// pci_msi_domain_write_msg(): only the first IRQ of a multi-MSI block writes.
+export function writeMsg(s: SimState, irq: Irq, msg: Msg, log: Log, why: string): void {
+  if (irq.msiBlock && irq.msiBlock.first !== irq.virq) return;
+  const dev = s.devices.get(irq.device.name);
+  if (!dev) return;
+  dev.msgs.set(entryOf(irq), msg);
+  const what = irq.cap === 'msix' ? `MSI-X entry ${irq.index}` : irq.cap === 'ims' ? `IMS entry ${irq.index}` : 'MSI capability';
+  log.event('pci_msi_domain_write_msg', `${irq.device.name} ${what} ← ${msgText(msg)} (${why})`);
+}
+
+function composeAndWrite(s: SimState, irq: Irq, log: Log, why: string): void {
+  const { msg, truncated } = composeFor(s, irq);
+  if (truncated) log.warn('__irq_msi_compose_msg', `APIC ID ${irq.apic.hwCpu} does not fit in 8 bits: the destination is truncated`);
+  writeMsg(s, irq, msg, log, why);
+}
+
+// __irq_domain_activate_irq(): the parent first (VECTOR, then IR), then the MSI level writes the message.
+export function activateHierarchy(s: SimState, irq: Irq, reserve: boolean, log: Log): Errno | undefined {
+  const err = activateVector(s, irq, reserve, log);
+  if (err) return err;
+  if (isRemapped(irq)) programIrte(s, irq, log);
+  composeAndWrite(s, irq, log, reserve ? 'reservation mode: placeholder vector' : 'activation');
+  irq.activated = true;
+  return undefined;
+}
+
+// __irq_domain_deactivate_irq(): own level first (a zero message), then IR, then VECTOR.
+export function deactivateHierarchy(s: SimState, irq: Irq, log: Log): void {
+  if (!irq.activated) return;
+  writeMsg(s, irq, ZERO_MSG, log, 'msi_domain_deactivate');
+  if (isRemapped(irq)) clearIrte(s, irq);
+  deactivateVector(s, irq, log);
+  irq.activated = false;
+}
+
+/** The CPUs of each NUMA node (one node of every CPU when none is declared). */
+function nodesOf(system: SystemSym): { id: number; cpus: number[] }[] {
+  if (system.nodes.length > 0) return system.nodes.map((n) => ({ id: n.id, cpus: [...n.cpus] })).sort((a, b) => a.id - b.id);
+  return [{ id: 0, cpus: Array.from({ length: system.cpus }, (_, i) => i) }];
+}
+
+// group_cpus_evenly() (lib/group_cpus.c): managed affinity masks, NUMA-aware.
+export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] {
+  const masks: number[][] = Array.from({ length: numgrps }, () => []);
+  const nodes = nodesOf(system).filter((n) => n.cpus.length > 0);
+  if (numgrps <= nodes.length) {
+    // Fewer groups than nodes: whole nodes go to groups round robin.
+    nodes.forEach((n, i) => (masks[i % numgrps] as number[]).push(...n.cpus));
+    return masks.map((m) => m.sort((a, b) => a - b));
+  }
+  // alloc_nodes_groups(): groups in proportion to CPUs, smallest nodes first, at least one each.
+  const groupsOf = new Map<number, number>();
+  let remainingCpus = nodes.reduce((n, x) => n + x.cpus.length, 0);
+  let remainingGroups = numgrps;
+  for (const n of [...nodes].sort((a, b) => a.cpus.length - b.cpus.length || a.id - b.id)) {
+    const g = Math.min(n.cpus.length, Math.max(1, Math.floor((remainingGroups * n.cpus.length) / remainingCpus)));
+    groupsOf.set(n.id, g);
+    remainingCpus -= n.cpus.length;
+    remainingGroups -= g;
+  }
+  let cur = 0;
+  for (const n of nodes) {
+    const g = groupsOf.get(n.id) ?? 1;
+    const per = Math.floor(n.cpus.length / g);
+    let extra = n.cpus.length - per * g;
+    let next = 0;
+    for (let i = 0; i < g; i++) {
+      const take = per + (extra > 0 ? 1 : 0);
+      if (extra > 0) extra--;
+      (masks[(cur + i) % numgrps] as number[]).push(...n.cpus.slice(next, next + take));
+      next += take;
+    }
+    cur = (cur + g) % numgrps;
+  }
+  return masks.map((m) => m.sort((a, b) => a - b));
+}
+
+/** msi_check_reservation_mode(): maskable MSI and all MSI-X (and IMS) reserve. */
+function canReserve(cap: InterruptCap): boolean {
+  return cap.cap !== 'msi' || cap.maskable;
+}
+
+/** One allocation attempt of n entries, all or nothing (irq_domain_alloc_irqs_locked() + msi_init_virq()). */
+function allocOnce(
+  s: SimState,
+  dev: DeviceSym,
+  cap: InterruptCap,
+  n: number,
+  managed: boolean,
+  log: Log,
+): { irqs: Irq[] } | { err: Errno; done: number } {
+  const chain = chainOf(cap.domain);
+  const ir = remapDomain(chain);
+  const masks = managed ? groupCpusEvenly(s.system, n) : [];
+  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
+  const irqs: Irq[] = [];
+  const block = cap.cap === 'msi' && n > 1 ? { first: s.nextVirq, count: n } : undefined;
+  const rollback = (): void => {
+    for (const irq of irqs) {
+      freeIrtes(s, irq);
+      freeVector(s, irq);
+      s.irqs.delete(irq.virq);
+    }
+  };
+  // A multi-MSI block is one descriptor: its IRQs are allocated together.
+  const descriptors = block ? [n] : Array.from({ length: n }, () => 1);
+  let index = 0;
+  for (const nvec of descriptors) {
+    const group: Irq[] = [];
+    for (let i = 0; i < nvec; i++, index++) {
+      const irq: Irq = {
+        virq: s.nextVirq++,
+        device: dev,
+        cap: cap.cap,
+        index,
+        chain,
+        apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: false, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
+        affinity: managed ? (masks[index] ?? all) : all,
+        managed,
+        irqdCanReserve: false,
+        activated: false,
+        started: false,
+        managedShutdown: false,
+        masked: false,
+        pending: false,
+        ...(block ? { msiBlock: block } : {}),
+      };
+      // x86_vector_alloc_irqs() → assign_irq_vector_policy()
+      if (block && !ir && !s.k.multiMsiRejectedEarly) {
+        log.event('x86_vector_alloc_irqs', `X86_IRQ_ALLOC_CONTIGUOUS_VECTORS with ${nvec} IRQs: the vector domain cannot give contiguous vectors (-ENOSYS)`);
+        rollback();
+        return { err: 'ENOSYS', done: index - i };
+      }
+      if (managed) {
+        const err = reserveManagedVector(s, irq, log);
+        if (err) {
+          rollback();
+          return { err, done: index - i };
+        }
+      } else {
+        reserveIrqVector(s, irq, log);
+      }
+      irqs.push(irq);
+      group.push(irq);
+      s.irqs.set(irq.virq, irq);
+    }
+    // intel_irq_remapping_alloc(): the parent first, then the IRTE block; on failure the parent is freed.
+    if (ir) {
+      const err = allocIrtes(s, group, ir, log);
+      if (err) {
+        log.event('irq_domain_free_irqs_parent', `IRTE allocation failed: the vector allocation of ${group.length} IRQ(s) is undone`);
+        rollback();
+        return { err, done: index - nvec };
+      }
+    }
+  }
+  // msi_init_virq(): MSI_FLAG_ACTIVATE_EARLY activates now; reservation-mode IRQs clear IRQD_ACTIVATED again.
+  for (const irq of irqs) {
+    const reserve = canReserve(cap);
+    if (!reserve) {
+      irq.irqdCanReserve = false;
+      if (irq.managed && !irq.affinity.some((c) => onlineCpus(s).includes(c))) {
+        irq.managedShutdown = true;
+        continue;
+      }
+    }
+    const err = activateHierarchy(s, irq, reserve, log);
+    if (err) {
+      rollback();
+      return { err, done: 0 };
+    }
+    if (reserve) irq.activated = false;
+  }
+  return { irqs };
+}
+
+/** Chooses the capability: `via`, else MSI-X, then MSI, then IMS (PCI_IRQ_ALL_TYPES order). */
+export function capFor(dev: DeviceSym, via: string | undefined): InterruptCap | undefined {
+  if (via === 'msi' || via === 'msix' || via === 'ims') return dev.caps[via];
+  return dev.caps.msix ?? dev.caps.msi ?? dev.caps.ims;
+}
+
+// pci_alloc_irq_vectors_affinity() → __pci_enable_msix_range() / __pci_enable_msi_range(): min..max with retries.
+export function pciAllocIrqVectors(
+  s: SimState,
+  dev: DeviceSym,
+  cap: InterruptCap,
+  min: number,
+  max: number,
+  managed: boolean,
+  log: Log,
+): { count: number; irqs: Irq[] } | Errno {
+  if (s.devices.has(dev.name)) return 'EINVAL';
+  let nvec = Math.min(max, cap.count);
+  if (managed) {
+    // irq_calc_affinity_vectors(): no more spread vectors than possible CPUs.
+    nvec = Math.min(nvec, s.system.cpus);
+  }
+  if (cap.cap === 'msi' && nvec > 1 && !remapDomain(chainOf(cap.domain)) && s.k.multiMsiRejectedEarly) {
+    log.event('pci_msi_domain_supports', 'the vector domain lacks MSI_FLAG_MULTI_PCI_MSI: multi-MSI is capped to 1 vector');
+    nvec = 1;
+  }
+  if (nvec < min) {
+    log.event('__pci_enable_msi_range', `only ${nvec} vector(s) possible, ${min} required`);
+    return 'ENOSPC';
+  }
+  s.devices.set(dev.name, { cap: cap.cap, virqs: [], msgs: new Map() });
+  for (;;) {
+    const r = allocOnce(s, dev, cap, nvec, managed, log);
+    if ('irqs' in r) {
+      const state = s.devices.get(dev.name);
+      state?.virqs.push(...r.irqs.map((i) => i.virq));
+      return { count: nvec, irqs: r.irqs };
+    }
+    // msi_handle_pci_fail(): multi-MSI retries with 1, MSI-X with what was allocated.
+    const retry = cap.cap === 'msi' && nvec > 1 ? 1 : r.done;
+    if (retry <= 0 || retry < min) {
+      s.devices.delete(dev.name);
+      if (retry > 0 || (cap.cap === 'msi' && nvec > 1)) return 'ENOSPC';
+      return r.err === 'ENOSYS' ? 'ENOSPC' : r.err;
+    }
+    log.event('__pci_enable_msix_range', `retrying with ${retry} vector(s)`);
+    nvec = retry;
+  }
+}
+
+// request_irq() → irq_startup(): activation with reserve = false gives the real vector.
+export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
+  if (irq.started) return 'EBUSY';
+  if (irq.managed && !irq.affinity.some((c) => onlineCpus(s).includes(c))) {
+    // __irq_startup_managed(): IRQ_STARTUP_ABORT, the IRQ stays shut down until a CPU of its mask comes online.
+    irq.managedShutdown = true;
+    irq.started = true;
+    log.event('__irq_startup_managed', `IRQ ${irq.virq}: no online CPU in its mask, stays shut down`);
+    return undefined;
+  }
+  irq.managedShutdown = false;
+  const err = activateHierarchy(s, irq, false, log);
+  if (err) return err;
+  irq.started = true;
+  return undefined;
+}
+
+// free_irq() → irq_shutdown_and_deactivate()
+export function freeIrq(s: SimState, irq: Irq, log: Log): void {
+  deactivateHierarchy(s, irq, log);
+  irq.started = false;
+  irq.movePending = undefined;
+}
+
+// pci_free_irq_vectors() → msi_domain_free_irqs(): top level first (IRTE), then the vector level.
+export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
+  const state = s.devices.get(dev.name);
+  if (!state) return;
+  for (const virq of state.virqs) {
+    const irq = s.irqs.get(virq);
+    if (!irq) continue;
+    if (irq.started) freeIrq(s, irq, log);
+    else deactivateHierarchy(s, irq, log);
+    freeIrtes(s, irq);
+    freeVector(s, irq);
+    s.irqs.delete(virq);
+  }
+  s.devices.delete(dev.name);
+  log.event('pci_free_irq_vectors', `${dev.name}: ${state.virqs.length} IRQ(s) freed`);
+}
+
+/** What irq_do_set_affinity() did, for the trace and the inlay hint. */
+export type SetAffinityResult = { kind: 'moved' | 'unchanged' } | { kind: 'error'; err: Errno };
+
+// irq_do_set_affinity() on an activated IRQ: IR reprograms the IRTE, plain MSI goes through msi_set_affinity().
+export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], log: Log): SetAffinityResult {
+  const oldVector = irq.apic.hwVector;
+  const oldCpu = irq.apic.hwCpu;
+  const before = irq.apic.vector;
+  const beforeCpu = irq.apic.cpu;
+  const err = apicSetAffinity(s, irq, mask, log);
+  if (err) return { kind: 'error', err };
+  irq.affinity = [...mask];
+  if (irq.apic.vector === before && irq.apic.cpu === beforeCpu) return { kind: 'unchanged' };
+  if (isRemapped(irq)) {
+    // intel_ir_set_affinity(): new IRTE contents, immediate cleanup, IRQ_SET_MASK_OK_DONE (no new message).
+    programIrte(s, irq, log);
+    freeMovedVector(s, irq, log);
+    return { kind: 'moved' };
+  }
+  msiSetAffinity(s, irq, oldVector, oldCpu, log);
+  return { kind: 'moved' };
+}
+
+// msi_set_affinity(): arch/x86/kernel/apic/msi.c, the non-remapped workaround (semantics.md §5).
+function msiSetAffinity(s: SimState, irq: Irq, oldVector: number, oldCpu: number, log: Log): void {
+  const a = irq.apic;
+  const quirk = s.k.msiSetAffinityCanReserve ? !irq.irqdCanReserve : true;
+  const direct = quirk || a.hwVector === oldVector || oldVector === MANAGED_IRQ_SHUTDOWN_VECTOR || !irq.started || a.hwCpu === oldCpu;
+  if (direct) {
+    composeAndWrite(s, irq, log, 'msi_set_affinity: direct update');
+    return;
+  }
+  const vi = s.vectorIrq[oldCpu];
+  if (vi && !vi.has(a.hwVector)) vi.set(a.hwVector, 'retriggered');
+  const driver = apicDriver(s.system, false);
+  const first = composeCompat(a.hwVector, destApicId(driver, oldCpu), isLogical(driver)).msg;
+  writeMsg(s, irq, first, log, `msi_set_affinity: first write, new vector ${vec(a.hwVector)} to the old CPU ${oldCpu}`);
+  composeAndWrite(s, irq, log, 'msi_set_affinity: second write, new destination');
+}

@@ -1,0 +1,130 @@
+// Interrupt remapping: the VT-d IRTE table of an IOMMU and the AMD-Vi
+// per-device tables (semantics.md §4.2, §4.3, §6).
+import type { DeviceSym, DomainSym } from '../model/types.js';
+import { destApicId, apicDriver, isLogical } from './compose.js';
+import { hex, vec } from './kernel.js';
+import type { Errno } from './matrix.js';
+import type { Irq, IrteTable, SimState } from './state.js';
+import type { Log } from './vector.js';
+
+/** INTR_REMAP_TABLE_ENTRIES (drivers/iommu/intel/irq_remapping.c). */
+const VTD_TABLE_ENTRIES = 65536;
+/** MAX_IRQS_PER_TABLE in 6.1 (drivers/iommu/amd/amd_iommu_types.h). */
+const AMD_TABLE_ENTRIES = 256;
+
+/** The remapping domain of a hierarchy, if any. */
+export function remapDomain(chain: readonly DomainSym[]): DomainSym | undefined {
+  return chain.find((d) => d.domainKind === 'intel-ir' || d.domainKind === 'amd-ir');
+}
+
+function tableKey(domain: DomainSym, device: DeviceSym): string {
+  return domain.domainKind === 'amd-ir' ? `${domain.name}/${device.name}` : domain.name;
+}
+
+function tableFor(s: SimState, domain: DomainSym, device: DeviceSym): IrteTable {
+  const key = tableKey(domain, device);
+  let t = s.irteTables.get(key);
+  if (!t) {
+    const size = domain.domainKind === 'amd-ir' ? (domain.props.get('entries') ?? AMD_TABLE_ENTRIES) : (domain.props.get('irtes') ?? VTD_TABLE_ENTRIES);
+    t = { domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new Uint8Array(size), entries: new Map() };
+    s.irteTables.set(key, t);
+  }
+  return t;
+}
+
+// bitmap_find_free_region(): the lowest naturally aligned free block of 2^order entries.
+function findFreeRegion(used: Uint8Array, order: number): number {
+  const n = 1 << order;
+  for (let base = 0; base + n <= used.length; base += n) {
+    let free = true;
+    for (let i = 0; i < n; i++) {
+      if (used[base + i]) {
+        free = false;
+        break;
+      }
+    }
+    if (free) {
+      used.fill(1, base, base + n);
+      return base;
+    }
+  }
+  return -1;
+}
+
+/** The source ID the IOMMU checks: bus << 8 | devfn (set_msi_sid(), SVT_VERIFY_SID_SQ). */
+export function requesterId(device: DeviceSym): number {
+  const a = device.address ?? device.pf?.address;
+  if (!a) return 0;
+  const rid = (a.bus << 8) | (a.device << 3) | a.fn;
+  // A VF's routing ID is the PF's plus First VF Offset + index × Stride; irqd uses offset = stride = 1.
+  return device.bus === 'vf' && device.pf ? rid + 1 + (device.vfIndex ?? 0) : rid;
+}
+
+// alloc_irte() (VT-d) and alloc_irq_index(align = true) (AMD-Vi): one aligned block per allocation.
+export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym, log: Log): Errno | undefined {
+  const first = irqs[0];
+  if (!first) return undefined;
+  const table = tableFor(s, domain, first.device);
+  const order = Math.ceil(Math.log2(irqs.length));
+  const index = findFreeRegion(table.used, order);
+  if (index < 0) {
+    log.warn(domain.domainKind === 'amd-ir' ? 'alloc_irq_index' : 'alloc_irte', "Can't allocate an IRTE");
+    return 'ENOSPC';
+  }
+  const n = 1 << order;
+  // VT-d: one handle and a sub-handle per IRQ; AMD-Vi: consecutive indices. Either way IRQ i uses entry index + i.
+  irqs.forEach((irq, i) => {
+    irq.irte = { table: tableKey(domain, irq.device), index, subhandle: i, blockSize: n };
+  });
+  log.event(
+    domain.domainKind === 'amd-ir' ? 'irq_remapping_alloc' : 'intel_irq_remapping_alloc',
+    n === 1 ? `IRTE ${hex(index)} in ${table.domain.name}` : `IRTEs ${hex(index)}-${hex(index + n - 1)} (block of ${n}) in ${table.domain.name}`,
+  );
+  return undefined;
+}
+
+/** The IRTE entry an IRQ uses. */
+export function irteIndex(irq: Irq): number | undefined {
+  return irq.irte ? irq.irte.index + irq.irte.subhandle : undefined;
+}
+
+// intel_ir_reconfigure_irte() / amd_ir_update_irte(): program vector and destination.
+export function programIrte(s: SimState, irq: Irq, log: Log): void {
+  const ref = irq.irte;
+  if (!ref) return;
+  const table = s.irteTables.get(ref.table);
+  const slot = irteIndex(irq);
+  if (!table || slot === undefined) return;
+  const driver = apicDriver(s.system, true);
+  table.entries.set(slot, {
+    present: true,
+    vector: irq.apic.hwVector,
+    destId: destApicId(driver, irq.apic.hwCpu),
+    logical: isLogical(driver),
+    sid: requesterId(irq.device),
+  });
+  log.event(
+    table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte',
+    `IRTE ${hex(slot)}: vector ${vec(irq.apic.hwVector)} → CPU ${irq.apic.hwCpu}`,
+  );
+}
+
+// intel_irq_remapping_deactivate(): the IRTE is cleared.
+export function clearIrte(s: SimState, irq: Irq): void {
+  const ref = irq.irte;
+  const slot = irteIndex(irq);
+  if (!ref || slot === undefined) return;
+  s.irteTables.get(ref.table)?.entries.set(slot, { present: false, vector: 0, destId: 0, logical: false, sid: 0 });
+}
+
+// free_irte() / free_irq_index(): the whole block goes back with its first IRQ (sub-handle 0).
+export function freeIrtes(s: SimState, irq: Irq): void {
+  const ref = irq.irte;
+  const slot = irteIndex(irq);
+  if (!ref || slot === undefined) return;
+  const table = s.irteTables.get(ref.table);
+  irq.irte = undefined;
+  if (!table) return;
+  table.entries.delete(slot);
+  if (ref.subhandle === 0) table.used.fill(0, ref.index, ref.index + ref.blockSize);
+}

@@ -1,0 +1,161 @@
+// The simulated kernel state of one system: the vector matrix, per-IRQ chip
+// data at every hierarchy level, IRTE tables and what each device holds.
+import type { DeviceSym, DomainSym, SystemSym } from '../model/types.js';
+import type { KernelFeatures } from './kernel.js';
+import type { IrqMatrix } from './matrix.js';
+
+/** An MSI message as the device holds it (struct msi_msg). */
+export interface Msg {
+  readonly addressLo: number;
+  readonly addressHi: number;
+  readonly data: number;
+}
+
+export const ZERO_MSG: Msg = { addressLo: 0, addressHi: 0, data: 0 };
+
+/** struct apic_chip_data (arch/x86/kernel/apic/vector.c). */
+export interface ApicChipData {
+  vector: number;
+  cpu: number;
+  prevVector: number;
+  prevCpu: number;
+  moveInProgress: boolean;
+  isManaged: boolean;
+  canReserve: boolean;
+  hasReserved: boolean;
+  /** hw_irq_cfg: what the hardware is programmed with (0xEF while reserved or shut down). */
+  hwVector: number;
+  hwCpu: number;
+}
+
+/** A VT-d IRTE (struct irte) or an AMD-Vi legacy IRTE, as programmed. */
+export interface Irte {
+  present: boolean;
+  vector: number;
+  destId: number;
+  logical: boolean;
+  /** Source ID (requester ID, bus << 8 | devfn) checked with SVT = 1, SQ = 0. */
+  sid: number;
+}
+
+export interface IrteTable {
+  readonly domain: DomainSym;
+  /** AMD-Vi tables are per device; VT-d has one per IOMMU. */
+  readonly device?: DeviceSym;
+  readonly size: number;
+  readonly used: Uint8Array;
+  readonly entries: Map<number, Irte>;
+}
+
+/** An IRQ's place in an IRTE table: a naturally aligned block, entry `index + subhandle`. */
+export interface IrteRef {
+  readonly table: string;
+  /** The block's first entry: the VT-d handle, or the AMD-Vi base index. */
+  readonly index: number;
+  /** The IRQ's position in the block (VT-d sub-handle). */
+  readonly subhandle: number;
+  readonly blockSize: number;
+}
+
+/** The outcome of the last interrupt an IRQ's device raised. */
+export interface Delivery {
+  readonly delivered: boolean;
+  readonly cpu?: number;
+  readonly vector?: number;
+  readonly reason: string;
+}
+
+export interface Irq {
+  readonly virq: number;
+  readonly device: DeviceSym;
+  readonly cap: 'msi' | 'msix' | 'ims';
+  /** The MSI-X/IMS table entry, or the MSI vector number within the block. */
+  readonly index: number;
+  /** The hierarchy from the device's domain (top) down to the vector domain (root). */
+  readonly chain: readonly DomainSym[];
+  readonly apic: ApicChipData;
+  irte?: IrteRef;
+  /** The affinity mask (CPUs) and whether it is managed. */
+  affinity: number[];
+  readonly managed: boolean;
+  /** IRQD_CAN_RESERVE on the irq_data (cleared by msi_init_virq() for non-maskable MSI). */
+  irqdCanReserve: boolean;
+  activated: boolean;
+  /** request_irq() done: the IRQ has a handler and is started. */
+  started: boolean;
+  managedShutdown: boolean;
+  masked: boolean;
+  /** An interrupt raised while masked, waiting in the PBA. */
+  pending: boolean;
+  /** A deferred affinity change waiting for the next interrupt (IRQD_SETAFFINITY_PENDING). */
+  movePending?: number[];
+  /** Multi-MSI: the first IRQ of the block and the block's size; the device holds one message. */
+  readonly msiBlock?: { readonly first: number; readonly count: number };
+  lastDelivery?: Delivery;
+}
+
+export interface DeviceState {
+  readonly cap: 'msi' | 'msix' | 'ims';
+  /** virq of each allocated entry, by index. */
+  readonly virqs: number[];
+  /** The message the device holds for each entry (MSI: one for the block). */
+  readonly msgs: Map<number, Msg>;
+}
+
+export interface SimState {
+  readonly system: SystemSym;
+  readonly k: KernelFeatures;
+  readonly matrix: IrqMatrix;
+  /** cpu_online_mask; the matrix keeps its own per-CPU online flag, updated later in the offline path. */
+  readonly cpuOnline: boolean[];
+  /** Per CPU: vector → virq, or the kernel's markers for unused slots. */
+  readonly vectorIrq: Map<number, number | 'shutdown' | 'retriggered'>[];
+  readonly irqs: Map<number, Irq>;
+  readonly devices: Map<string, DeviceState>;
+  readonly irteTables: Map<string, IrteTable>;
+  nextVirq: number;
+}
+
+export function cloneState(s: SimState): SimState {
+  const irqs = new Map<number, Irq>();
+  for (const [v, irq] of s.irqs) {
+    irqs.set(v, {
+      ...irq,
+      apic: { ...irq.apic },
+      affinity: [...irq.affinity],
+      ...(irq.movePending ? { movePending: [...irq.movePending] } : {}),
+    });
+  }
+  const devices = new Map<string, DeviceState>();
+  for (const [n, d] of s.devices) devices.set(n, { cap: d.cap, virqs: [...d.virqs], msgs: new Map(d.msgs) });
+  const irteTables = new Map<string, IrteTable>();
+  for (const [n, t] of s.irteTables) {
+    const entries = new Map<number, Irte>();
+    for (const [i, e] of t.entries) entries.set(i, { ...e });
+    irteTables.set(n, { ...t, used: t.used.slice(), entries });
+  }
+  return {
+    system: s.system,
+    k: s.k,
+    matrix: s.matrix.clone(),
+    cpuOnline: [...s.cpuOnline],
+    vectorIrq: s.vectorIrq.map((m) => new Map(m)),
+    irqs,
+    devices,
+    irteTables,
+    nextVirq: s.nextVirq,
+  };
+}
+
+/** The online CPUs, ascending (cpu_online_mask). */
+export function onlineCpus(s: SimState): number[] {
+  const out: number[] = [];
+  s.cpuOnline.forEach((on, i) => {
+    if (on) out.push(i);
+  });
+  return out;
+}
+
+export function isOnline(s: SimState, cpu: number): boolean {
+  return s.cpuOnline[cpu] === true;
+}

@@ -1,0 +1,164 @@
+// Plain views of the simulated state for hovers, inlay hints and traces:
+// everything here is derived, nothing is kept.
+import type { DomainSym } from '../model/types.js';
+import { amdIrteWord, apicDriver, describeMsg, destApicId, hex64, msgText, vtdIrteWords } from './compose.js';
+import { hex, vec } from './kernel.js';
+import { bitmapList } from './matrix.js';
+import { deviceMsg } from './msi.js';
+import { irteIndex, remapDomain, requesterId } from './remap.js';
+import type { Irq, SimState } from './state.js';
+
+export interface LevelView {
+  readonly domain: string;
+  readonly kind: string;
+  /** The kernel's name for this level (debugfs domain name). */
+  readonly kernelName: string;
+  readonly hwirq: number;
+}
+
+export interface IrqView {
+  readonly virq: number;
+  readonly label: string;
+  readonly levels: readonly LevelView[];
+  /** /proc/interrupts chip name and hwirq column. */
+  readonly procInterrupts: string;
+  readonly state: string;
+  readonly cpu?: number;
+  readonly vector?: number;
+  readonly hardware: string;
+  readonly prev?: string;
+  readonly affinity: string;
+  readonly irte?: string;
+  readonly message?: string;
+  readonly messageDecoded?: string;
+  readonly lastFire?: string;
+}
+
+/** pci_dev_id(): bus << 8 | devfn. */
+function devId(irq: Irq): number {
+  return requesterId(irq.device);
+}
+
+function bdf(irq: Irq): string {
+  const a = irq.device.address ?? irq.device.pf?.address;
+  if (!a) return irq.device.name;
+  const h = (n: number, w: number): string => n.toString(16).padStart(w, '0');
+  const rid = devId(irq);
+  return `${h(a.segment, 4)}:${h(rid >> 8, 2)}:${h((rid >> 3) & 0x1f, 2)}.${rid & 7}`;
+}
+
+function irSeq(s: SimState, ir: DomainSym): number {
+  const all = [...s.system.scope.domains.values()].filter((d) => d.domainKind === ir.domainKind);
+  return Math.max(0, all.indexOf(ir));
+}
+
+/** The kernel's debugfs name of each level and its hwirq (semantics.md §7.3). */
+function levelsOf(s: SimState, irq: Irq): LevelView[] {
+  const ir = remapDomain(irq.chain);
+  const perDevice = s.k.perDeviceMsiDomains;
+  return irq.chain.map((d) => {
+    let kernelName = d.name;
+    let hwirq = irq.virq;
+    switch (d.domainKind) {
+      case 'vector':
+        kernelName = 'VECTOR';
+        hwirq = irq.virq;
+        break;
+      case 'intel-ir':
+      case 'amd-ir': {
+        const base = d.domainKind === 'intel-ir' ? 'INTEL-IR' : 'AMD-IR';
+        kernelName = `${base}-${irSeq(s, d)}${perDevice ? (d.domainKind === 'intel-ir' ? '-13' : '-14') : ''}`;
+        hwirq = d.domainKind === 'intel-ir' ? ((irq.irte?.index ?? 0) << 16) + (irq.irte?.subhandle ?? 0) : (devId(irq) << 16) + (irq.irte?.subhandle ?? 0);
+        break;
+      }
+      case 'pci-msi':
+      case 'ims': {
+        const prefix = ir ? 'IR-' : '';
+        if (perDevice) {
+          const kind = irq.cap === 'ims' ? 'IMS' : irq.cap === 'msix' ? 'PCI-MSIX' : 'PCI-MSI';
+          kernelName = `${prefix}${kind}-${bdf(irq)}${s.k.domainNameBusToken ? (irq.cap === 'msix' ? '-12' : irq.cap === 'msi' ? '-11' : '-15') : ''}`;
+          hwirq = irq.index;
+        } else {
+          kernelName = ir ? `${ir.domainKind === 'intel-ir' ? 'INTEL-IR-MSI' : 'AMD-IR-MSI'}-${irSeq(s, ir)}-3` : 'PCI-MSI-3';
+          // pci_msi_domain_calc_hwirq(): index | devid << 11 | domain_nr << 27
+          const seg = irq.device.address?.segment ?? irq.device.pf?.address?.segment ?? 0;
+          hwirq = (irq.index | (devId(irq) << 11) | ((seg & 0x1f) << 27)) >>> 0;
+        }
+        break;
+      }
+      default:
+        break;
+    }
+    return { domain: d.name, kind: d.domainKind ?? '?', kernelName, hwirq };
+  });
+}
+
+function procInterrupts(s: SimState, irq: Irq, levels: readonly LevelView[]): string {
+  const ir = remapDomain(irq.chain);
+  const top = levels[0];
+  const prefix = ir ? 'IR-' : '';
+  const chip = s.k.perDeviceMsiDomains
+    ? `${prefix}${irq.cap === 'ims' ? 'IMS' : irq.cap === 'msix' ? 'PCI-MSIX' : 'PCI-MSI'}-${bdf(irq)}`
+    : `${prefix}PCI-MSI`;
+  return `${irq.virq}: ${chip} ${top?.hwirq ?? 0}-edge`;
+}
+
+function stateWord(irq: Irq): string {
+  if (irq.managedShutdown) return 'managed, shut down (no online CPU in its mask)';
+  const parts: string[] = [];
+  if (irq.started) parts.push('requested');
+  else if (irq.apic.hasReserved) parts.push('allocated, reserved (no vector until request_irq)');
+  else parts.push('allocated');
+  if (irq.apic.isManaged) parts.push('managed');
+  if (irq.apic.moveInProgress) parts.push('move in progress');
+  if (irq.movePending) parts.push(`move to CPUs ${bitmapList(irq.movePending)} pending until the next interrupt`);
+  if (irq.masked) parts.push('masked');
+  return parts.join(', ');
+}
+
+export function irqView(s: SimState, irq: Irq): IrqView {
+  const levels = levelsOf(s, irq);
+  const msg = deviceMsg(s, irq);
+  const slot = irteIndex(irq);
+  let irte: string | undefined;
+  if (irq.irte && slot !== undefined) {
+    const table = s.irteTables.get(irq.irte.table);
+    const e = table?.entries.get(slot);
+    const amd = table?.domain.domainKind === 'amd-ir';
+    if (e) {
+      const words = amd ? hex(amdIrteWord(e), 8) : (({ low, high }) => `${hex64(high)}:${hex64(low)}`)(vtdIrteWords(e, s.system.apic === 'x2apic'));
+      irte = `${hex(slot)}${irq.irte.blockSize > 1 ? ` (block ${hex(irq.irte.index)}+${irq.irte.subhandle})` : ''}: ${e.present ? `vector ${vec(e.vector)}, destination ${hex(e.destId)} ${e.logical ? 'logical' : 'physical'}, SID ${hex(e.sid, 4)}, present` : 'not present'} = ${words}`;
+    } else {
+      irte = `${hex(slot)}: allocated, not programmed`;
+    }
+  }
+  const a = irq.apic;
+  return {
+    virq: irq.virq,
+    label: `${irq.device.name}[${irq.index}]`,
+    levels,
+    procInterrupts: procInterrupts(s, irq, levels),
+    state: stateWord(irq),
+    ...(a.vector ? { cpu: a.cpu, vector: a.vector } : {}),
+    hardware: `vector ${vec(a.hwVector)} → CPU ${a.hwCpu} (destination ID ${hex(destApicId(apicDriver(s.system, remapDomain(irq.chain) !== undefined), a.hwCpu))})`,
+    ...(a.prevVector ? { prev: `vector ${vec(a.prevVector)} on CPU ${a.prevCpu} kept until the first interrupt on the new CPU` } : {}),
+    affinity: `${bitmapList(irq.affinity)}${irq.managed ? ' (managed)' : ''}`,
+    ...(irte ? { irte } : {}),
+    ...(msg ? { message: msgText(msg), messageDecoded: describeMsg(msg) } : {}),
+    ...(irq.lastDelivery ? { lastFire: irq.lastDelivery.reason } : {}),
+  };
+}
+
+/** The VECTOR debugfs matrix rows (irq_matrix_debug_show()), online CPUs only. */
+export function matrixRows(s: SimState): string[] {
+  const m = s.matrix;
+  const rows = [
+    `Online bitmaps: ${m.onlineMaps}, Global available: ${m.globalAvailable}, Global reserved: ${m.globalReserved}, Total allocated: ${m.totalAllocated}`,
+    '| CPU | avl | man | mac | act | vectors',
+  ];
+  m.cpus.forEach((c, cpu) => {
+    if (!c.online) return;
+    rows.push(`  ${String(cpu).padStart(4)}  ${String(c.available).padStart(4)}  ${String(c.managed).padStart(4)}  ${String(c.managedAllocated).padStart(4)} ${String(c.allocated).padStart(4)}  ${bitmapList(m.vectorsOf(cpu))}`);
+  });
+  return rows;
+}
