@@ -80,7 +80,8 @@ export type BodyItem =
   | PasidDecl
   | GuestDecl
   | HypervisorItem
-  | AssignItem;
+  | AssignItem
+  | BackportItem;
 
 export interface ArchItem extends Node {
   readonly kind: 'arch';
@@ -261,6 +262,13 @@ export interface GuestDecl extends Node {
   readonly name?: Ident;
   readonly body?: Span;
   readonly items: readonly BodyItem[];
+}
+
+/** `backport msi-affinity-fix`: a stable backport the system's kernel carries (semantics.md §14). */
+export interface BackportItem extends Node {
+  readonly kind: 'backport';
+  readonly keyword: Span;
+  readonly names: readonly Ident[];
 }
 
 export interface HypervisorItem extends Node {

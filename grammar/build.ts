@@ -118,7 +118,7 @@ function bodySpan(node: CstNode): A.Span | undefined {
 }
 
 const SYSTEM_ITEM =
-  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, node, domain, device, pasid or guest)';
+  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, node, backport, domain, device, pasid or guest)';
 const GUEST_ITEM = 'a guest item (cpus, hypervisor, domain, device or assign)';
 const DEVICE_ITEM =
   'a device item (msi, msix, ims, ioapic pin, bar, msix-table, msix-pba, register, pasid, sriov, migration or node)';
@@ -243,6 +243,8 @@ export class AstBuilder {
       }
       case 'hypervisorItem':
         return { kind: 'hypervisor', span, keyword, value: ident(token(node, 'value')) };
+      case 'backportItem':
+        return { kind: 'backport', span, keyword, names: tokens(node, 'names').map((t) => ident(t) as A.Ident) };
       case 'assignItem':
         return {
           kind: 'assign',

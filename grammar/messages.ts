@@ -16,6 +16,7 @@ const nameAfter: Record<string, string> = {
   apic: 'an APIC mode (xapic or x2apic)',
   'dest-mode': 'a destination mode (physical or logical)',
   kernel: 'a kernel version (6.1, 6.6, 6.10 or mainline)',
+  backport: 'a backport (matrix-allocated-fix, migrate-retry-fix or msi-affinity-fix)',
   hypervisor: "'visible' or 'hidden'",
   on: 'a system name',
   set: 'a PASID set name',

@@ -91,6 +91,7 @@ export class IrqdParser extends CstParser {
           { ALT: () => this.SUBRULE(this.guestDecl, { LABEL: 'items' }) },
           { ALT: () => this.SUBRULE(this.hypervisorItem, { LABEL: 'items' }) },
           { ALT: () => this.SUBRULE(this.assignItem, { LABEL: 'items' }) },
+          { ALT: () => this.SUBRULE(this.backportItem, { LABEL: 'items' }) },
           { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
         ],
       }),
@@ -316,6 +317,11 @@ export class IrqdParser extends CstParser {
     this.CONSUME(K.guest, { LABEL: 'keyword' });
     this.CONSUME(T.Name, { LABEL: 'name' });
     this.SUBRULE(this.body, { LABEL: 'body' });
+  });
+
+  private backportItem = this.RULE('backportItem', () => {
+    this.CONSUME(K.backport, { LABEL: 'keyword' });
+    this.AT_LEAST_ONE(() => this.CONSUME(T.Identifier, { LABEL: 'names' }));
   });
 
   private hypervisorItem = this.RULE('hypervisorItem', () => {
@@ -635,6 +641,6 @@ export function parseTokens(tokens: IToken[]): { cst: CstNode; parser: IrqdParse
 export const statementStarters: ReadonlySet<TokenType> = new Set([
   K.system, K.scenario, K.arch, K.kernel, K.cpus, K.apic, K['dest-mode'], K['page-size'], K.node, K.domain,
   K.device, K.msi, K.msix, K.ims, K.ioapic, K.bar, K['msix-table'], K['msix-pba'], K.register, K.pasid,
-  K.sriov, K.migration, K.set, K.guest, K.hypervisor, K.assign, K.alloc, K.free, K.request, K.release,
+  K.sriov, K.migration, K.set, K.guest, K.hypervisor, K.assign, K.backport, K.alloc, K.free, K.request, K.release,
   K.mask, K.unmask, K.fire, K.affinity, K.offline, K.online, K.vfio, K.mmio, K.dma, K.expect,
 ]);

@@ -67,7 +67,7 @@ const keywordWords = [
   'migration', 'capacity', 'set', 'quota', 'guest', 'hypervisor', 'assign', 'as', 'sub', 'mode',
   'alloc', 'min', 'managed', 'via', 'free', 'request', 'release', 'affinity', 'offline', 'online',
   'mask', 'unmask', 'fire', 'vfio', 'mmio', 'read', 'write', 'dma', 'expect', 'vector', 'message',
-  'lost', 'delivered', 'irte', 'available', 'fail', 'used',
+  'lost', 'delivered', 'irte', 'available', 'fail', 'used', 'backport',
 ] as const;
 export type KeywordWord = (typeof keywordWords)[number];
 

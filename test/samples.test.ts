@@ -19,5 +19,7 @@ for (const file of files) {
     assert.deepEqual(problems, []);
     assert.ok(a.model.scenarios.length >= 1, 'no scenario');
     assert.ok(a.parse.comments.length >= 5, 'too few comments to explain the story');
+    // The figures the comments state are `expect` steps: every simulated scenario passes.
+    for (const [sc, trace] of a.traces) assert.ok(trace.passed, `scenario '${sc.name}' fails`);
   });
 }

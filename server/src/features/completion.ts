@@ -23,7 +23,7 @@ interface Block {
 
 const itemKeywords: Record<BlockKind, readonly string[]> = {
   top: ['system', 'scenario'],
-  system: ['arch', 'kernel', 'cpus', 'apic', 'dest-mode', 'page-size', 'node', 'domain', 'device', 'pasid', 'guest'],
+  system: ['arch', 'kernel', 'cpus', 'apic', 'dest-mode', 'page-size', 'node', 'domain', 'device', 'pasid', 'guest', 'backport'],
   guest: ['cpus', 'hypervisor', 'apic', 'dest-mode', 'domain', 'device', 'assign'],
   device: ['msi', 'msix', 'ims', 'ioapic', 'bar', 'msix-table', 'msix-pba', 'register', 'pasid', 'sriov', 'migration', 'node'],
   domain: [],
@@ -183,6 +183,8 @@ function bodyCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
       return n === 1 ? valueItems(V.destModes) : [];
     case 'kernel':
       return n === 1 ? valueItems(V.kernelNames) : [];
+    case 'backport':
+      return V.backportNames.filter((b) => !stmt.includes(b)).map((b) => ({ label: b, kind: CompletionItemKind.EnumMember, detail: V.backports[b] }));
     case 'hypervisor':
       return n === 1 ? valueItems(V.hypervisorModes) : [];
     case 'page-size':

@@ -13,7 +13,7 @@ import type {
   SubDeviceSym,
   SystemSym,
 } from '../model/types.js';
-import { domainKindInfo } from '../model/values.js';
+import { backports, domainKindInfo, type BackportName } from '../model/values.js';
 import { stateAfter, type StepRecord, type Trace } from '../sim/engine.js';
 import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
@@ -84,6 +84,7 @@ function hoverSystem(s: SystemSym): string[] {
   if (s.arch === 'x86_64') lines.push(`- APIC: ${s.apic}, ${s.destMode} destination mode`);
   lines.push(`- page size ${size(s.pageSize)}`);
   for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${compactCpus(n.cpus)}`);
+  for (const b of s.backports) lines.push(`- backport ${b}: ${backports[b as BackportName]}`);
   lines.push(`- ${s.scope.domains.size} domains, ${s.scope.devices.size} devices, ${s.guests.size} guests`);
   if (s.pasid) lines.push(`- PASID capacity ${s.pasid.capacity}, ${s.pasid.sets.size} sets`);
   return lines;

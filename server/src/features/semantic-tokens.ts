@@ -65,6 +65,9 @@ function valueSpans(ast: A.SourceFile): A.Span[] {
         case 'assign':
           add(item.mode);
           break;
+        case 'backport':
+          item.names.forEach(add);
+          break;
         case 'guest':
           body(item.items);
           break;

@@ -210,6 +210,7 @@ class Binder {
     let destMode: (typeof V.destModes)[number] = 'physical';
     let pageSize = 4096;
     const nodes: NumaNode[] = [];
+    const backports = new Set<string>();
     let pasid: PasidSpace | undefined;
 
     for (const item of decl.items) {
@@ -242,6 +243,12 @@ class Binder {
         case 'hypervisor':
           this.notAllowed(item, 'hypervisor', 'a system', "in a guest ('guest NAME { hypervisor visible }')");
           break;
+        case 'backport':
+          for (const n of item.names) {
+            const v = this.enumValue(n, 'backport', V.backportNames);
+            if (v) backports.add(v);
+          }
+          break;
         case 'assign':
           this.notAllowed(item, 'assign', 'a system', "in a guest ('guest NAME { assign DEV as 00:04.0 }')");
           break;
@@ -269,6 +276,7 @@ class Binder {
       destMode,
       pageSize,
       nodes,
+      backports,
       scope: { domains: new Map(), devices: new Map() },
       guests: new Map(),
       pasid,
@@ -565,6 +573,7 @@ class Binder {
         case 'page-size':
         case 'node':
         case 'pasid':
+        case 'backport':
           this.notAllowed(item, item.kind === 'pasid' ? 'pasid capacity' : item.kind, 'a guest', 'to the system: a guest runs on its host\'s architecture, kernel model and PASID space');
           break;
         case 'guest':

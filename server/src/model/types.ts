@@ -198,6 +198,8 @@ export interface SystemSym extends SymbolBase {
   readonly destMode: DestMode;
   readonly pageSize: number;
   readonly nodes: readonly NumaNode[];
+  /** Stable backports the kernel carries on top of its version (`backport …`). */
+  readonly backports: ReadonlySet<string>;
   readonly scope: Scope;
   readonly guests: Map<string, GuestSym>;
   readonly pasid?: PasidSpace;

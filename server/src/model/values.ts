@@ -26,6 +26,18 @@ export const vfioStates = [
 ] as const;
 export const kernelNames = ['6.1', '6.6', '6.10', 'mainline'] as const;
 
+/**
+ * Stable backports semantics.md §14 cannot confirm for a given kernel tree,
+ * by the name `backport` takes and the mainline commit.
+ */
+export const backports = {
+  'matrix-allocated-fix': 'a0b0bad10587 genirq/matrix: Exclude managed interrupts in irq_matrix_allocated() (6.7)',
+  'migrate-retry-fix': '88d724e2301a genirq/cpuhotplug: Retry with cpu_online_mask when migration fails (6.10)',
+  'msi-affinity-fix': 'b56ebe7c896d x86/apic/msi: Fix misconfigured non-maskable MSI quirk (6.7)',
+} as const;
+export type BackportName = keyof typeof backports;
+export const backportNames = Object.keys(backports) as BackportName[];
+
 export const domainKinds: readonly DomainKind[] = [
   'vector',
   'intel-ir',

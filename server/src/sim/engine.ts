@@ -62,7 +62,7 @@ function firstDynamicIrq(system: SystemSym): number {
 
 // lapic_assign_system_vectors() and the boot CPU's legacy vectors, then every CPU online (semantics.md §1.2–1.3).
 export function bootState(system: SystemSym): SimState {
-  const k = kernelFeatures(system.kernel);
+  const k = kernelFeatures(system);
   const matrix = new IrqMatrix(NR_VECTORS, FIRST_EXTERNAL_VECTOR, k.firstSystemVector, system.cpus);
   for (const v of systemVectorsInWindow(k)) matrix.assignSystem(v);
   for (let v = k.firstSystemVector; v < NR_VECTORS; v++) matrix.assignSystem(v);

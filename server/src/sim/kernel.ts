@@ -2,7 +2,7 @@
 // system from its declared `kernel`. Every switch names the commit or release
 // that introduced it.
 import { kernelAtLeast } from '../model/binder.js';
-import type { KernelVersion } from '../model/types.js';
+import type { KernelVersion, SystemSym } from '../model/types.js';
 
 export interface KernelFeatures {
   readonly version: KernelVersion;
@@ -26,8 +26,10 @@ export interface KernelFeatures {
   readonly domainNameBusToken: boolean;
 }
 
-export function kernelFeatures(version: KernelVersion): KernelFeatures {
+export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>): KernelFeatures {
+  const version = system.kernel;
   const at = (major: number, minor: number): boolean => kernelAtLeast(version, major, minor);
+  const has = (name: string): boolean => system.backports.has(name);
   const postedMsi = at(6, 10);
   return {
     version,
@@ -35,11 +37,11 @@ export function kernelFeatures(version: KernelVersion): KernelFeatures {
     postedMsi,
     firstSystemVector: postedMsi ? 0xeb : 0xec,
     multiMsiRejectedEarly: at(6, 2),
-    // Released behaviour by version; the stable backports are uncertain for
-    // 6.1.y (semantics.md §14) and are not assumed.
-    allocatedExcludesManaged: at(6, 7),
-    migrateRetriesOnlineMask: at(6, 10),
-    msiSetAffinityCanReserve: at(6, 7),
+    // Released behaviour by version; a stable backport (uncertain for 6.1.y,
+    // semantics.md §14) is only assumed when the system says `backport NAME`.
+    allocatedExcludesManaged: at(6, 7) || has('matrix-allocated-fix'),
+    migrateRetriesOnlineMask: at(6, 10) || has('migrate-retry-fix'),
+    msiSetAffinityCanReserve: at(6, 7) || has('msi-affinity-fix'),
     perDeviceMsiDomains: at(6, 2),
     domainNameBusToken: at(6, 11),
   };
