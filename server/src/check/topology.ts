@@ -465,12 +465,14 @@ class Checker {
     const dev = step.device ? devices.get(step.device.text) : undefined;
     if (dev?.kind !== 'device') return;
     const via = step.via?.text;
-    if (via === 'msi' || via === 'msix' || via === 'ims') {
+    if (via === 'ioapic') {
+      if (!dev.ioapicPin && step.via) this.diagnostics.push(diagnostic('IRQD028', step.via.span, `device '${dev.name}' has no 'ioapic pin'`));
+    } else if (via === 'msi' || via === 'msix' || via === 'ims') {
       if (!dev.caps[via] && step.via) {
         this.diagnostics.push(diagnostic('IRQD028', step.via.span, `device '${dev.name}' has no ${({ msi: 'MSI', msix: 'MSI-X', ims: 'IMS' } as const)[via]} capability`));
       }
-    } else if (!via && Object.keys(dev.caps).length === 0 && step.device) {
-      this.diagnostics.push(diagnostic('IRQD028', step.device.span, `device '${dev.name}' declares no msi, msix or ims capability to allocate from`));
+    } else if (!via && Object.keys(dev.caps).length === 0 && !dev.ioapicPin && step.device) {
+      this.diagnostics.push(diagnostic('IRQD028', step.device.span, `device '${dev.name}' declares no msi, msix, ims capability or ioapic pin to allocate from`));
     }
   }
 

@@ -9,7 +9,8 @@ export const hypervisorModes = ['visible', 'hidden'] as const;
 export const yesNo = ['yes', 'no'] as const;
 export const imsStorages = ['device', 'guest-memory'] as const;
 export const subModes = ['pasid', 'emulated'] as const;
-export const allocKinds = ['msi', 'msix', 'ims'] as const;
+/** `alloc … via KIND`; `ioapic` is the PCI INTx line (PCI_IRQ_INTX). */
+export const allocKinds = ['msi', 'msix', 'ims', 'ioapic'] as const;
 export const pageSizes = [4096, 16384, 65536] as const;
 /** VFIO migration flags as `migration` lists them; STOP_COPY is implied by migration support. */
 export const migrationFlags = ['stop-copy', 'p2p', 'pre-copy'] as const;

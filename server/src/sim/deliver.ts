@@ -5,7 +5,7 @@
 import { apicDriver, cpusOfDest, decodeMsg, msgText } from './compose.js';
 import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import { deviceMsg, doSetAffinity } from './msi.js';
-import { remapDomain, requesterId } from './remap.js';
+import { remapDomain, sourceIdOf } from './remap.js';
 import { isOnline, onlineCpus, type Delivery, type Irq, type SimState } from './state.js';
 import { completeMove, type Log } from './vector.js';
 
@@ -32,7 +32,7 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
     const irte = table?.entries.get(slot);
     const iommu = ir.domainKind === 'amd-ir' ? 'AMD-Vi' : 'DMAR';
     if (!irte?.present) return lost(`${iommu}: IRTE ${hex(slot)} is not present: the interrupt is blocked (remapping fault)`, log, 'iommu');
-    const sid = requesterId(irq.device);
+    const sid = sourceIdOf(irq);
     if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked`, log, 'iommu');
     log.event('iommu', `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`);
     return { cpus: cpusOfDest(apicDriver(s.system, true), irte.destId), vector: irte.vector };

@@ -10,7 +10,7 @@ import { fireIrq } from './deliver.js';
 import { offlineCpu, onlineCpu } from './hotplug.js';
 import { FIRST_EXTERNAL_VECTOR, hex, ISA_IRQ_VECTOR_BASE, kernelFeatures, NR_VECTORS, PIC_CASCADE_VECTOR, systemVectorsInWindow, vec } from './kernel.js';
 import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
-import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
+import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIntx, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { irteIndex } from './remap.js';
 import { cloneState, type Irq, type SimState } from './state.js';
 import { irqView, type IrqView } from './views.js';
@@ -258,6 +258,7 @@ class Runner implements Log {
 
   private alloc(step: A.AllocStep): { summary: string; irqs: Irq[] } {
     const dev = this.device(step.device);
+    if (step.via?.text === 'ioapic' || (!capFor(dev, step.via?.text) && dev.ioapicPin && !step.via)) return this.allocIntx(step, dev);
     const cap = capFor(dev, step.via?.text);
     if (!cap) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no ${step.via?.text ?? 'interrupt'} capability`, step.device?.span);
     if (!cap.domain) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name}'s ${cap.cap} capability has no domain`, step.device?.span);
@@ -274,6 +275,17 @@ class Runner implements Log {
     this.event(call, `${r.count} vector(s): ${range}`);
     const how = r.irqs.every((i) => i.apic.hasReserved) ? ', reserved' : r.irqs.some((i) => i.apic.isManaged) ? ', managed' : '';
     return { summary: `→ ${r.count} IRQ${r.count === 1 ? '' : 's'} (${range.replace('IRQs ', '').replace('IRQ ', '')})${how}`, irqs: r.irqs };
+  }
+
+  private allocIntx(step: A.AllocStep, dev: DeviceSym): { summary: string; irqs: Irq[] } {
+    const max = step.count?.value ?? 1;
+    const min = step.min?.value ?? max;
+    const call = `pci_alloc_irq_vectors(${dev.name}, ${min}, ${max}, PCI_IRQ_INTX)`;
+    if (this.s.devices.has(dev.name)) throw new StepFailure('IRQD030', 'EINVAL', `${dev.name} already has IRQs allocated: ${call} returns -EINVAL`, step.device?.span);
+    const r = pciAllocIntx(this.s, dev, min, this);
+    if (typeof r === 'string') throw new StepFailure('IRQD030', r, `${call} fails with ${errnoText(r)}${this.lastWarning()}`);
+    const irq = r.irqs[0] as Irq;
+    return { summary: `→ INTx IRQ ${irq.virq} (pin ${irq.index}), reserved`, irqs: r.irqs };
   }
 
   private lastWarning(): string {
@@ -340,7 +352,7 @@ class Runner implements Log {
     const irqs = this.select(step.selection);
     const deliveries: string[] = [];
     for (const irq of irqs) {
-      const cap = irq.device.caps[irq.cap];
+      const cap = irq.cap === 'ioapic' ? undefined : irq.device.caps[irq.cap];
       if (irq.cap === 'msi' && cap && !cap.maskable) {
         this.warn('pci_msi_mask', `${irq.device.name} has no per-vector mask bits: ${step.kind} has no effect on the device`);
         continue;

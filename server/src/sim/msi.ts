@@ -39,7 +39,10 @@ export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolea
     return { msg, truncated: false };
   }
   const driver = apicDriver(s.system, false);
-  return composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver));
+  const compat = composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver));
+  if (irq.cap !== 'ioapic') return compat;
+  // ioapic_setup_msg_from_msi(): an INTx RTE is level triggered and active low.
+  return { msg: { ...compat.msg, data: compat.msg.data | (1 << 15) | (1 << 14) }, truncated: compat.truncated };
 }
 
 /** The entry of the device that holds this IRQ's message (MSI: the block's first). */
@@ -47,16 +50,28 @@ function entryOf(irq: Irq): number {
   return irq.msiBlock ? 0 : irq.index;
 }
 
+/** The IO-APIC redirection entries, as messages, keyed by GSI (IRQ number). */
+const rteKey = (irq: Irq): string => `ioapic:${irq.virq}`;
+
 export function deviceMsg(s: SimState, irq: Irq): Msg | undefined {
+  if (irq.cap === 'ioapic') return s.devices.get(rteKey(irq))?.msgs.get(0);
   return s.devices.get(irq.device.name)?.msgs.get(entryOf(irq));
 }
 
 // pci_msi_domain_write_msg(): only the first IRQ of a multi-MSI block writes.
 export function writeMsg(s: SimState, irq: Irq, msg: Msg, log: Log, why: string): void {
   if (irq.msiBlock && irq.msiBlock.first !== irq.virq) return;
+  if (irq.cap === 'ioapic') {
+    if (!s.devices.has(rteKey(irq))) s.devices.set(rteKey(irq), { cap: 'ioapic', virqs: [], msgs: new Map() });
+    s.devices.get(rteKey(irq))?.msgs.set(0, msg);
+  }
   const dev = s.devices.get(irq.device.name);
   if (!dev) return;
   dev.msgs.set(entryOf(irq), msg);
+  if (irq.cap === 'ioapic') {
+    log.event('ioapic_configure_entry', `IO-APIC pin ${irq.index} RTE ← ${msgText(msg)} as a message (${why})`);
+    return;
+  }
   const what = irq.cap === 'msix' ? `MSI-X entry ${irq.index}` : irq.cap === 'ims' ? `IMS entry ${irq.index}` : 'MSI capability';
   log.event('pci_msi_domain_write_msg', `${irq.device.name} ${what} ← ${msgText(msg)} (${why})`);
 }
@@ -279,6 +294,11 @@ export function pciAllocIrqVectors(
 
 // request_irq() → irq_startup(): activation with reserve = false gives the real vector.
 export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
+  if (irq.started && irq.cap === 'ioapic') {
+    // A shared INTx line: another action on the same IRQ (IRQF_SHARED), nothing to activate.
+    log.event('__setup_irq', `IRQ ${irq.virq} is shared: another handler is added`);
+    return undefined;
+  }
   if (irq.started) return 'EBUSY';
   if (irq.managed && !irq.affinity.some((c) => onlineCpus(s).includes(c))) {
     // __irq_startup_managed(): IRQ_STARTUP_ABORT, the IRQ stays shut down until a CPU of its mask comes online.
@@ -305,6 +325,21 @@ export function freeIrq(s: SimState, irq: Irq, log: Log): void {
 export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
   const state = s.devices.get(dev.name);
   if (!state) return;
+  if (state.cap === 'ioapic') {
+    // acpi_pci_irq_disable() → mp_unmap_irq(): the GSI's IRQ goes when its last user does.
+    s.devices.delete(dev.name);
+    const gsi = state.virqs[0] ?? -1;
+    const shared = [...s.devices.entries()].some(([n, d]) => !n.startsWith('ioapic:') && d.cap === 'ioapic' && d.virqs[0] === gsi);
+    const irq = s.irqs.get(gsi);
+    if (irq && !shared) {
+      if (irq.started) freeIrq(s, irq, log);
+      freeIrtes(s, irq);
+      freeVector(s, irq);
+      s.irqs.delete(gsi);
+    }
+    log.event('acpi_pci_irq_disable', `${dev.name}: INTx ${shared ? 'released, the GSI stays for its other users' : `IRQ ${gsi} unmapped`}`);
+    return;
+  }
   for (const virq of state.virqs) {
     const irq = s.irqs.get(virq);
     if (!irq) continue;
@@ -337,8 +372,73 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
     freeMovedVector(s, irq, log);
     return { kind: 'moved' };
   }
-  msiSetAffinity(s, irq, oldVector, oldCpu, log);
+  if (irq.cap === 'ioapic') {
+    // ioapic_set_affinity(): the RTE is rewritten in one go (from the interrupt, the move being deferred).
+    composeAndWrite(s, irq, log, 'ioapic_set_affinity');
+  } else {
+    msiSetAffinity(s, irq, oldVector, oldCpu, log);
+  }
   return { kind: 'moved' };
+}
+
+/** The GSI of an IO-APIC pin: the pins of the IO-APICs declared before it, plus the pin. */
+export function gsiOf(domain: DomainSym, pin: number): number {
+  let base = 0;
+  for (const d of domain.owner.scope.domains.values()) {
+    if (d === domain) break;
+    if (d.domainKind === 'ioapic') base += d.props.get('pins') ?? 24;
+  }
+  return base + pin;
+}
+
+// pci_alloc_irq_vectors(…, PCI_IRQ_INTX) → pdev->irq from acpi_pci_irq_enable() → mp_map_gsi_to_irq():
+// one IRQ per GSI, shared by every device on that line; activated at request_irq().
+export function pciAllocIntx(s: SimState, dev: DeviceSym, min: number, log: Log): { count: number; irqs: Irq[] } | Errno {
+  const pin = dev.ioapicPin;
+  if (!pin?.domain) return 'EINVAL';
+  if (s.devices.has(dev.name)) return 'EINVAL';
+  if (min > 1) {
+    log.event('pci_alloc_irq_vectors', 'INTx gives exactly one vector');
+    return 'ENOSPC';
+  }
+  const gsi = gsiOf(pin.domain, pin.pin);
+  let irq = s.irqs.get(gsi);
+  if (irq && irq.cap !== 'ioapic') return 'EBUSY';
+  if (!irq) {
+    const chain = chainOf(pin.domain);
+    irq = {
+      virq: gsi,
+      device: dev,
+      cap: 'ioapic',
+      index: pin.pin,
+      chain,
+      apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: false, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
+      affinity: Array.from({ length: s.system.cpus }, (_, i) => i),
+      managed: false,
+      irqdCanReserve: true,
+      activated: false,
+      started: false,
+      managedShutdown: false,
+      masked: false,
+      pending: false,
+    };
+    // mp_irqdomain_alloc(): the parent first (reservation mode), then the IRTE with remapping.
+    reserveIrqVector(s, irq, log);
+    const ir = remapDomain(chain);
+    if (ir) {
+      const err = allocIrtes(s, [irq], ir, log);
+      if (err) {
+        freeVector(s, irq);
+        return err;
+      }
+    }
+    s.irqs.set(gsi, irq);
+    log.event('mp_map_gsi_to_irq', `GSI ${gsi} (IO-APIC ${pin.domain.name} pin ${pin.pin}) → IRQ ${gsi}`);
+  } else {
+    log.event('mp_map_gsi_to_irq', `GSI ${gsi} is already IRQ ${gsi}: ${dev.name} shares it (IRQF_SHARED)`);
+  }
+  s.devices.set(dev.name, { cap: 'ioapic', virqs: [gsi], msgs: new Map() });
+  return { count: 1, irqs: [irq] };
 }
 
 // msi_set_affinity(): arch/x86/kernel/apic/msi.c, the non-remapped workaround (semantics.md §5).

@@ -51,6 +51,18 @@ function findFreeRegion(used: Uint8Array, order: number): number {
   return -1;
 }
 
+/**
+ * The source ID an IO-APIC's messages carry (set_ioapic_sid()): the IO-APIC's
+ * own bus/devfn from the DMAR device scope. irqd uses F0:1F.0, where Intel
+ * platforms typically place it.
+ */
+export const IOAPIC_SID = 0xf0f8;
+
+/** The source ID the IOMMU checks for an IRQ's interrupts. */
+export function sourceIdOf(irq: Irq): number {
+  return irq.cap === 'ioapic' ? IOAPIC_SID : requesterId(irq.device);
+}
+
 /** The source ID the IOMMU checks: bus << 8 | devfn (set_msi_sid(), SVT_VERIFY_SID_SQ). */
 export function requesterId(device: DeviceSym): number {
   const a = device.address ?? device.pf?.address;
@@ -101,7 +113,7 @@ export function programIrte(s: SimState, irq: Irq, log: Log): void {
     vector: irq.apic.hwVector,
     destId: destApicId(driver, irq.apic.hwCpu),
     logical: isLogical(driver),
-    sid: requesterId(irq.device),
+    sid: sourceIdOf(irq),
   });
   log.event(
     table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte',

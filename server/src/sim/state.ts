@@ -68,8 +68,9 @@ export interface Delivery {
 export interface Irq {
   readonly virq: number;
   readonly device: DeviceSym;
-  readonly cap: 'msi' | 'msix' | 'ims';
-  /** The MSI-X/IMS table entry, or the MSI vector number within the block. */
+  /** 'ioapic': a PCI INTx line through an IO-APIC pin (level triggered, shareable). */
+  readonly cap: 'msi' | 'msix' | 'ims' | 'ioapic';
+  /** The MSI-X/IMS table entry, the MSI vector number within the block, or the IO-APIC pin. */
   readonly index: number;
   /** The hierarchy from the device's domain (top) down to the vector domain (root). */
   readonly chain: readonly DomainSym[];
@@ -95,7 +96,7 @@ export interface Irq {
 }
 
 export interface DeviceState {
-  readonly cap: 'msi' | 'msix' | 'ims';
+  readonly cap: 'msi' | 'msix' | 'ims' | 'ioapic';
   /** virq of each allocated entry, by index. */
   readonly virqs: number[];
   /** The message the device holds for each entry (MSI: one for the block). */

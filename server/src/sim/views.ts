@@ -71,6 +71,13 @@ function levelsOf(s: SimState, irq: Irq): LevelView[] {
         hwirq = d.domainKind === 'intel-ir' ? ((irq.irte?.index ?? 0) << 16) + (irq.irte?.subhandle ?? 0) : (devId(irq) << 16) + (irq.irte?.subhandle ?? 0);
         break;
       }
+      case 'ioapic': {
+        // mp_irqdomain_create(): named after the IO-APIC's APIC ID (irqd numbers them in order).
+        const all = [...s.system.scope.domains.values()].filter((x) => x.domainKind === 'ioapic');
+        kernelName = `IO-APIC-${Math.max(0, all.indexOf(d))}`;
+        hwirq = irq.index;
+        break;
+      }
       case 'pci-msi':
       case 'ims': {
         const prefix = ir ? 'IR-' : '';
@@ -97,6 +104,7 @@ function procInterrupts(s: SimState, irq: Irq, levels: readonly LevelView[]): st
   const ir = remapDomain(irq.chain);
   const top = levels[0];
   const prefix = ir ? 'IR-' : '';
+  if (irq.cap === 'ioapic') return `${irq.virq}: ${prefix}IO-APIC ${irq.index}-fasteoi`;
   const chip = s.k.perDeviceMsiDomains
     ? `${prefix}${irq.cap === 'ims' ? 'IMS' : irq.cap === 'msix' ? 'PCI-MSIX' : 'PCI-MSI'}-${bdf(irq)}`
     : `${prefix}PCI-MSI`;
@@ -135,7 +143,7 @@ export function irqView(s: SimState, irq: Irq): IrqView {
   const a = irq.apic;
   return {
     virq: irq.virq,
-    label: `${irq.device.name}[${irq.index}]`,
+    label: irq.cap === 'ioapic' ? `${irq.device.name}[0] (INTx, IO-APIC pin ${irq.index})` : `${irq.device.name}[${irq.index}]`,
     levels,
     procInterrupts: procInterrupts(s, irq, levels),
     state: stateWord(irq),
