@@ -105,6 +105,8 @@ export interface ApicItem extends Node {
   readonly kind: 'apic';
   readonly keyword: Span;
   readonly value?: Ident;
+  /** `ext-dest-id`: the hypervisor's extended destination ID for MSIs without remapping. */
+  readonly flags: readonly Ident[];
 }
 
 export interface DestModeItem extends Node {

@@ -217,7 +217,7 @@ export class AstBuilder {
       case 'cpusItem':
         return { kind: 'cpus', span, keyword, count: number(token(node, 'count')) };
       case 'apicItem':
-        return { kind: 'apic', span, keyword, value: ident(token(node, 'value')) };
+        return { kind: 'apic', span, keyword, value: ident(token(node, 'value')), flags: tokens(node, 'flags').map((t) => ident(t) as A.Ident) };
       case 'destModeItem':
         return { kind: 'dest-mode', span, keyword, value: ident(token(node, 'value')) };
       case 'pageSizeItem':

@@ -121,6 +121,7 @@ export class IrqdParser extends CstParser {
   private apicItem = this.RULE('apicItem', () => {
     this.CONSUME(K.apic, { LABEL: 'keyword' });
     this.CONSUME(T.Name, { LABEL: 'value' });
+    this.MANY(() => this.CONSUME(T.Identifier, { LABEL: 'flags' }));
   });
 
   private destModeItem = this.RULE('destModeItem', () => {

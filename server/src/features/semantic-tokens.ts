@@ -54,10 +54,13 @@ function valueSpans(ast: A.SourceFile): A.Span[] {
       switch (item.kind) {
         case 'arch':
         case 'kernel':
-        case 'apic':
         case 'dest-mode':
         case 'hypervisor':
           add(item.value);
+          break;
+        case 'apic':
+          add(item.value);
+          item.flags.forEach(add);
           break;
         case 'domain':
           add(item.domainKind);

@@ -207,6 +207,7 @@ class Binder {
     let kernel: KernelVersion | undefined;
     let cpus: number | undefined;
     let apic: (typeof V.apicModes)[number] | undefined;
+    let extDestId = false;
     let destMode: (typeof V.destModes)[number] = 'physical';
     let pageSize = 4096;
     const nodes: NumaNode[] = [];
@@ -225,7 +226,10 @@ class Binder {
           if (this.once(seen, 'cpus', item.span, "'cpus'")) cpus = item.count?.value;
           break;
         case 'apic':
-          if (this.once(seen, 'apic', item.span, "'apic'")) apic = this.enumValue(item.value, 'APIC mode', V.apicModes);
+          if (this.once(seen, 'apic', item.span, "'apic'")) {
+            apic = this.enumValue(item.value, 'APIC mode', V.apicModes);
+            for (const f of item.flags) if (this.enumValue(f, 'APIC flag', ['ext-dest-id'])) extDestId = true;
+          }
           break;
         case 'dest-mode':
           if (this.once(seen, 'dest-mode', item.span, "'dest-mode'"))
@@ -273,6 +277,7 @@ class Binder {
       cpusKnown: cpus !== undefined,
       // Firmware and the kernel switch to x2APIC when APIC IDs exceed 8 bits.
       apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic'),
+      extDestId,
       destMode,
       pageSize,
       nodes,

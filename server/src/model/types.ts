@@ -195,6 +195,8 @@ export interface SystemSym extends SymbolBase {
   /** False when `cpus` is missing or unreadable: CPU-range checks are skipped then. */
   readonly cpusKnown: boolean;
   readonly apic: ApicMode;
+  /** virt_ext_dest_id: APIC IDs up to 32767 in compat MSIs (a hypervisor feature, no IR). */
+  readonly extDestId: boolean;
   readonly destMode: DestMode;
   readonly pageSize: number;
   readonly nodes: readonly NumaNode[];

@@ -21,7 +21,7 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
   // Multi-MSI: the device puts the vector number into the low data bits.
   const msg = irq.msiBlock ? { ...stored, data: stored.data | irq.index } : stored;
   log.event('device', `${irq.device.name} writes ${msgText(msg)}`);
-  const d = decodeMsg(msg);
+  const d = decodeMsg(msg, s.system.extDestId);
   if (d.format === 'zero') return lost(`the message is all zero (deactivated): the write goes to address 0, not to an interrupt`, log, 'msi_domain_deactivate');
   if (d.format === 'invalid') return lost(d.why, log, 'device');
   const ir = remapDomain(irq.chain);
@@ -37,7 +37,7 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
     log.event('iommu', `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`);
     return { cpus: cpusOfDest(apicDriver(s.system, true), irte.destId), vector: irte.vector };
   }
-  return { cpus: cpusOfDest(apicDriver(s.system, false), d.logical || d.dest <= 0xff ? d.dest : d.dest & 0xff), vector: d.vector };
+  return { cpus: cpusOfDest(apicDriver(s.system, false), d.dest), vector: d.vector };
 }
 
 // The interrupt path up to the handler, then apic_ack_edge(): irq_complete_move() and irq_move_irq().

@@ -47,6 +47,9 @@ export interface Trace {
   readonly skipped?: string;
 }
 
+/** Kernel warnings that are WARN_ON_ONCE(): reported once per scenario run. */
+const WARN_ONCE = new Set(['__irq_msi_compose_msg']);
+
 /** The most steps one scenario may execute (a bound on the work any input causes). */
 export const MAX_STEPS = 20000;
 
@@ -113,6 +116,7 @@ class Runner implements Log {
   readonly diagnostics: IrqdDiagnostic[] = [];
   private executed = 0;
   private failed = false;
+  private readonly warnedOnce = new Set<string>();
 
   constructor(
     readonly s: SimState,
@@ -124,6 +128,11 @@ class Runner implements Log {
   }
 
   warn(fn: string, text: string): void {
+    // WARN_ON_ONCE() sites print once per boot.
+    if (WARN_ONCE.has(fn)) {
+      if (this.warnedOnce.has(fn)) return;
+      this.warnedOnce.add(fn);
+    }
     this.events.push({ fn, text, warning: true });
   }
 
@@ -170,7 +179,13 @@ class Runner implements Log {
     // Kernel warnings become diagnostics, except where the failure message
     // already quotes them or a lost interrupt is reported as IRQD037.
     if (outcome === 'ok' && step.kind !== 'fire' && step.kind !== 'unmask') {
-      for (const ev of this.events) if (ev.warning) this.diagnostics.push(diagnostic('IRQD039', step.span, `${ev.fn}: ${ev.text}`));
+      const seen = new Set<string>();
+      for (const ev of this.events) {
+        const message = `${ev.fn}: ${ev.text}`;
+        if (!ev.warning || seen.has(message)) continue;
+        seen.add(message);
+        this.diagnostics.push(diagnostic('IRQD039', step.span, message));
+      }
     }
     this.records.push({ step, ordinal: this.records.length + 1, outcome, summary, events: this.events, views });
   }

@@ -39,7 +39,7 @@ export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolea
     return { msg, truncated: false };
   }
   const driver = apicDriver(s.system, false);
-  const compat = composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver));
+  const compat = composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
   if (irq.cap !== 'ioapic') return compat;
   // ioapic_setup_msg_from_msi(): an INTx RTE is level triggered and active low.
   return { msg: { ...compat.msg, data: compat.msg.data | (1 << 15) | (1 << 14) }, truncated: compat.truncated };
