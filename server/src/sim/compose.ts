@@ -11,9 +11,13 @@ export type ApicDriver = 'physflat' | 'flat' | 'x2apic_phys' | 'x2apic_cluster';
  * "flat" (6.1, ≤ 8 CPUs), x2APIC logical is "x2apic_cluster" and needs IR;
  * without IR x2APIC is forced to physical mode (x2apic_phys = 1).
  */
-export function apicDriver(system: SystemSym, remapped: boolean): ApicDriver {
+export function apicDriver(system: SystemSym): ApicDriver {
+  // One driver per system, chosen at boot: x2APIC cluster mode needs interrupt remapping.
+  const remapped = [...system.scope.domains.values()].some((d) => d.domainKind === 'intel-ir' || d.domainKind === 'amd-ir');
   if (system.apic === 'x2apic') return system.destMode === 'logical' && remapped ? 'x2apic_cluster' : 'x2apic_phys';
-  return system.destMode === 'logical' && system.cpus <= 8 ? 'flat' : 'physflat';
+  // 64-bit logical flat was removed in 6.12 (838ba7733e4e): physical flat only.
+  const flatGone = system.kernel.major > 6 || (system.kernel.major === 6 && system.kernel.minor >= 12);
+  return system.destMode === 'logical' && system.cpus <= 8 && !flatGone ? 'flat' : 'physflat';
 }
 
 export function isLogical(driver: ApicDriver): boolean {

@@ -7,7 +7,7 @@ import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import { deviceMsg, doSetAffinity } from './msi.js';
 import { remapDomain, sourceIdOf } from './remap.js';
 import { isOnline, onlineCpus, type Delivery, type Irq, type SimState } from './state.js';
-import { completeMove, type Log } from './vector.js';
+import { freeMovedVector, type Log } from './vector.js';
 
 function lost(reason: string, log: Log, fn: string): Delivery {
   log.warn(fn, reason);
@@ -35,9 +35,9 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
     const sid = sourceIdOf(irq);
     if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked`, log, 'iommu');
     log.event('iommu', `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`);
-    return { cpus: cpusOfDest(apicDriver(s.system, true), irte.destId), vector: irte.vector };
+    return { cpus: cpusOfDest(apicDriver(s.system), irte.destId), vector: irte.vector };
   }
-  return { cpus: cpusOfDest(apicDriver(s.system, false), d.dest), vector: d.vector };
+  return { cpus: cpusOfDest(apicDriver(s.system), d.dest), vector: d.vector };
 }
 
 // The interrupt path up to the handler, then apic_ack_edge(): irq_complete_move() and irq_move_irq().
@@ -46,7 +46,7 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     irq.pending = true;
     const reason = 'masked: the interrupt is held pending (PBA) until unmask';
     log.event('msi_mask', reason);
-    irq.lastDelivery = { delivered: false, reason };
+    irq.lastDelivery = { delivered: false, pending: true, reason };
     return irq.lastDelivery;
   }
   const r = route(s, irq, log);
@@ -79,18 +79,26 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     return irq.lastDelivery;
   }
   if (!irq.started) {
-    irq.lastDelivery = lost(`IRQ ${irq.virq} has no handler (request_irq() not done): handle_bad_irq`, log, 'handle_edge_irq');
+    irq.lastDelivery = lost(`IRQ ${irq.virq} has no handler (request_irq() not done): the interrupt is acked and dropped`, log, irq.cap === 'ioapic' ? 'handle_fasteoi_irq' : 'handle_edge_irq');
     return irq.lastDelivery;
   }
-  log.event('handle_edge_irq', `CPU ${cpu} vector ${vec(r.vector)} → IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);
+  log.event(irq.cap === 'ioapic' ? 'handle_fasteoi_irq' : 'handle_edge_irq', `CPU ${cpu} vector ${vec(r.vector)} → IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);
   irq.lastDelivery = { delivered: true, cpu, vector: r.vector, reason: `handled on CPU ${cpu} vector ${vec(r.vector)}` };
-  // apic_ack_edge(): the first interrupt on the new CPU completes a move …
-  completeMove(s, irq, cpu, log);
-  // … and a deferred affinity change happens now, in the interrupt (irq_move_masked_irq()).
+  // apic_ack_edge(): the first interrupt on the new CPU schedules the old
+  // vector's cleanup (an IPI in 6.1, a timer in 6.6+) …
+  const cleanupQueued = irq.apic.moveInProgress && irq.apic.cpu === cpu;
+  if (cleanupQueued) {
+    irq.apic.moveInProgress = false;
+    log.event('__irq_complete_move', `IRQ ${irq.virq}: first interrupt on CPU ${cpu}, cleanup of vector ${vec(irq.apic.prevVector)} on CPU ${irq.apic.prevCpu} scheduled`);
+  }
+  // … and a deferred affinity change runs now, in the interrupt (irq_move_masked_irq()).
   if (irq.movePending) {
     const online = onlineCpus(s);
     const target = irq.movePending.filter((c) => online.includes(c));
-    if (target.length > 0) {
+    if (target.length > 0 && cleanupQueued) {
+      // assign_vector_locked(): the IRQ is still queued for cleanup (clist hashed).
+      log.event('irq_move_masked_irq', `IRQ ${irq.virq}: the previous move is not cleaned up yet (-EBUSY), the move stays pending`);
+    } else if (target.length > 0) {
       const moved = doSetAffinity(s, irq, irq.movePending, log);
       if (moved.kind === 'error' && moved.err === 'EBUSY') {
         log.event('irq_move_masked_irq', `IRQ ${irq.virq}: previous move not cleaned up (-EBUSY), the move stays pending`);
@@ -102,5 +110,7 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
       irq.movePending = undefined;
     }
   }
+  // The cleanup IPI/timer runs once the interrupt returns.
+  if (cleanupQueued) freeMovedVector(s, irq, log);
   return irq.lastDelivery;
 }

@@ -336,8 +336,8 @@ class Runner implements Log {
       }
       if (!isRemapped(irq)) {
         // Move-deferred chip: only the pending mask is stored; the move happens in the next interrupt.
+        // The mask becomes the IRQ's affinity only when the move succeeds.
         irq.movePending = [...mask];
-        irq.affinity = [...mask];
         pending++;
         this.event('irq_set_affinity', `IRQ ${irq.virq}: move to CPUs ${bitmapList(mask)} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`);
         continue;
@@ -398,11 +398,13 @@ class Runner implements Log {
       if (d.delivered) {
         delivered++;
         lastSummary = `→ CPU ${d.cpu} vec ${vec(d.vector ?? 0)}`;
+      } else if (d.pending) {
+        lastSummary = 'pending (masked)';
       } else if (sel) {
         this.diagnostics.push(diagnostic('IRQD037', sel.span, `${irq.device.name}[${irq.index}] (IRQ ${irq.virq}): ${d.reason}`));
       }
     }
-    const summary = irqs.length === 1 ? (delivered ? lastSummary : 'lost') : `${delivered}/${irqs.length} delivered`;
+    const summary = irqs.length === 1 ? (delivered || lastSummary ? lastSummary : 'lost') : `${delivered}/${irqs.length} delivered`;
     return { summary, irqs };
   }
 
@@ -459,7 +461,9 @@ class Runner implements Log {
         case 'delivered': {
           const d = irq.lastDelivery;
           if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`);
-          if (d && d.delivered !== (a.kind === 'delivered')) fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : `lost (${d.reason})`}`);
+          if (d && (d.delivered !== (a.kind === 'delivered') || (a.kind === 'lost' && d.pending))) {
+            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`);
+          }
           break;
         }
       }

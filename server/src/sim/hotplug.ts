@@ -6,6 +6,9 @@ import { onlineCpus, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
 
+/** errno numbers as the kernel prints them. */
+const ERRNO: Record<Errno, number> = { EINVAL: 22, ENOSPC: 28, EBUSY: 16, EIO: 5, ENOSYS: 38, ENXIO: 6, ERANGE: 34 };
+
 export interface UnplugRefusal {
   readonly err: Errno;
   readonly message: string;
@@ -28,8 +31,8 @@ export function lapicCanUnplugCpu(s: SimState, cpu: number, log: Log): UnplugRef
 // migrate_one_irq(): kernel/irq/cpuhotplug.c
 function migrateOneIrq(s: SimState, irq: Irq, dying: number, log: Log): 'moved' | 'shutdown' | 'failed' | 'skipped' {
   if (!irq.started || irq.managedShutdown || irq.apic.cpu !== dying || !irq.apic.vector) return 'skipped';
-  // irq_force_complete_move(): a cleanup pending on the dying CPU is done now.
-  if (irq.apic.moveInProgress && irq.apic.prevCpu === dying) freeMovedVector(s, irq, log);
+  // irq_force_complete_move(): 6.1 frees any pending old vector before the IRQ moves.
+  if (irq.apic.prevVector || irq.apic.moveInProgress) freeMovedVector(s, irq, log);
   const online = onlineCpus(s);
   const pending = irq.movePending?.filter((c) => online.includes(c));
   let affinity = pending && pending.length > 0 ? irq.movePending ?? irq.affinity : irq.affinity;
@@ -46,12 +49,13 @@ function migrateOneIrq(s: SimState, irq: Irq, dying: number, log: Log): 'moved' 
     affinity = online;
   }
   let r = doSetAffinity(s, irq, affinity, log);
-  if (r.kind === 'error' && r.err === 'ENOSPC' && !irq.managed && s.k.migrateRetriesOnlineMask && affinity.length !== online.length) {
+  const isOnlineMask = affinity.length === online.length && online.every((c) => affinity.includes(c));
+  if (r.kind === 'error' && r.err === 'ENOSPC' && !irq.managed && s.k.migrateRetriesOnlineMask && !isOnlineMask) {
     // 88d724e2301a: retry with cpu_online_mask.
     r = doSetAffinity(s, irq, online, log);
   }
   if (r.kind === 'error') {
-    log.warn('migrate_one_irq', `IRQ${irq.virq}: set affinity failed(-${r.err === 'ENOSPC' ? 28 : 16}).`);
+    log.warn('migrate_one_irq', `IRQ${irq.virq}: set affinity failed(-${ERRNO[r.err]}).`);
     return 'failed';
   }
   return 'moved';
@@ -67,6 +71,8 @@ export interface OfflineResult {
 export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | UnplugRefusal {
   if (!s.cpuOnline[cpu]) return { moved: 0, shutdown: 0, failed: 0 };
   if (onlineCpus(s).length === 1) return { err: 'EBUSY', message: `CPU ${cpu} is the last online CPU` };
+  // The boot CPU has no online file (6.1 without cpu0_hotplug; boot-CPU hotplug was removed in 6.5).
+  if (cpu === 0) return { err: 'EBUSY', message: 'CPU 0 is the boot CPU and cannot be taken offline' };
   const refused = lapicCanUnplugCpu(s, cpu, log);
   if (refused) return refused;
   // remove_cpu_from_maps()

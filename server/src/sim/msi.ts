@@ -38,7 +38,7 @@ export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolea
     const msg = ir.domainKind === 'amd-ir' ? composeAmd(irq.irte.index + irq.irte.subhandle) : composeVtd(irq.irte.index, irq.irte.subhandle);
     return { msg, truncated: false };
   }
-  const driver = apicDriver(s.system, false);
+  const driver = apicDriver(s.system);
   const compat = composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
   if (irq.cap !== 'ioapic') return compat;
   // ioapic_setup_msg_from_msi(): an INTx RTE is level triggered and active low.
@@ -126,8 +126,9 @@ export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] 
     remainingCpus -= n.cpus.length;
     remainingGroups -= g;
   }
+  // __group_cpus_evenly() walks the node groups in the sorted order too.
   let cur = 0;
-  for (const n of nodes) {
+  for (const n of [...nodes].sort((a, b) => a.cpus.length - b.cpus.length || a.id - b.id)) {
     const g = groupsOf.get(n.id) ?? 1;
     const per = Math.floor(n.cpus.length / g);
     let extra = n.cpus.length - per * g;
@@ -143,9 +144,30 @@ export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] 
   return masks.map((m) => m.sort((a, b) => a - b));
 }
 
-/** msi_check_reservation_mode(): maskable MSI and all MSI-X (and IMS) reserve. */
+/** msi_check_reservation_mode(): PCI MSI bus tokens only, MSI-X or maskable MSI. */
 function canReserve(cap: InterruptCap): boolean {
-  return cap.cap !== 'msi' || cap.maskable;
+  if (cap.cap === 'ims') return false;
+  return cap.cap === 'msix' || cap.maskable;
+}
+
+/** MSI_FLAG_ACTIVATE_EARLY is set by the PCI MSI domains; the IMS template does not set it. */
+function activatesEarly(cap: InterruptCap): boolean {
+  return cap.cap !== 'ims';
+}
+
+/** The lowest n free, contiguous Linux IRQ numbers from the first dynamic one. */
+export function lowestFreeVirqs(s: SimState, n: number): number {
+  for (let base = s.nextVirq; ; base++) {
+    let free = true;
+    for (let i = 0; i < n; i++) {
+      if (s.irqs.has(base + i)) {
+        free = false;
+        base += i;
+        break;
+      }
+    }
+    if (free) return base;
+  }
 }
 
 /** One allocation attempt of n entries, all or nothing (irq_domain_alloc_irqs_locked() + msi_init_virq()). */
@@ -162,7 +184,8 @@ function allocOnce(
   const masks = managed ? groupCpusEvenly(s.system, n) : [];
   const all = Array.from({ length: s.system.cpus }, (_, i) => i);
   const irqs: Irq[] = [];
-  const block = cap.cap === 'msi' && n > 1 ? { first: s.nextVirq, count: n } : undefined;
+  // irq_alloc_descs(): each descriptor's IRQs are the lowest free contiguous numbers.
+  const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
   const rollback = (): void => {
     for (const irq of irqs) {
       freeIrtes(s, irq);
@@ -177,7 +200,7 @@ function allocOnce(
     const group: Irq[] = [];
     for (let i = 0; i < nvec; i++, index++) {
       const irq: Irq = {
-        virq: s.nextVirq++,
+        virq: block ? block.first + i : lowestFreeVirqs(s, 1),
         device: dev,
         cap: cap.cap,
         index,
@@ -227,6 +250,7 @@ function allocOnce(
     const reserve = canReserve(cap);
     if (!reserve) {
       irq.irqdCanReserve = false;
+      if (!activatesEarly(cap)) continue;
       if (irq.managed && !irq.affinity.some((c) => onlineCpus(s).includes(c))) {
         irq.managedShutdown = true;
         continue;
@@ -452,7 +476,7 @@ function msiSetAffinity(s: SimState, irq: Irq, oldVector: number, oldCpu: number
   }
   const vi = s.vectorIrq[oldCpu];
   if (vi && !vi.has(a.hwVector)) vi.set(a.hwVector, 'retriggered');
-  const driver = apicDriver(s.system, false);
+  const driver = apicDriver(s.system);
   const first = composeCompat(a.hwVector, destApicId(driver, oldCpu), isLogical(driver)).msg;
   writeMsg(s, irq, first, log, `msi_set_affinity: first write, new vector ${vec(a.hwVector)} to the old CPU ${oldCpu}`);
   composeAndWrite(s, irq, log, 'msi_set_affinity: second write, new destination');

@@ -107,7 +107,7 @@ export function programIrte(s: SimState, irq: Irq, log: Log): void {
   const table = s.irteTables.get(ref.table);
   const slot = irteIndex(irq);
   if (!table || slot === undefined) return;
-  const driver = apicDriver(s.system, true);
+  const driver = apicDriver(s.system);
   table.entries.set(slot, {
     present: true,
     vector: irq.apic.hwVector,

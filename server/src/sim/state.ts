@@ -60,6 +60,8 @@ export interface IrteRef {
 /** The outcome of the last interrupt an IRQ's device raised. */
 export interface Delivery {
   readonly delivered: boolean;
+  /** Held pending while masked: neither delivered nor lost. */
+  readonly pending?: boolean;
   readonly cpu?: number;
   readonly vector?: number;
   readonly reason: string;
@@ -114,7 +116,8 @@ export interface SimState {
   readonly irqs: Map<number, Irq>;
   readonly devices: Map<string, DeviceState>;
   readonly irteTables: Map<string, IrteTable>;
-  nextVirq: number;
+  /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
+  readonly nextVirq: number;
 }
 
 export function cloneState(s: SimState): SimState {

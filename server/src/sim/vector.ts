@@ -205,8 +205,3 @@ export function freeMovedVector(s: SimState, irq: Irq, log: Log): void {
   a.prevVector = 0;
   a.moveInProgress = false;
 }
-
-// __irq_complete_move(): cleanup once the interrupt arrives on the new target CPU.
-export function completeMove(s: SimState, irq: Irq, cpu: number, log: Log): void {
-  if (irq.apic.moveInProgress && irq.apic.cpu === cpu) freeMovedVector(s, irq, log);
-}

@@ -148,7 +148,7 @@ export function irqView(s: SimState, irq: Irq): IrqView {
     procInterrupts: procInterrupts(s, irq, levels),
     state: stateWord(irq),
     ...(a.vector ? { cpu: a.cpu, vector: a.vector } : {}),
-    hardware: `vector ${vec(a.hwVector)} → CPU ${a.hwCpu} (destination ID ${hex(destApicId(apicDriver(s.system, remapDomain(irq.chain) !== undefined), a.hwCpu))})`,
+    hardware: `vector ${vec(a.hwVector)} → CPU ${a.hwCpu} (destination ID ${hex(destApicId(apicDriver(s.system), a.hwCpu))})`,
     ...(a.prevVector ? { prev: `vector ${vec(a.prevVector)} on CPU ${a.prevCpu} kept until the first interrupt on the new CPU` } : {}),
     affinity: `${bitmapList(irq.affinity)}${irq.managed ? ' (managed)' : ''}`,
     ...(irte ? { irte } : {}),
