@@ -52,6 +52,11 @@ const WARN_ONCE = new Set(['__irq_msi_compose_msg']);
 
 /** The most steps one scenario may execute (a bound on the work any input causes). */
 export const MAX_STEPS = 20000;
+/** The most IRQs one scenario may hold at once (a bound on memory and time). */
+export const MAX_IRQS = 65536;
+/** What a step record keeps: the first IRQ views and kernel events (hovers show fewer). */
+const MAX_VIEWS_PER_STEP = 16;
+const MAX_EVENTS_PER_STEP = 400;
 
 function errnoText(e: Errno): string {
   return `-${e}`;
@@ -91,6 +96,7 @@ export function bootState(system: SystemSym): SimState {
     devices: new Map(),
     irteTables: new Map(),
     nextVirq: firstDynamicIrq(system),
+    virqHint: firstDynamicIrq(system),
   };
 }
 
@@ -124,7 +130,7 @@ class Runner implements Log {
   ) {}
 
   event(fn: string, text: string): void {
-    this.events.push({ fn, text });
+    if (this.events.length < MAX_EVENTS_PER_STEP) this.events.push({ fn, text });
   }
 
   warn(fn: string, text: string): void {
@@ -166,7 +172,7 @@ class Runner implements Log {
     try {
       const r = this.execute(step);
       summary = r.summary;
-      views = r.irqs.map((irq) => irqView(this.s, irq));
+      views = r.irqs.slice(0, MAX_VIEWS_PER_STEP).map((irq) => irqView(this.s, irq));
       if (r.notSimulated) outcome = 'not-simulated';
       if (r.expectedFailure) outcome = 'expected-failure';
     } catch (e) {
@@ -280,6 +286,9 @@ class Runner implements Log {
     const max = step.count?.value ?? 1;
     const min = step.min?.value ?? max;
     if (this.s.devices.has(dev.name)) throw new StepFailure('IRQD030', 'EINVAL', `${dev.name} already has IRQs allocated: pci_alloc_irq_vectors() returns -EINVAL (free them first)`, step.device?.span);
+    if (this.s.irqs.size + Math.min(max, cap.count) > MAX_IRQS) {
+      throw new StepFailure('IRQD040', undefined, `irqd simulates at most ${MAX_IRQS} IRQs in one scenario; this allocation would exceed it`, step.span);
+    }
     const flags = cap.cap === 'msix' ? 'PCI_IRQ_MSIX' : cap.cap === 'msi' ? 'PCI_IRQ_MSI' : 'IMS';
     const call = `pci_alloc_irq_vectors${step.managed ? '_affinity' : ''}(${dev.name}, ${min}, ${max}, ${flags}${step.managed ? ' | PCI_IRQ_AFFINITY' : ''})`;
     const r = pciAllocIrqVectors(this.s, dev, cap, min, max, step.managed !== undefined, this);

@@ -7,7 +7,7 @@ import { apicDriver, composeAmd, composeCompat, composeVtd, destApicId, isLogica
 import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
-import { onlineCpus, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { onlineCpus, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
 import {
   activateVector,
   apicSetAffinity,
@@ -157,7 +157,8 @@ function activatesEarly(cap: InterruptCap): boolean {
 
 /** The lowest n free, contiguous Linux IRQ numbers from the first dynamic one. */
 export function lowestFreeVirqs(s: SimState, n: number): number {
-  for (let base = s.nextVirq; ; base++) {
+  while (s.irqs.has(s.virqHint)) s.virqHint++;
+  for (let base = Math.max(s.nextVirq, s.virqHint); ; base++) {
     let free = true;
     for (let i = 0; i < n; i++) {
       if (s.irqs.has(base + i)) {
@@ -190,7 +191,7 @@ function allocOnce(
     for (const irq of irqs) {
       freeIrtes(s, irq);
       freeVector(s, irq);
-      s.irqs.delete(irq.virq);
+      releaseVirq(s, irq.virq);
     }
   };
   // A multi-MSI block is one descriptor: its IRQs are allocated together.
@@ -359,7 +360,7 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
       if (irq.started) freeIrq(s, irq, log);
       freeIrtes(s, irq);
       freeVector(s, irq);
-      s.irqs.delete(gsi);
+      releaseVirq(s, gsi);
     }
     log.event('acpi_pci_irq_disable', `${dev.name}: INTx ${shared ? 'released, the GSI stays for its other users' : `IRQ ${gsi} unmapped`}`);
     return;
@@ -371,7 +372,7 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
     else deactivateHierarchy(s, irq, log);
     freeIrtes(s, irq);
     freeVector(s, irq);
-    s.irqs.delete(virq);
+    releaseVirq(s, virq);
   }
   s.devices.delete(dev.name);
   log.event('pci_free_irq_vectors', `${dev.name}: ${state.virqs.length} IRQ(s) freed`);

@@ -26,16 +26,19 @@ function tableFor(s: SimState, domain: DomainSym, device: DeviceSym): IrteTable 
   let t = s.irteTables.get(key);
   if (!t) {
     const size = domain.domainKind === 'amd-ir' ? (domain.props.get('entries') ?? AMD_TABLE_ENTRIES) : (domain.props.get('irtes') ?? VTD_TABLE_ENTRIES);
-    t = { domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new Uint8Array(size), entries: new Map() };
+    t = { hint: 0, domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new Uint8Array(size), entries: new Map() };
     s.irteTables.set(key, t);
   }
   return t;
 }
 
 // bitmap_find_free_region(): the lowest naturally aligned free block of 2^order entries.
-function findFreeRegion(used: Uint8Array, order: number): number {
+function findFreeRegion(table: IrteTable, order: number): number {
+  const used = table.used;
   const n = 1 << order;
-  for (let base = 0; base + n <= used.length; base += n) {
+  // Nothing below the hint is free, so the search for a block may start at its aligned base.
+  while (table.hint < used.length && used[table.hint]) table.hint++;
+  for (let base = table.hint - (table.hint % n); base + n <= used.length; base += n) {
     let free = true;
     for (let i = 0; i < n; i++) {
       if (used[base + i]) {
@@ -78,7 +81,7 @@ export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym,
   if (!first) return undefined;
   const table = tableFor(s, domain, first.device);
   const order = Math.ceil(Math.log2(irqs.length));
-  const index = findFreeRegion(table.used, order);
+  const index = findFreeRegion(table, order);
   if (index < 0) {
     log.warn(domain.domainKind === 'amd-ir' ? 'alloc_irq_index' : 'alloc_irte', "Can't allocate an IRTE");
     return 'ENOSPC';
@@ -138,5 +141,8 @@ export function freeIrtes(s: SimState, irq: Irq): void {
   irq.irte = undefined;
   if (!table) return;
   table.entries.delete(slot);
-  if (ref.subhandle === 0) table.used.fill(0, ref.index, ref.index + ref.blockSize);
+  if (ref.subhandle === 0) {
+    table.used.fill(0, ref.index, ref.index + ref.blockSize);
+    table.hint = Math.min(table.hint, ref.index);
+  }
 }

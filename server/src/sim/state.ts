@@ -39,6 +39,8 @@ export interface Irte {
 }
 
 export interface IrteTable {
+  /** No single entry below this is free: where order-0 searches start. */
+  hint: number;
   readonly domain: DomainSym;
   /** AMD-Vi tables are per device; VT-d has one per IOMMU. */
   readonly device?: DeviceSym;
@@ -118,6 +120,14 @@ export interface SimState {
   readonly irteTables: Map<string, IrteTable>;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
   readonly nextVirq: number;
+  /** No IRQ number below this is free: where the lowest-free search starts. */
+  virqHint: number;
+}
+
+/** Forgets an IRQ and makes its number free again (irq_free_descs()). */
+export function releaseVirq(s: SimState, virq: number): void {
+  s.irqs.delete(virq);
+  if (virq < s.virqHint) s.virqHint = virq;
 }
 
 export function cloneState(s: SimState): SimState {
@@ -136,7 +146,7 @@ export function cloneState(s: SimState): SimState {
   for (const [n, t] of s.irteTables) {
     const entries = new Map<number, Irte>();
     for (const [i, e] of t.entries) entries.set(i, { ...e });
-    irteTables.set(n, { ...t, used: t.used.slice(), entries });
+    irteTables.set(n, { ...t, hint: t.hint, used: t.used.slice(), entries });
   }
   return {
     system: s.system,
@@ -148,6 +158,7 @@ export function cloneState(s: SimState): SimState {
     devices,
     irteTables,
     nextVirq: s.nextVirq,
+    virqHint: s.virqHint,
   };
 }
 

@@ -18,7 +18,7 @@ function intersect(a: readonly number[], b: readonly number[]): number[] {
 // vector_assign_managed_shutdown(): hw_irq_cfg = 0xEF on the first online CPU.
 export function assignManagedShutdown(s: SimState, irq: Irq): void {
   irq.apic.hwVector = MANAGED_IRQ_SHUTDOWN_VECTOR;
-  irq.apic.hwCpu = onlineCpus(s)[0] ?? 0;
+  irq.apic.hwCpu = Math.max(0, s.cpuOnline.indexOf(true));
 }
 
 // reserve_irq_vector_locked(): reservation mode books one vector globally.
