@@ -15,6 +15,7 @@ import type {
 } from '../model/types.js';
 import { backports, domainKindInfo, type BackportName } from '../model/values.js';
 import { stateAfter, type StepRecord, type Trace } from '../sim/engine.js';
+import { bitmapList } from '../sim/matrix.js';
 import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
 import { symbolAt } from './lookup.js';
@@ -83,7 +84,7 @@ function hoverSystem(s: SystemSym): string[] {
   lines.push(`- ${s.arch}, Linux ${s.kernel.text}, ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`);
   if (s.arch === 'x86_64') lines.push(`- APIC: ${s.apic}, ${s.destMode} destination mode`);
   lines.push(`- page size ${size(s.pageSize)}`);
-  for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${compactCpus(n.cpus)}`);
+  for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${bitmapList(n.cpus)}`);
   for (const b of s.backports) lines.push(`- backport ${b}: ${backports[b as BackportName]}`);
   lines.push(`- ${s.scope.domains.size} domains, ${s.scope.devices.size} devices, ${s.guests.size} guests`);
   if (s.pasid) lines.push(`- PASID capacity ${s.pasid.capacity}, ${s.pasid.sets.size} sets`);
@@ -119,17 +120,6 @@ function hoverSub(s: SubDeviceSym): string[] {
 
 function hoverRegister(r: RegisterSym): string[] {
   return [`**register** \`${r.name}\` — BAR ${r.bar} offset ${hex(r.offset)} size ${r.size}`];
-}
-
-export function compactCpus(cpus: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < cpus.length; ) {
-    let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === (cpus[j] as number) + 1) j++;
-    parts.push(i === j ? String(cpus[i]) : `${cpus[i]}-${cpus[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
 }
 
 export function describeSymbol(sym: AnySymbol): string {
