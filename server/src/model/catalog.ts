@@ -252,6 +252,20 @@ const entries = [
     example: 'free nvme0   // with requested IRQs',
   },
   {
+    code: 'IRQD041',
+    severity: 'error',
+    title: 'VFIO migration state change refused',
+    doc: 'VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE fails the way vfio_mig_get_next_state() decides: -EINVAL for ERROR, for a state the device does not support (RUNNING_P2P without VFIO_MIGRATION_P2P, PRE_COPY before 6.2 or without VFIO_MIGRATION_PRE_COPY) and for arcs the table forbids (STOP_COPY → PRE_COPY); -ENOTTY for a device without migration support.',
+    example: 'vfio vf0 pre-copy   // kernel 6.1',
+  },
+  {
+    code: 'IRQD042',
+    severity: 'warning',
+    title: 'Migration hazard',
+    doc: 'A step that may corrupt a VFIO migration: MMIO to a device that is not RUNNING (or RUNNING_P2P), DMA issued by a stopped device, P2P DMA initiated in RUNNING_P2P or into a stopped device, a device stopped while another device of the migration can still initiate P2P DMA, a device without P2P support in a multi-device migration.',
+    example: 'vfio vf0 stop\nmmio vf0 write   // the device is not RUNNING',
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',

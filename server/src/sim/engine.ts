@@ -12,6 +12,7 @@ import { FIRST_EXTERNAL_VECTOR, hex, ISA_IRQ_VECTOR_BASE, kernelFeatures, NR_VEC
 import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
 import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIntx, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { irteIndex } from './remap.js';
+import { acceptsMmio, arcDataFd, mayDma, mayP2p, vfioMigPath, type VfioState } from './vfio.js';
 import { cloneState, type Irq, type SimState } from './state.js';
 import { irqView, type IrqView } from './views.js';
 import type { Log } from './vector.js';
@@ -95,6 +96,7 @@ export function bootState(system: SystemSym): SimState {
     irqs: new Map(),
     devices: new Map(),
     irteTables: new Map(),
+    vfio: new Map(),
     nextVirq: firstDynamicIrq(system),
     virqHint: firstDynamicIrq(system),
   };
@@ -122,6 +124,9 @@ class Runner implements Log {
   readonly diagnostics: IrqdDiagnostic[] = [];
   private executed = 0;
   private failed = false;
+  private readonly warnedNoP2p = new Set<string>();
+  /** Devices any `vfio` step of the scenario names (the devices of the migration). */
+  vfioNamed: ReadonlySet<string> = new Set();
   private readonly warnedOnce = new Set<string>();
 
   constructor(
@@ -267,14 +272,93 @@ class Runner implements Log {
         return this.fire(step.selection);
       case 'expect':
         return this.expect(step);
-      case 'guest':
       case 'vfio':
+        return this.vfio(step);
       case 'mmio':
+        return this.mmio(step);
       case 'dma':
+        return this.dma(step);
+      case 'guest':
       case 'pasid':
         this.diagnostics.push(diagnostic('IRQD040', step.keyword, `'${step.kind}' steps are not simulated yet: names and values are checked`));
         return { summary: 'not simulated', irqs: [], notSimulated: true };
     }
+  }
+
+  // ---- VFIO migration (semantics.md §10, seed 003) -------------------------
+
+  private vfioState(dev: DeviceSym): VfioState {
+    return this.s.vfio.get(dev.name) ?? 'running';
+  }
+
+  private hazard(span: A.Span, message: string): void {
+    this.diagnostics.push(diagnostic('IRQD042', span, message));
+  }
+
+  // VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE → vfio_mig_get_next_state(), arc by arc.
+  private vfio(step: A.VfioStep): { summary: string; irqs: Irq[] } {
+    const dev = this.device(step.device);
+    const target = step.state?.text as VfioState | undefined;
+    if (!target) return { summary: '', irqs: [] };
+    const caps = dev.migration;
+    if (!caps) throw new StepFailure('IRQD041', 'ENOTTY', `${dev.name} has no migration support: VFIO_DEVICE_FEATURE_MIGRATION fails with -ENOTTY`, step.device?.span);
+    const cur = this.vfioState(dev);
+    const r = vfioMigPath(cur, target, caps, this.s.k);
+    if ('refused' in r) throw new StepFailure('IRQD041', 'EINVAL', `${dev.name}: ${cur} → ${target} fails with -EINVAL: ${r.refused}`, step.state?.span);
+    for (let i = 1; i < r.path.length; i++) {
+      const from = r.path[i - 1] as VfioState;
+      const to = r.path[i] as VfioState;
+      const fd = arcDataFd(from, to);
+      this.event('vfio_mig_get_next_state', `${dev.name}: ${from} → ${to}${fd ? ` (returns a ${fd} data_fd)` : ''}`);
+    }
+    this.s.vfio.set(dev.name, target);
+    this.checkMigrationHazards(step, dev, r.path);
+    return { summary: r.path.length > 1 ? r.path.join(' → ') : `already ${target}`, irqs: [] };
+  }
+
+  /** Devices that take part in this scenario's migration: those a `vfio` step names. */
+  private migrating(): DeviceSym[] {
+    return [...this.s.system.scope.devices.values()].filter((d) => this.s.vfio.has(d.name) || this.vfioNamed.has(d.name));
+  }
+
+  private checkMigrationHazards(step: A.VfioStep, dev: DeviceSym, path: readonly VfioState[]): void {
+    const others = this.migrating().filter((d) => d !== dev);
+    if (others.length === 0) return;
+    if (!dev.migration?.p2p && !this.warnedNoP2p.has(dev.name)) {
+      this.warnedNoP2p.add(dev.name);
+      this.hazard(step.device?.span ?? step.span, `${dev.name} has no VFIO_MIGRATION_P2P: in a multi-device migration it cannot be quiesced (RUNNING_P2P) before the others stop, so P2P DMA between the devices may corrupt the migration`);
+    }
+    // Only a device that was running and now stops can be hit by its peers' P2P DMA mid-save.
+    if (mayDma(path[0] ?? 'running') && (path.includes('stop') || path.includes('stop-copy'))) {
+      const active = others.filter((d) => mayP2p(this.vfioState(d)));
+      if (active.length > 0) {
+        this.hazard(step.span, `${dev.name} stops while ${active.map((d) => d.name).join(', ')} can still initiate P2P DMA to it: bring every device to running-p2p before any goes to stop`);
+      }
+    }
+  }
+
+  private mmio(step: A.MmioStep): { summary: string; irqs: Irq[] } {
+    const dev = this.device(step.device);
+    const state = this.vfioState(dev);
+    if (!acceptsMmio(state)) {
+      this.hazard(step.span, `MMIO ${step.access ?? 'access'} to ${dev.name} while it is ${state}: the device is not RUNNING, the migration may be corrupted (userspace must not touch MMIO when !RUNNING)`);
+    }
+    return { summary: state === 'running' ? 'ok' : `device ${state}`, irqs: [] };
+  }
+
+  private dma(step: A.DmaStep): { summary: string; irqs: Irq[] } {
+    const dev = this.device(step.device);
+    const state = this.vfioState(dev);
+    const target = step.target && step.target.text !== 'memory' ? this.device(step.target) : undefined;
+    if (!mayDma(state)) {
+      this.hazard(step.span, `${dev.name} issues DMA while it is ${state}: a stopped device must not DMA, the migration may be corrupted`);
+    } else if (target && !mayP2p(state)) {
+      this.hazard(step.span, `${dev.name} initiates P2P DMA in ${state}: in RUNNING_P2P a device must not start P2P DMA`);
+    }
+    if (target && !acceptsMmio(this.vfioState(target))) {
+      this.hazard(step.span, `P2P DMA into ${target.name}, which is ${this.vfioState(target)}: its state is being saved, the write may be lost or corrupt the migration`);
+    }
+    return { summary: target ? `P2P → ${target.name}` : 'DMA → memory', irqs: [] };
   }
 
   private alloc(step: A.AllocStep): { summary: string; irqs: Irq[] } {
@@ -434,9 +518,14 @@ class Runner implements Log {
         if (c?.available !== a.count?.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count?.value}`);
         return { summary: '✓', irqs: [] };
       }
-      case 'vfio':
+      case 'vfio': {
+        const dev = this.device(a.device);
+        const state = this.vfioState(dev);
+        if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`);
+        return { summary: '✓', irqs: [] };
+      }
       case 'pasid-used':
-        this.diagnostics.push(diagnostic('IRQD040', step.keyword, `'expect ${a.kind === 'vfio' ? 'vfio' : 'pasid'}' is not simulated yet`));
+        this.diagnostics.push(diagnostic('IRQD040', step.keyword, "'expect pasid' is not simulated yet"));
         return { summary: 'not simulated', irqs: [], notSimulated: true };
       default:
         break;
@@ -525,9 +614,21 @@ export function runScenario(scenario: ScenarioSym, options: { stopAfter?: number
     };
   }
   const runner = new Runner(bootState(system), options.stopAfter);
+  runner.vfioNamed = vfioDevicesOf(scenario.decl.steps);
   runner.runSteps(scenario.decl.steps);
   const passed = !runner.records.some((r) => r.outcome === 'failed');
   return { scenario, system, records: runner.records, diagnostics: runner.diagnostics, passed };
+}
+
+/** The devices named by `vfio` steps, at any depth. */
+function vfioDevicesOf(steps: readonly A.Step[]): Set<string> {
+  const out = new Set<string>();
+  const visit = (s: A.Step): void => {
+    if (s.kind === 'vfio' && s.device) out.add(s.device.text);
+    if (s.kind === 'expect' && s.assertion?.kind === 'fail' && s.assertion.step) visit(s.assertion.step);
+  };
+  steps.forEach(visit);
+  return out;
 }
 
 /** The state after the first `count` steps of a scenario (for hovers "as of step k"). */
@@ -535,6 +636,7 @@ export function stateAfter(scenario: ScenarioSym, count: number): SimState | und
   const system = scenario.system;
   if (!system || unsimulatable(system)) return undefined;
   const runner = new Runner(bootState(system), count);
+  runner.vfioNamed = vfioDevicesOf(scenario.decl.steps);
   runner.runSteps(scenario.decl.steps);
   return cloneState(runner.s);
 }

@@ -7,7 +7,7 @@ import { freeMovedVector, type Log } from './vector.js';
 
 
 /** errno numbers as the kernel prints them. */
-const ERRNO: Record<Errno, number> = { EINVAL: 22, ENOSPC: 28, EBUSY: 16, EIO: 5, ENOSYS: 38, ENXIO: 6, ERANGE: 34 };
+const ERRNO: Record<Errno, number> = { EINVAL: 22, ENOSPC: 28, EBUSY: 16, EIO: 5, ENOSYS: 38, ENXIO: 6, ERANGE: 34, ENOTTY: 25 };
 
 export interface UnplugRefusal {
   readonly err: Errno;

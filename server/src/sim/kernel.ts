@@ -24,6 +24,8 @@ export interface KernelFeatures {
   readonly perDeviceMsiDomains: boolean;
   /** The 6.11 alloc_name() rework appends "-<bus token>" to per-device domain names. */
   readonly domainNameBusToken: boolean;
+  /** VFIO_DEVICE_STATE_PRE_COPY and PRE_COPY_P2P (6.2+). */
+  readonly vfioPreCopy: boolean;
 }
 
 export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>): KernelFeatures {
@@ -44,6 +46,7 @@ export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>):
     msiSetAffinityCanReserve: at(6, 7) || has('msi-affinity-fix'),
     perDeviceMsiDomains: at(6, 2),
     domainNameBusToken: at(6, 11),
+    vfioPreCopy: at(6, 2),
   };
 }
 

@@ -2,7 +2,7 @@
 // alloc/managed maps and counters, the global counters, and the quirks of
 // semantics.md §2.3 (total_allocated and offline CPUs, stale `available`).
 
-export type Errno = 'EINVAL' | 'ENOSPC' | 'EBUSY' | 'EIO' | 'ENOSYS' | 'ENXIO' | 'ERANGE';
+export type Errno = 'EINVAL' | 'ENOSPC' | 'EBUSY' | 'EIO' | 'ENOSYS' | 'ENXIO' | 'ERANGE' | 'ENOTTY';
 
 export interface CpuMap {
   available: number;

@@ -118,6 +118,8 @@ export interface SimState {
   readonly irqs: Map<number, Irq>;
   readonly devices: Map<string, DeviceState>;
   readonly irteTables: Map<string, IrteTable>;
+  /** Each device's VFIO migration state (RUNNING until a `vfio` step changes it). */
+  readonly vfio: Map<string, 'error' | 'stop' | 'running' | 'stop-copy' | 'resuming' | 'running-p2p' | 'pre-copy' | 'pre-copy-p2p'>;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
   readonly nextVirq: number;
   /** No IRQ number below this is free: where the lowest-free search starts. */
@@ -157,6 +159,7 @@ export function cloneState(s: SimState): SimState {
     irqs,
     devices,
     irteTables,
+    vfio: new Map(s.vfio),
     nextVirq: s.nextVirq,
     virqHint: s.virqHint,
   };
