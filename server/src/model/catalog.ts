@@ -266,6 +266,13 @@ const entries = [
     example: 'vfio vf0 stop\nmmio vf0 write   // the device is not RUNNING',
   },
   {
+    code: 'IRQD043',
+    severity: 'error',
+    title: 'PASID operation failed',
+    doc: 'A PASID set operation fails as the IOASID set semantics say (seed 001): -ENOSPC for an allocation beyond the set\'s quota or the capacity, or a quota raised beyond what is left; -EINVAL for a quota of 0 or below what is allocated, or a set that was freed.',
+    example: 'pasid alloc vm1 1   // vm1 has used its quota',
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',

@@ -13,6 +13,7 @@ import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
 import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIntx, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { irteIndex } from './remap.js';
 import { acceptsMmio, arcDataFd, mayDma, mayP2p, vfioMigPath, type VfioState } from './vfio.js';
+import { bootPasid, pasidAdjustQuota, pasidAlloc, pasidFreeSet, pasidUsed, type PasidResult } from './pasid.js';
 import { cloneState, type Irq, type SimState } from './state.js';
 import { irqView, type IrqView } from './views.js';
 import type { Log } from './vector.js';
@@ -97,6 +98,7 @@ export function bootState(system: SystemSym): SimState {
     devices: new Map(),
     irteTables: new Map(),
     vfio: new Map(),
+    ...(system.pasid ? { pasid: bootPasid(system.pasid) } : {}),
     nextVirq: firstDynamicIrq(system),
     virqHint: firstDynamicIrq(system),
   };
@@ -278,8 +280,9 @@ class Runner implements Log {
         return this.mmio(step);
       case 'dma':
         return this.dma(step);
-      case 'guest':
       case 'pasid':
+        return this.pasid(step);
+      case 'guest':
         this.diagnostics.push(diagnostic('IRQD040', step.keyword, `'${step.kind}' steps are not simulated yet: names and values are checked`));
         return { summary: 'not simulated', irqs: [], notSimulated: true };
     }
@@ -359,6 +362,29 @@ class Runner implements Log {
       this.hazard(step.span, `P2P DMA into ${target.name}, which is ${this.vfioState(target)}: its state is being saved, the write may be lost or corrupt the migration`);
     }
     return { summary: target ? `P2P → ${target.name}` : 'DMA → memory', irqs: [] };
+  }
+
+  // ---- PASID sets (semantics.md §12.3, seed 001) ---------------------------
+
+  private pasid(step: A.PasidStep): { summary: string; irqs: Irq[] } {
+    const p = this.s.pasid;
+    const name = step.set?.text;
+    if (!p || !name || !step.op) return { summary: '', irqs: [] };
+    let r: PasidResult;
+    let call: string;
+    if (step.op === 'alloc') {
+      const n = step.count?.value ?? 1;
+      call = `ioasid_alloc(${name})${n > 1 ? ` × ${n}` : ''}`;
+      r = pasidAlloc(p, name, n, this);
+    } else if (step.op === 'free') {
+      call = `ioasid_free_set(${name})`;
+      r = pasidFreeSet(p, this.s.system, name, this);
+    } else {
+      call = `ioasid_adjust_set(${name}, ${step.count?.value ?? 0})`;
+      r = pasidAdjustQuota(p, name, step.count?.value ?? 0, this);
+    }
+    if ('err' in r) throw new StepFailure('IRQD043', r.err, `${call} fails with ${errnoText(r.err)}: ${r.why}`, step.span);
+    return { summary: r.ok, irqs: [] };
   }
 
   private alloc(step: A.AllocStep): { summary: string; irqs: Irq[] } {
@@ -524,9 +550,11 @@ class Runner implements Log {
         if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`);
         return { summary: '✓', irqs: [] };
       }
-      case 'pasid-used':
-        this.diagnostics.push(diagnostic('IRQD040', step.keyword, "'expect pasid' is not simulated yet"));
-        return { summary: 'not simulated', irqs: [], notSimulated: true };
+      case 'pasid-used': {
+        const used = this.s.pasid && a.set ? pasidUsed(this.s.pasid, a.set.text) : undefined;
+        if (used !== a.count?.value) fail(`set ${a.set?.text ?? '?'} has ${used ?? 'no'} PASIDs allocated, not ${a.count?.value}`);
+        return { summary: '✓', irqs: [] };
+      }
       default:
         break;
     }

@@ -3,6 +3,7 @@
 import type { DeviceSym, DomainSym, SystemSym } from '../model/types.js';
 import type { KernelFeatures } from './kernel.js';
 import type { IrqMatrix } from './matrix.js';
+import { clonePasid, type PasidState } from './pasid.js';
 
 /** An MSI message as the device holds it (struct msi_msg). */
 export interface Msg {
@@ -120,6 +121,8 @@ export interface SimState {
   readonly irteTables: Map<string, IrteTable>;
   /** Each device's VFIO migration state (RUNNING until a `vfio` step changes it). */
   readonly vfio: Map<string, 'error' | 'stop' | 'running' | 'stop-copy' | 'resuming' | 'running-p2p' | 'pre-copy' | 'pre-copy-p2p'>;
+  /** PASID capacity and sets, when the system declares `pasid capacity`. */
+  readonly pasid?: PasidState;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
   readonly nextVirq: number;
   /** No IRQ number below this is free: where the lowest-free search starts. */
@@ -160,6 +163,7 @@ export function cloneState(s: SimState): SimState {
     devices,
     irteTables,
     vfio: new Map(s.vfio),
+    ...(s.pasid ? { pasid: clonePasid(s.pasid) } : {}),
     nextVirq: s.nextVirq,
     virqHint: s.virqHint,
   };
