@@ -228,7 +228,7 @@ class Checker {
         this.range(undefined, pin.pinSpan, pin.pin, 0, pins - 1, 'pin', `IO-APIC '${pin.domain.name}' has ${pins} pins`);
       }
     }
-    this.checkBars(dev);
+    this.checkBars(dev, system);
     this.checkVf(dev);
     if (dev.sriov !== undefined) {
       const item = dev.decl.items.find((i): i is A.SriovItem => i.kind === 'sriov');
@@ -246,7 +246,7 @@ class Checker {
     }
   }
 
-  private checkBars(dev: DeviceSym): void {
+  private checkBars(dev: DeviceSym, system: SystemSym): void {
     for (const bar of dev.bars.values()) {
       const item = dev.decl.items.find((i): i is A.BarItem => i.kind === 'bar' && i.index?.value === bar.index);
       this.range(item?.index, bar.span, bar.index, 0, 5, 'BAR', 'a PCI function has BARs 0 to 5');
@@ -273,9 +273,57 @@ class Checker {
         );
       }
     }
+    this.checkMsixLayout(dev, system);
     if ((dev.msixTable || dev.msixPba) && !dev.caps.msix) {
       const p = dev.msixTable ?? dev.msixPba;
       if (p) this.diagnostics.push(diagnostic('IRQD017', p.span, `device '${dev.name}' places an MSI-X table but declares no 'msix N domain D'`));
+    }
+  }
+
+  /** The MSI-X structures' ranges in their BARs: [start, end). */
+  private msixRanges(dev: DeviceSym): { what: string; bar: number; start: number; end: number; span: A.Span }[] {
+    const n = dev.caps.msix?.count ?? 0;
+    const out = [];
+    if (dev.msixTable) out.push({ what: 'the MSI-X table', bar: dev.msixTable.bar, start: dev.msixTable.offset, end: dev.msixTable.offset + n * MSIX_ENTRY_SIZE, span: dev.msixTable.span });
+    if (dev.msixPba) out.push({ what: 'the MSI-X PBA', bar: dev.msixPba.bar, start: dev.msixPba.offset, end: dev.msixPba.offset + Math.ceil(n / 64) * 8, span: dev.msixPba.span });
+    return out;
+  }
+
+  // PCI Local Bus 3.0 §6.8.2 (semantics.md §11.1) and vfio-pci's page-granular view (§11.2).
+  private checkMsixLayout(dev: DeviceSym, system: SystemSym): void {
+    const ranges = this.msixRanges(dev);
+    for (const r of ranges) {
+      if (r.start % 8 !== 0) this.diagnostics.push(diagnostic('IRQD044', r.span, `${r.what} offset 0x${r.start.toString(16)} is not QWORD aligned (the low 3 bits of the offset register are the BIR)`));
+    }
+    const [table, pba] = ranges;
+    if (table && pba && table.bar === pba.bar && table.start < pba.end && pba.start < table.end) {
+      this.diagnostics.push(diagnostic('IRQD044', pba.span, `the MSI-X PBA (0x${pba.start.toString(16)}..0x${(pba.end - 1).toString(16)}) overlaps the MSI-X table (0x${table.start.toString(16)}..0x${(table.end - 1).toString(16)})`));
+    }
+    const page = system.pageSize;
+    for (const reg of dev.registers) {
+      const regEnd = reg.offset + Math.max(1, reg.size);
+      const samePage: string[] = [];
+      let pageBase = 0;
+      for (const r of ranges) {
+        if (r.bar !== reg.bar || r.end <= r.start) continue;
+        const shares = (granule: number): boolean => Math.floor(reg.offset / granule) <= Math.floor((r.end - 1) / granule) && Math.floor((regEnd - 1) / granule) >= Math.floor(r.start / granule);
+        if (shares(4096)) {
+          const base = Math.floor(r.start / 4096) * 4096;
+          this.diagnostics.push(diagnostic('IRQD044', reg.span, `register '${reg.name}' shares the naturally aligned 4 KiB range 0x${base.toString(16)}.. with ${r.what}: the PCI spec forbids other registers there`));
+        } else if (page > 4096 && shares(page)) {
+          pageBase = Math.floor(r.start / page) * page;
+          samePage.push(r.what.replace('the MSI-X ', ''));
+        }
+      }
+      if (samePage.length > 0) {
+        this.diagnostics.push(
+          diagnostic(
+            'IRQD045',
+            reg.span,
+            `register '${reg.name}' shares the ${page / 1024}K host page at 0x${pageBase.toString(16)} with the MSI-X ${samePage.join(' and ')}: before 4.16 vfio-pci hid that whole page from mmap (sparse mmap); since 4.16 (VFIO_REGION_INFO_CAP_MSIX_MAPPABLE) the BAR is mmappable but the VMM still traps the table's page, so every access to '${reg.name}' is trapped and emulated`,
+          ),
+        );
+      }
     }
   }
 

@@ -273,6 +273,20 @@ const entries = [
     example: 'pasid alloc vm1 1   // vm1 has used its quota',
   },
   {
+    code: 'IRQD044',
+    severity: 'error',
+    title: 'MSI-X placement',
+    doc: 'The PCI rules for the MSI-X structures (semantics.md §11.1): the table and PBA offsets are QWORD aligned, the two must not overlap, and no other register may share a naturally aligned 4 KiB range with either, so the OS or hypervisor can map or trap them separately.',
+    example: 'msix-table bar 0 offset 0x2000\nregister doorbell bar 0 offset 0x2800 size 4',
+  },
+  {
+    code: 'IRQD045',
+    severity: 'warning',
+    title: 'MSI-X table access through vfio-pci',
+    doc: 'What vfio-pci does around the MSI-X table (seed 004, semantics.md §11.2): a register sharing a host page with the table or PBA is trapped and emulated (before 4.16 the whole page was hidden from mmap; since 4.16 the BAR is mmappable but the VMM still traps the table\'s page); reads of the table through the device fd return 0xFF, writes are dropped; writes to the PBA are undefined.',
+    example: 'page-size 64K\n...\nregister irqctl bar 0 offset 0x5000 size 4   // same 64K page as the table at 0x2000',
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',

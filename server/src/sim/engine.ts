@@ -346,7 +346,35 @@ class Runner implements Log {
     if (!acceptsMmio(state)) {
       this.hazard(step.span, `MMIO ${step.access ?? 'access'} to ${dev.name} while it is ${state}: the device is not RUNNING, the migration may be corrupted (userspace must not touch MMIO when !RUNNING)`);
     }
-    return { summary: state === 'running' ? 'ok' : `device ${state}`, irqs: [] };
+    if (!step.bar || !step.offset) return { summary: state === 'running' ? 'ok' : `device ${state}`, irqs: [] };
+    return { summary: this.msixAccess(step, dev, step.bar.value, step.offset.value), irqs: [] };
+  }
+
+  // vfio_pci_bar_rw() → vfio_pci_core_do_io_rw(): the MSI-X table is excluded from the region fd (semantics.md §11.2).
+  private msixAccess(step: A.MmioStep, dev: DeviceSym, bar: number, offset: number): string {
+    const n = dev.caps.msix?.count ?? 0;
+    const t = dev.msixTable;
+    const p = dev.msixPba;
+    if (t && bar === t.bar && offset >= t.offset && offset < t.offset + n * 16) {
+      const entry = Math.floor((offset - t.offset) / 16);
+      if (step.access === 'write') {
+        this.diagnostics.push(diagnostic('IRQD045', step.span, `vfio-pci drops writes to the MSI-X table (entry ${entry}): program MSI-X with VFIO_DEVICE_SET_IRQS (VFIO_PCI_MSIX_IRQ_INDEX)`));
+        return 'write dropped (MSI-X table)';
+      }
+      this.event('vfio_pci_core_do_io_rw', `read of MSI-X table entry ${entry} through the region fd: 0xFF bytes`);
+      return '→ 0xFF (MSI-X table masked by vfio-pci)';
+    }
+    if (p && bar === p.bar && offset >= p.offset && offset < p.offset + Math.ceil(n / 64) * 8 && step.access === 'write') {
+      this.diagnostics.push(diagnostic('IRQD045', step.span, 'writes to the MSI-X PBA are undefined (PCI: software must not write the pending bits)'));
+      return 'PBA write: undefined';
+    }
+    const page = this.s.system.pageSize;
+    const sharesPage = [t, p].some((x) => x && x.bar === bar && Math.floor(x.offset / page) === Math.floor(offset / page));
+    if (sharesPage) {
+      this.event('vfio-pci', `offset 0x${offset.toString(16)} is in the host page of the MSI-X structures: the access is trapped and emulated`);
+      return 'trapped (shares the MSI-X page)';
+    }
+    return 'ok';
   }
 
   private dma(step: A.DmaStep): { summary: string; irqs: Irq[] } {
