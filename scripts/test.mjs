@@ -30,7 +30,7 @@ mkdirSync('test-results', { recursive: true });
 process.stdout.write('\n== unit, fixture, CLI and protocol tests\n');
 const r = spawnSync(
   process.execPath,
-  ['--test', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=test-results/node-tests.tap', 'out/test/'],
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter-destination=stdout', '--test-reporter=tap', '--test-reporter-destination=test-results/node-tests.tap', 'out/test/'],
   { stdio: 'inherit' },
 );
 // The plain closing line, for readers that do not parse node's reporters.
