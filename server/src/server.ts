@@ -46,6 +46,7 @@ const documents = new TextDocuments(TextDocument);
 const host = new AnalysisHost();
 const scheduled = new Map<string, NodeJS.Immediate>();
 let hasConfiguration = false;
+let canRegisterConfigurationChange = false;
 let canRefreshLenses = false;
 let canRefreshInlays = false;
 /** Steps stepped per scenario index, per document (the Step lens). */
@@ -139,6 +140,7 @@ async function loadSettings(): Promise<void> {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   hasConfiguration = params.capabilities.workspace?.configuration === true;
+  canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
   canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   return {
@@ -161,7 +163,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 });
 
 connection.onInitialized(() => {
-  if (hasConfiguration) {
+  // Only clients that support dynamic registration get it (Eglot does not, and says so).
+  if (hasConfiguration && canRegisterConfigurationChange) {
     void connection.client.register(DidChangeConfigurationNotification.type, { section: 'irqd' });
   }
   void loadSettings();
