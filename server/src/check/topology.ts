@@ -166,6 +166,21 @@ class Checker {
       }
       return;
     }
+    if (kind === 'ims' && guest && d.parent?.domainKind === 'vector') {
+      this.diagnostics.push(
+        diagnostic('IRQD047', d.decl.parent.span, `IMS domain creation fails in guest '${guest.name}': without the hypercall domain its vector domain has no MSI_FLAG_PCI_IMS and returns an error (seed 002); use 'parent HCALL' with 'domain HCALL hcall parent ${d.parent.name}'`),
+      );
+      return;
+    }
+    if (kind === 'ims' && guest && (d.parent?.domainKind === 'intel-ir' || d.parent?.domainKind === 'amd-ir') && guest.hypervisor === 'visible') {
+      this.diagnostics.push(
+        diagnostic('IRQD047', d.decl.parent.span, `IMS domain creation fails in guest '${guest.name}': '${d.parent.name}' is a virtual IOMMU (caching mode), whose vIR- MSI parent lacks MSI_FLAG_PCI_IMS (6.2–6.9); IMS in a guest needs the hypercall domain`),
+      );
+      return;
+    }
+    if (kind === 'ims' && !guest && !(system.kernel.major === 6 && system.kernel.minor >= 2 && system.kernel.minor <= 9)) {
+      this.diagnostics.push(diagnostic('IRQD049', kindSpan, `Linux ${system.kernel.text} has no IMS core (it was in the kernel from 6.2 to 6.9): irqd simulates that core's semantics`));
+    }
     if (d.parent?.domainKind && !info.parents.includes(d.parent.domainKind)) {
       this.diagnostics.push(
         diagnostic(
@@ -362,7 +377,42 @@ class Checker {
     }
   }
 
+  /** Seed 002's isolation and visibility rules for what a guest is given. */
+  private checkGuestIms(g: GuestSym): void {
+    const hypervisorItem = g.decl.items.find((i): i is A.HypervisorItem => i.kind === 'hypervisor');
+    if (g.hypervisor === 'hidden') {
+      const imsOnVir = [...g.scope.domains.values()].some((d) => d.domainKind === 'ims' && (d.parent?.domainKind === 'intel-ir' || d.parent?.domainKind === 'amd-ir'));
+      const hcall = [...g.scope.domains.values()].find((d) => d.domainKind === 'hcall');
+      const why = imsOnVir
+        ? 'it takes its virtual IOMMU for real remapping and writes its own messages into IMS, where the VMM cannot trap them: the host IOMMU blocks them and the interrupts never arrive'
+        : hcall
+          ? `it never uses its hcall domain '${hcall.name}'`
+          : undefined;
+      if (why) {
+        this.diagnostics.push(
+          diagnostic('IRQD046', hypervisorItem?.value?.span ?? g.nameSpan, `guest '${g.name}' cannot tell it runs on a hypervisor (no CPUID hypervisor bit): ${why} (seed 002); make it 'hypervisor visible' and give it an hcall domain`),
+        );
+      }
+    }
+    for (const a of g.assignments) {
+      const dev = a.device;
+      if (!dev) continue;
+      if (a.sub && a.sub.mode === 'pasid' && !dev.pasid) {
+        this.diagnostics.push(diagnostic('IRQD048', a.item.mode?.span ?? a.item.keyword, `'${dev.name}' declares no 'pasid': it cannot tag the sub-device's interrupt messages with a PASID`));
+      }
+      const ims = dev.caps.ims;
+      const tagged = a.sub?.mode === 'pasid' && dev.pasid;
+      if (ims?.storage === 'guest-memory' && !tagged) {
+        const option = ims.item.options.find((o) => o.key === 'storage');
+        this.diagnostics.push(
+          diagnostic('IRQD048', option?.value?.span ?? ims.span, `'${dev.name}' keeps IMS in guest memory and is given to guest '${g.name}' without PASID-tagged messages: the guest can make the device send any address/data, so isolation is lost (seed 002)`),
+        );
+      }
+    }
+  }
+
   private checkGuest(g: GuestSym): void {
+    this.checkGuestIms(g);
     const item = g.decl.items.find((i): i is A.CpusItem => i.kind === 'cpus');
     if (item?.count) {
       this.range(item.count, item.span, g.cpus, 1, MAX_CPUS, 'cpus', `a guest kernel has at most NR_CPUS = ${MAX_CPUS} CPUs`);

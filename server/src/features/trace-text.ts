@@ -20,7 +20,8 @@ export function irqViewLines(v: IrqView, indent = ''): string[] {
   if (v.prev) lines.push(`${indent}  previous: ${v.prev}`);
   lines.push(`${indent}  affinity: ${v.affinity}`);
   if (v.irte) lines.push(`${indent}  IRTE ${v.irte}`);
-  if (v.message) lines.push(`${indent}  message: ${v.message} — ${v.messageDecoded ?? ''}`);
+  if (v.message) lines.push(`${indent}  message${v.host ? ' (guest view)' : ''}: ${v.message} — ${v.messageDecoded ?? ''}`);
+  if (v.host) lines.push(`${indent}  host view: ${v.host}`);
   lines.push(`${indent}  /proc/interrupts: ${v.procInterrupts}`);
   if (v.lastFire) lines.push(`${indent}  last interrupt: ${v.lastFire}`);
   return lines;

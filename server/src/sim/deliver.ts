@@ -5,6 +5,7 @@
 import { apicDriver, cpusOfDest, decodeMsg, msgText } from './compose.js';
 import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import { deviceMsg, doSetAffinity } from './msi.js';
+import { assignedFrom, deliverInGuest, hasHcall, hostIrteFor, physicalMsg, trapped } from './guest.js';
 import { remapDomain, sourceIdOf } from './remap.js';
 import { isOnline, onlineCpus, type Delivery, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
@@ -49,6 +50,11 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     irq.lastDelivery = { delivered: false, pending: true, reason };
     return irq.lastDelivery;
   }
+  if (s.hypervisor && assignedFrom(irq.device)) {
+    irq.lastDelivery = fireGuestIrq(s, irq, log);
+    if (irq.lastDelivery.delivered && irq.lastDelivery.cpu !== undefined) ackAndMove(s, irq, irq.lastDelivery.cpu, log);
+    return irq.lastDelivery;
+  }
   const r = route(s, irq, log);
   if ('delivered' in r) {
     irq.lastDelivery = r;
@@ -84,6 +90,12 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
   }
   log.event(irq.cap === 'ioapic' ? 'handle_fasteoi_irq' : 'handle_edge_irq', `CPU ${cpu} vector ${vec(r.vector)} → IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);
   irq.lastDelivery = { delivered: true, cpu, vector: r.vector, reason: `handled on CPU ${cpu} vector ${vec(r.vector)}` };
+  ackAndMove(s, irq, cpu, log);
+  return irq.lastDelivery;
+}
+
+/** apic_ack_edge() after a delivery: a move completes, a deferred move runs. */
+function ackAndMove(s: SimState, irq: Irq, cpu: number, log: Log): void {
   // apic_ack_edge(): the first interrupt on the new CPU schedules the old
   // vector's cleanup (an IPI in 6.1, a timer in 6.6+) …
   const cleanupQueued = irq.apic.moveInProgress && irq.apic.cpu === cpu;
@@ -112,5 +124,37 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
   }
   // The cleanup IPI/timer runs once the interrupt returns.
   if (cleanupQueued) freeMovedVector(s, irq, log);
-  return irq.lastDelivery;
+}
+
+/** An assigned device's interrupt in a guest: through the host to the guest's vCPU. */
+function fireGuestIrq(gs: SimState, irq: Irq, log: Log): Delivery {
+  const hv = gs.hypervisor;
+  if (!hv) return lost('no host', log, 'guest');
+  const host = hv.host;
+  const guestMsg = deviceMsg(gs, irq);
+  const { msg, via } = physicalMsg(host, gs, irq, guestMsg);
+  if (!msg) return lost(`${irq.device.name} holds no message for this vector (the guest has not activated it)`, log, 'guest');
+  log.event('device', `${irq.device.name} (in ${gs.system.name}) writes ${msgText(msg)}: ${via}`);
+  const d = decodeMsg(msg);
+  if (d.format === 'zero') return lost('the message is all zero (deactivated): the write goes to address 0, not to an interrupt', log, 'msi_domain_deactivate');
+  if (hasHcall(irq) || !trapped(irq)) {
+    const t = hostIrteFor(host, irq, msg);
+    const who = hasHcall(irq) ? '' : `${gs.system.name} wrote its own message where the VMM cannot trap it; `;
+    if (d.format === 'compat') {
+      return lost(`${who}the host reads a compat message to APIC ID ${hex(d.dest)} vector ${vec(d.vector)}: a host CPU where no handler owns that vector, so the interrupt never reaches the guest`, log, 'common_interrupt');
+    }
+    if (!t || !t.present) return lost(`${who}the host IOMMU reads handle ${hex(t?.slot ?? 0)} as host IRTE ${hex(t?.slot ?? 0)}: not present, the interrupt is blocked`, log, 'iommu');
+    if (!t.sidOk) return lost(`${who}host IRTE ${hex(t.slot)} belongs to another requester: the source-ID check blocks the interrupt`, log, 'iommu');
+    if (!t.posted || t.posted.guest !== gs.system.name) return lost(`${who}host IRTE ${hex(t.slot)} does not post to ${gs.system.name}: the interrupt goes elsewhere`, log, 'iommu');
+    log.event('iommu', `host IRTE ${hex(t.slot)}: posted interrupt to ${gs.system.name} vCPU ${t.posted.vcpu} vector ${vec(t.posted.vector)}`);
+    return deliverInGuest(gs, irq, t.posted.vcpu, t.posted.vector, 'posted interrupt', log);
+  }
+  // Trap-and-emulate: the host IRQ fires, vfio's handler signals the eventfd, KVM injects.
+  const binding = gs.bindings.get(irq.virq);
+  const hostIrq = binding ? host.irqs.get(binding.hostVirq) : undefined;
+  if (!hostIrq) return lost('the VMM has not set up a host IRQ for this vector', log, 'vfio');
+  const hd = fireIrq(host, hostIrq, log);
+  if (!hd.delivered) return lost(`on the host: ${hd.reason}`, log, 'vfio');
+  log.event('vfio_msihandler', `host IRQ ${hostIrq.virq} → eventfd → irqfd: KVM injects vector ${vec(irq.apic.hwVector)} into ${gs.system.name} vCPU ${irq.apic.hwCpu}`);
+  return deliverInGuest(gs, irq, irq.apic.hwCpu, irq.apic.hwVector, 'KVM injection', log);
 }

@@ -6,6 +6,7 @@ import type { DeviceSym, DomainSym, InterruptCap, SystemSym } from '../model/typ
 import { apicDriver, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
 import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
+import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
 import { onlineCpus, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
 import {
@@ -27,8 +28,9 @@ export function chainOf(domain: DomainSym | undefined): DomainSym[] {
   return out;
 }
 
+/** Remapped by an IOMMU, or (in a guest) by the hypervisor behind the hcall domain: moves are immediate. */
 export function isRemapped(irq: Irq): boolean {
-  return remapDomain(irq.chain) !== undefined;
+  return remapDomain(irq.chain) !== undefined || hasHcall(irq);
 }
 
 /** The message the MSI level composes from the levels below it (irq_chip_compose_msi_msg()). */
@@ -82,13 +84,54 @@ function composeAndWrite(s: SimState, irq: Irq, log: Log, why: string): void {
   writeMsg(s, irq, msg, log, why);
 }
 
-// __irq_domain_activate_irq(): the parent first (VECTOR, then IR), then the MSI level writes the message.
+// __irq_domain_activate_irq(): the parent first (VECTOR, then IR or the hcall level), then the MSI level writes the message.
 export function activateHierarchy(s: SimState, irq: Irq, reserve: boolean, log: Log): Errno | undefined {
   const err = activateVector(s, irq, reserve, log);
   if (err) return err;
-  if (isRemapped(irq)) programIrte(s, irq, log);
+  const hv = s.hypervisor;
+  if (hv && hasHcall(irq) && !reserve) {
+    // The hcall level: the hypervisor allocates and composes; the guest writes what it returns.
+    const msg = hcallCompose(hv.host, hv.guest, s, irq, log);
+    if (typeof msg === 'string') return msg;
+    writeMsg(s, irq, msg, log, 'the message the hypercall returned');
+    irq.activated = true;
+    return undefined;
+  }
+  if (remapDomain(irq.chain)) programIrte(s, irq, log);
   composeAndWrite(s, irq, log, reserve ? 'reservation mode: placeholder vector' : 'activation');
+  if (hv && trapped(irq) && !reserve) {
+    const bound = trapBind(hv.host, s, irq, log);
+    if (bound) return bound;
+  }
   irq.activated = true;
+  return undefined;
+}
+
+// The VMM traps the guest's table write: vfio-pci enables the entry on the host
+// (vfio_msi_set_vector_signal(): pci_alloc_irq_vectors() once, request_irq()
+// per entry) and KVM routes the host IRQ to the guest's vCPU and vector.
+function trapBind(host: SimState, gs: SimState, irq: Irq, log: Log): Errno | undefined {
+  if (gs.bindings.has(irq.virq)) return undefined;
+  const from = assignedFrom(irq.device);
+  const target = hostCapOf(irq);
+  if (!from || !target) return undefined;
+  // An emulated sub-device gets its own slice of the parent's IMS on the host.
+  const sub = from.assignment.sub;
+  const hostDev: DeviceSym = sub ? { ...target.dev, name: `${target.dev.name}:${sub.name}` } : target.dev;
+  if (!host.devices.has(hostDev.name)) {
+    const wanted = gs.devices.get(irq.device.name)?.virqs.length ?? 1;
+    const r = pciAllocIrqVectors(host, hostDev, target.cap, 1, wanted, false, log);
+    if (typeof r === 'string') return r;
+  }
+  const hostVirq = host.devices.get(hostDev.name)?.virqs[irq.index];
+  const hostIrq = hostVirq === undefined ? undefined : host.irqs.get(hostVirq);
+  if (!hostIrq || hostVirq === undefined) return 'ENOSPC';
+  if (!hostIrq.started) {
+    const err = requestIrq(host, hostIrq, log);
+    if (err) return err;
+  }
+  gs.bindings.set(irq.virq, { kind: 'trap', hostVirq });
+  log.event('vfio_msi_set_vector_signal', `${gs.system.name}: ${irq.device.name}[${irq.index}] → host IRQ ${hostVirq} (CPU ${hostIrq.apic.cpu} vector ${vec(hostIrq.apic.vector)}); KVM injects the guest's vector`);
   return undefined;
 }
 
@@ -392,8 +435,14 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
   irq.affinity = [...mask];
   if (irq.apic.vector === before && irq.apic.cpu === beforeCpu) return { kind: 'unchanged' };
   if (isRemapped(irq)) {
-    // intel_ir_set_affinity(): new IRTE contents, immediate cleanup, IRQ_SET_MASK_OK_DONE (no new message).
-    programIrte(s, irq, log);
+    if (s.hypervisor && hasHcall(irq)) {
+      // The hypervisor reprograms the posted IRTE; the device's message stays.
+      const msg = hcallCompose(s.hypervisor.host, s.hypervisor.guest, s, irq, log);
+      if (typeof msg === 'string') return { kind: 'error', err: msg };
+    } else {
+      // intel_ir_set_affinity(): new IRTE contents, immediate cleanup, IRQ_SET_MASK_OK_DONE (no new message).
+      programIrte(s, irq, log);
+    }
     freeMovedVector(s, irq, log);
     return { kind: 'moved' };
   }

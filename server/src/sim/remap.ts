@@ -117,10 +117,13 @@ export function programIrte(s: SimState, irq: Irq, log: Log): void {
     destId: destApicId(driver, irq.apic.hwCpu),
     logical: isLogical(driver),
     sid: sourceIdOf(irq),
+    ...(irq.postedTo ? { posted: { guest: irq.postedTo, vcpu: irq.apic.hwCpu, vector: irq.apic.hwVector } } : {}),
   });
   log.event(
     table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte',
-    `IRTE ${hex(slot)}: vector ${vec(irq.apic.hwVector)} → CPU ${irq.apic.hwCpu}`,
+    irq.postedTo
+      ? `IRTE ${hex(slot)}: posted to ${irq.postedTo} vCPU ${irq.apic.hwCpu} vector ${vec(irq.apic.hwVector)}${irq.pasidTagged ? ', PASID-tagged requests only' : ''}`
+      : `IRTE ${hex(slot)}: vector ${vec(irq.apic.hwVector)} → CPU ${irq.apic.hwCpu}`,
   );
 }
 

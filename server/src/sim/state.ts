@@ -1,6 +1,6 @@
 // The simulated kernel state of one system: the vector matrix, per-IRQ chip
 // data at every hierarchy level, IRTE tables and what each device holds.
-import type { DeviceSym, DomainSym, SystemSym } from '../model/types.js';
+import type { DeviceSym, DomainSym, GuestSym, SystemSym } from '../model/types.js';
 import type { KernelFeatures } from './kernel.js';
 import type { IrqMatrix } from './matrix.js';
 import { clonePasid, type PasidState } from './pasid.js';
@@ -37,6 +37,8 @@ export interface Irte {
   logical: boolean;
   /** Source ID (requester ID, bus << 8 | devfn) checked with SVT = 1, SQ = 0. */
   sid: number;
+  /** A posted IRTE: the interrupt goes to a guest's vCPU and vector. */
+  posted?: { guest: string; vcpu: number; vector: number };
 }
 
 export interface IrteTable {
@@ -97,6 +99,10 @@ export interface Irq {
   movePending?: number[];
   /** Multi-MSI: the first IRQ of the block and the block's size; the device holds one message. */
   readonly msiBlock?: { readonly first: number; readonly count: number };
+  /** A host record behind a guest's hcall IRQ: its IRTE posts to this guest. */
+  readonly postedTo?: string;
+  /** The device tags this IRQ's messages with a PASID (a SIOV sub-device in pasid mode). */
+  readonly pasidTagged?: boolean;
   lastDelivery?: Delivery;
 }
 
@@ -121,6 +127,12 @@ export interface SimState {
   readonly irteTables: Map<string, IrteTable>;
   /** Each device's VFIO migration state (RUNNING until a `vfio` step changes it). */
   readonly vfio: Map<string, 'error' | 'stop' | 'running' | 'stop-copy' | 'resuming' | 'running-p2p' | 'pre-copy' | 'pre-copy-p2p'>;
+  /** The kernels of the guests (host state only), booted at their first `guest` step. */
+  readonly guests: Map<string, SimState>;
+  /** A guest's link to its host (guest states only). */
+  hypervisor?: { readonly host: SimState; readonly guest: GuestSym };
+  /** A guest IRQ's host side: the hcall posting record or the trapped host IRQ (guest states only). */
+  readonly bindings: Map<number, { readonly kind: 'hcall' | 'trap'; readonly hostVirq: number }>;
   /** PASID capacity and sets, when the system declares `pasid capacity`. */
   readonly pasid?: PasidState;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
@@ -163,6 +175,9 @@ export function cloneState(s: SimState): SimState {
     devices,
     irteTables,
     vfio: new Map(s.vfio),
+    guests: new Map([...s.guests].map(([n, g]) => [n, cloneState(g)])),
+    ...(s.hypervisor ? { hypervisor: s.hypervisor } : {}),
+    bindings: new Map(s.bindings),
     ...(s.pasid ? { pasid: clonePasid(s.pasid) } : {}),
     nextVirq: s.nextVirq,
     virqHint: s.virqHint,

@@ -6,6 +6,7 @@ import { hex, vec } from './kernel.js';
 import { bitmapList } from './matrix.js';
 import { deviceMsg } from './msi.js';
 import { irteIndex, remapDomain, requesterId } from './remap.js';
+import { assignedFrom, physicalMsg } from './guest.js';
 import type { Irq, SimState } from './state.js';
 
 export interface LevelView {
@@ -31,6 +32,8 @@ export interface IrqView {
   readonly irte?: string;
   readonly message?: string;
   readonly messageDecoded?: string;
+  /** For an assigned device's IRQ in a guest: the host side of the same interrupt. */
+  readonly host?: string;
   readonly lastFire?: string;
 }
 
@@ -153,8 +156,29 @@ export function irqView(s: SimState, irq: Irq): IrqView {
     affinity: `${bitmapList(irq.affinity)}${irq.managed ? ' (managed)' : ''}`,
     ...(irte ? { irte } : {}),
     ...(msg ? { message: msgText(msg), messageDecoded: describeMsg(msg) } : {}),
+    ...(hostSide(s, irq) ? { host: hostSide(s, irq) } : {}),
     ...(irq.lastDelivery ? { lastFire: irq.lastDelivery.reason } : {}),
   };
+}
+
+/** The host side of a guest IRQ: its host IRQ or posting IRTE, and what the device really sends. */
+function hostSide(s: SimState, irq: Irq): string | undefined {
+  const hv = s.hypervisor;
+  if (!hv || !assignedFrom(irq.device)) return undefined;
+  const binding = s.bindings.get(irq.virq);
+  const hostIrq = binding ? hv.host.irqs.get(binding.hostVirq) : undefined;
+  const { msg, via } = physicalMsg(hv.host, s, irq, deviceMsg(s, irq));
+  const parts: string[] = [];
+  if (hostIrq && binding?.kind === 'hcall') {
+    const slot = irteIndex(hostIrq);
+    parts.push(`host IRTE ${slot === undefined ? '?' : hex(slot)} posts to vCPU ${hostIrq.apic.hwCpu} vector ${vec(hostIrq.apic.hwVector)}${hostIrq.pasidTagged ? ' (PASID-tagged)' : ''}`);
+  } else if (hostIrq) {
+    parts.push(`host IRQ ${hostIrq.virq} on CPU ${hostIrq.apic.cpu} vector ${vec(hostIrq.apic.vector)} (vfio), KVM injects the guest's vector`);
+  } else {
+    parts.push('no host IRQ or IRTE behind it');
+  }
+  parts.push(`the device sends ${msg ? `${msgText(msg)} — ${describeMsg(msg)}` : 'nothing yet'} (${via})`);
+  return parts.join('; ');
 }
 
 /** The VECTOR debugfs matrix rows (irq_matrix_debug_show()), online CPUs only. */
