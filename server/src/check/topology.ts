@@ -138,6 +138,9 @@ class Checker {
     if (!info.archs.includes(system.arch)) {
       this.diagnostics.push(diagnostic('IRQD022', kindSpan, `${kind} domains exist on ${listOf(info.archs)}, not on ${system.arch}`));
     }
+    if (kind === 'imsic' && !(system.kernel.major > 6 || (system.kernel.major === 6 && system.kernel.minor >= 10))) {
+      this.diagnostics.push(diagnostic('IRQD022', kindSpan, `the RISC-V IMSIC driver arrived in Linux 6.10; Linux ${system.kernel.text} has none`));
+    }
     if (kind === 'hcall' && !guest) {
       this.diagnostics.push(diagnostic('IRQD022', kindSpan, 'an hcall domain models a guest\'s hypercall path: declare it inside a guest'));
     }

@@ -6,8 +6,10 @@ import { apicDriver, cpusOfDest, decodeMsg, msgText } from './compose.js';
 import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import { deviceMsg, doSetAffinity } from './msi.js';
 import { assignedFrom, deliverInGuest, hasHcall, hostIrteFor, physicalMsg, trapped } from './guest.js';
+import { imsicOf, imsicRoute } from './imsic.js';
+import { itsDeliver } from './its.js';
 import { remapDomain, sourceIdOf } from './remap.js';
-import { isOnline, onlineCpus, type Delivery, type Irq, type SimState } from './state.js';
+import { isOnline, onlineCpus, platformOf, type Delivery, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
 function lost(reason: string, log: Log, fn: string): Delivery {
@@ -48,6 +50,10 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     const reason = 'masked: the interrupt is held pending (PBA) until unmask';
     log.event('msi_mask', reason);
     irq.lastDelivery = { delivered: false, pending: true, reason };
+    return irq.lastDelivery;
+  }
+  if (platformOf(irq.chain) !== 'x86') {
+    irq.lastDelivery = firePlatform(s, irq, log);
     return irq.lastDelivery;
   }
   if (s.hypervisor && assignedFrom(irq.device)) {
@@ -124,6 +130,34 @@ function ackAndMove(s: SimState, irq: Irq, cpu: number, log: Log): void {
   }
   // The cleanup IPI/timer runs once the interrupt returns.
   if (cleanupQueued) freeMovedVector(s, irq, log);
+}
+
+/** arm64 ITS and riscv64 IMSIC: the message reaches the ITS doorbell or a hart's interrupt file. */
+function firePlatform(s: SimState, irq: Irq, log: Log): Delivery {
+  const stored = deviceMsg(s, irq);
+  if (!stored) return lost(`${irq.device.name} holds no message for this vector`, log, 'msi_domain_write_msg');
+  const msg = irq.msiBlock ? { ...stored, data: stored.data | irq.index } : stored;
+  log.event('device', `${irq.device.name} writes ${msgText(msg)}`);
+  if (decodeMsg(msg).format === 'zero') return lost('the message is all zero (deactivated): the write goes to address 0, not to an interrupt', log, 'msi_domain_deactivate');
+  let cpu: number;
+  let what: string;
+  const imsic = imsicOf(irq.chain);
+  if (imsic) {
+    const r = imsicRoute(s, imsic, msg);
+    if (typeof r === 'string') return lost(r, log, 'imsic');
+    if (s.vectorIrq[r.cpu]?.get(r.id) !== irq.virq) return lost(`hart ${r.cpu}: identity ${r.id} belongs to no handler of this IRQ: lost`, log, 'imsic_handle_irq');
+    cpu = r.cpu;
+    what = `identity ${r.id}`;
+  } else {
+    const r = itsDeliver(s, irq, msg, log);
+    if ('delivered' in r) return lost(r.reason, log, 'its');
+    cpu = r.cpu;
+    what = `LPI ${r.lpi}`;
+  }
+  if (!s.cpuOnline[cpu]) return lost(`CPU ${cpu} is offline: the interrupt is lost`, log, 'gic');
+  if (!irq.started) return lost(`IRQ ${irq.virq} has no handler (request_irq() not done)`, log, 'handle_fasteoi_irq');
+  log.event(imsic ? 'imsic_handle_irq' : 'gic_handle_irq', `CPU ${cpu} ${what} → IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);
+  return { delivered: true, cpu, vector: irq.apic.vector, reason: `handled on CPU ${cpu}, ${what}` };
 }
 
 /** An assigned device's interrupt in a guest: through the host to the guest's vCPU. */

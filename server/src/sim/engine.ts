@@ -13,9 +13,11 @@ import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
 import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIntx, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { irteIndex } from './remap.js';
 import { guestSystem } from './guest.js';
+import { bootImsicMatrix } from './imsic.js';
+import { bootIts } from './its.js';
 import { acceptsMmio, arcDataFd, mayDma, mayP2p, vfioMigPath, type VfioState } from './vfio.js';
 import { bootPasid, pasidAdjustQuota, pasidAlloc, pasidFreeSet, pasidUsed, type PasidResult } from './pasid.js';
-import { cloneState, type Irq, type SimState } from './state.js';
+import { cloneState, platformOf, type Irq, type SimState } from './state.js';
 import { irqView, type IrqView } from './views.js';
 import type { Log } from './vector.js';
 
@@ -71,8 +73,35 @@ function firstDynamicIrq(system: SystemSym): number {
   return Math.max(16, pins);
 }
 
+/** arm64 and riscv64: every CPU online; the IMSIC's identities in an irq_matrix, the ITS's tables. */
+function bootOtherArch(system: SystemSym): SimState {
+  const k = kernelFeatures(system);
+  const riscv = system.arch === 'riscv64';
+  const matrix = riscv ? bootImsicMatrix(system.cpus) : new IrqMatrix(0, 0, 0, system.cpus);
+  if (!riscv) for (let c = 0; c < system.cpus; c++) matrix.online(c);
+  return {
+    system,
+    k,
+    matrix,
+    cpuOnline: Array.from({ length: system.cpus }, () => true),
+    vectorIrq: Array.from({ length: system.cpus }, () => new Map<number, number | 'shutdown' | 'retriggered'>()),
+    irqs: new Map(),
+    devices: new Map(),
+    irteTables: new Map(),
+    vfio: new Map(),
+    guests: new Map(),
+    bindings: new Map(),
+    ...(system.pasid ? { pasid: bootPasid(system.pasid) } : {}),
+    ...(riscv ? {} : { its: bootIts(system.cpus) }),
+    // Both architectures number dynamic IRQs from after the legacy range.
+    nextVirq: 16,
+    virqHint: 16,
+  };
+}
+
 // lapic_assign_system_vectors() and the boot CPU's legacy vectors, then every CPU online (semantics.md §1.2–1.3).
 export function bootState(system: SystemSym): SimState {
+  if (system.arch !== 'x86_64') return bootOtherArch(system);
   const k = kernelFeatures(system);
   const matrix = new IrqMatrix(NR_VECTORS, FIRST_EXTERNAL_VECTOR, k.firstSystemVector, system.cpus);
   for (const v of systemVectorsInWindow(k)) matrix.assignSystem(v);
@@ -109,7 +138,6 @@ export function bootState(system: SystemSym): SimState {
 
 /** Why a system cannot be simulated (yet), or undefined. */
 export function unsimulatable(system: SystemSym): string | undefined {
-  if (system.arch !== 'x86_64') return `${system.arch} systems are not simulated yet: names and topology are checked`;
   if (!system.cpusKnown) return `system '${system.name}' has no valid 'cpus'`;
   return undefined;
 }
@@ -517,8 +545,8 @@ class Runner implements Log {
         this.event('irq_set_affinity_deactivated', `IRQ ${irq.virq}: affinity ${bitmapList(mask)} stored until activation`);
         continue;
       }
-      if (!isRemapped(irq)) {
-        // Move-deferred chip: only the pending mask is stored; the move happens in the next interrupt.
+      if (platformOf(irq.chain) === 'x86' && !isRemapped(irq)) {
+        // Move-deferred chip (x86 without remapping): only the pending mask is stored; the move happens in the next interrupt.
         // The mask becomes the IRQ's affinity only when the move succeeds.
         irq.movePending = [...mask];
         pending++;

@@ -8,7 +8,9 @@ import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
-import { onlineCpus, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { onlineCpus, platformOf, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { composeImsic, imsicOf, imsicVectorAlloc, imsicVectorFree } from './imsic.js';
+import { composeIts, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
 import {
   activateVector,
   apicSetAffinity,
@@ -35,6 +37,10 @@ export function isRemapped(irq: Irq): boolean {
 
 /** The message the MSI level composes from the levels below it (irq_chip_compose_msi_msg()). */
 export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolean } {
+  const its = itsOf(irq.chain);
+  if (its) return { msg: composeIts(its, irq.event ?? irq.index), truncated: false };
+  const imsic = imsicOf(irq.chain);
+  if (imsic) return { msg: composeImsic(imsic, irq.apic.hwCpu, irq.apic.hwVector), truncated: false };
   const ir = remapDomain(irq.chain);
   if (ir && irq.irte) {
     const msg = ir.domainKind === 'amd-ir' ? composeAmd(irq.irte.index + irq.irte.subhandle) : composeVtd(irq.irte.index, irq.irte.subhandle);
@@ -86,6 +92,20 @@ function composeAndWrite(s: SimState, irq: Irq, log: Log, why: string): void {
 
 // __irq_domain_activate_irq(): the parent first (VECTOR, then IR or the hcall level), then the MSI level writes the message.
 export function activateHierarchy(s: SimState, irq: Irq, reserve: boolean, log: Log): Errno | undefined {
+  const platform = platformOf(irq.chain);
+  if (platform !== 'x86') {
+    // its_irq_domain_activate(): MAPTI to the least loaded CPU; the IMSIC identity exists since allocation.
+    if (platform === 'its') {
+      const err = itsTarget(s, irq, irq.affinity, log, 'its_irq_domain_activate');
+      if (err) return err;
+    } else if (!irq.apic.vector) {
+      const err = imsicVectorAlloc(s, irq, irq.affinity, log);
+      if (err) return err;
+    }
+    composeAndWrite(s, irq, log, 'activation');
+    irq.activated = true;
+    return undefined;
+  }
   const err = activateVector(s, irq, reserve, log);
   if (err) return err;
   const hv = s.hypervisor;
@@ -139,6 +159,13 @@ function trapBind(host: SimState, gs: SimState, irq: Irq, log: Log): Errno | und
 export function deactivateHierarchy(s: SimState, irq: Irq, log: Log): void {
   if (!irq.activated) return;
   writeMsg(s, irq, ZERO_MSG, log, 'msi_domain_deactivate');
+  if (platformOf(irq.chain) !== 'x86') {
+    // A managed IMSIC IRQ shut down gives its identity back; it gets a new one at restart.
+    if (platformOf(irq.chain) === 'imsic' && irq.managedShutdown) imsicVectorFree(s, irq);
+    if (platformOf(irq.chain) === 'its' && s.its) s.its.load[irq.apic.cpu] = Math.max(0, (s.its.load[irq.apic.cpu] ?? 0) - 1);
+    irq.activated = false;
+    return;
+  }
   if (isRemapped(irq)) clearIrte(s, irq);
   deactivateVector(s, irq, log);
   irq.activated = false;
@@ -224,6 +251,7 @@ function allocOnce(
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const chain = chainOf(cap.domain);
+  if (platformOf(chain) !== 'x86') return allocOncePlatform(s, dev, cap, n, managed, chain, log);
   const ir = remapDomain(chain);
   const masks = managed ? groupCpusEvenly(s.system, n) : [];
   const all = Array.from({ length: s.system.cpus }, (_, i) => i);
@@ -310,6 +338,76 @@ function allocOnce(
   return { irqs };
 }
 
+/**
+ * arm64 (ITS) and riscv64 (IMSIC): the hierarchy has no x86 vector level.
+ * Allocation takes the ITS events or the IMSIC identities, and
+ * MSI_FLAG_ACTIVATE_EARLY activates (composes and writes) at once.
+ */
+function allocOncePlatform(
+  s: SimState,
+  dev: DeviceSym,
+  cap: InterruptCap,
+  n: number,
+  managed: boolean,
+  chain: DomainSym[],
+  log: Log,
+): { irqs: Irq[] } | { err: Errno; done: number } {
+  const its = itsOf(chain);
+  const masks = managed ? groupCpusEvenly(s.system, n) : [];
+  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
+  const irqs: Irq[] = [];
+  const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
+  const rollback = (): void => {
+    for (const irq of irqs) {
+      if (its) itsFreeEvent(s, irq);
+      else imsicVectorFree(s, irq);
+      releaseVirq(s, irq.virq);
+    }
+  };
+  const events = its ? itsAllocEvents(s, its, dev, n, log) : undefined;
+  if (typeof events === 'string') return { err: events, done: 0 };
+  for (let index = 0; index < n; index++) {
+    const irq: Irq = {
+      virq: block ? block.first + index : lowestFreeVirqs(s, 1),
+      device: dev,
+      cap: cap.cap,
+      index,
+      chain,
+      apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: managed, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
+      affinity: managed ? (masks[index] ?? all) : all,
+      managed,
+      irqdCanReserve: false,
+      activated: false,
+      started: false,
+      managedShutdown: false,
+      masked: false,
+      pending: false,
+      ...(block ? { msiBlock: block } : {}),
+    };
+    if (events && typeof events !== 'string') {
+      irq.event = events.event + index;
+      irq.apic.vector = events.device.lpiBase + irq.event;
+      irq.apic.hwVector = irq.apic.vector;
+    } else {
+      const err = imsicVectorAlloc(s, irq, irq.affinity, log);
+      if (err) {
+        rollback();
+        return { err, done: index };
+      }
+    }
+    irqs.push(irq);
+    s.irqs.set(irq.virq, irq);
+  }
+  for (const irq of irqs) {
+    const err = activateHierarchy(s, irq, false, log);
+    if (err) {
+      rollback();
+      return { err, done: 0 };
+    }
+  }
+  return { irqs };
+}
+
 /** Chooses the capability: `via`, else MSI-X, then MSI, then IMS (PCI_IRQ_ALL_TYPES order). */
 export function capFor(dev: DeviceSym, via: string | undefined): InterruptCap | undefined {
   if (via === 'msi' || via === 'msix' || via === 'ims') return dev.caps[via];
@@ -332,8 +430,9 @@ export function pciAllocIrqVectors(
     // irq_calc_affinity_vectors(): no more spread vectors than possible CPUs.
     nvec = Math.min(nvec, s.system.cpus);
   }
-  if (cap.cap === 'msi' && nvec > 1 && !remapDomain(chainOf(cap.domain)) && s.k.multiMsiRejectedEarly) {
-    log.event('pci_msi_domain_supports', 'the vector domain lacks MSI_FLAG_MULTI_PCI_MSI: multi-MSI is capped to 1 vector');
+  const multiOk = remapDomain(chainOf(cap.domain)) !== undefined || platformOf(chainOf(cap.domain)) === 'its';
+  if (cap.cap === 'msi' && nvec > 1 && !multiOk && (s.k.multiMsiRejectedEarly || platformOf(chainOf(cap.domain)) === 'imsic')) {
+    log.event('pci_msi_domain_supports', 'the parent domain lacks MSI_FLAG_MULTI_PCI_MSI: multi-MSI is capped to 1 vector');
     nvec = 1;
   }
   if (nvec < min) {
@@ -376,6 +475,10 @@ export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
     return undefined;
   }
   irq.managedShutdown = false;
+  if (platformOf(irq.chain) !== 'x86' && irq.activated) {
+    irq.started = true;
+    return undefined;
+  }
   const err = activateHierarchy(s, irq, false, log);
   if (err) return err;
   irq.started = true;
@@ -413,8 +516,12 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
     if (!irq) continue;
     if (irq.started) freeIrq(s, irq, log);
     else deactivateHierarchy(s, irq, log);
-    freeIrtes(s, irq);
-    freeVector(s, irq);
+    if (platformOf(irq.chain) === 'its') itsFreeEvent(s, irq);
+    else if (platformOf(irq.chain) === 'imsic') imsicVectorFree(s, irq);
+    else {
+      freeIrtes(s, irq);
+      freeVector(s, irq);
+    }
     releaseVirq(s, virq);
   }
   s.devices.delete(dev.name);
@@ -426,6 +533,27 @@ export type SetAffinityResult = { kind: 'moved' | 'unchanged' } | { kind: 'error
 
 // irq_do_set_affinity() on an activated IRQ: IR reprograms the IRTE, plain MSI goes through msi_set_affinity().
 export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], log: Log): SetAffinityResult {
+  const platform = platformOf(irq.chain);
+  if (platform === 'its') {
+    // its_set_affinity(): MOVI to the new collection; the device's message does not change.
+    const before = irq.apic.cpu;
+    const err = itsTarget(s, irq, mask, log, 'its_set_affinity');
+    if (err) return { kind: 'error', err };
+    irq.affinity = [...mask];
+    return { kind: irq.apic.cpu === before ? 'unchanged' : 'moved' };
+  }
+  if (platform === 'imsic') {
+    // imsic_irq_set_affinity(): a new identity on the new hart, written through the old hart first.
+    if (mask.includes(irq.apic.cpu) && s.cpuOnline[irq.apic.cpu]) return { kind: 'unchanged' };
+    const oldCpu = irq.apic.cpu;
+    const err = imsicVectorAlloc(s, irq, mask, log);
+    if (err) return { kind: 'error', err };
+    irq.affinity = [...mask];
+    const imsic = imsicOf(irq.chain);
+    if (imsic && s.cpuOnline[oldCpu]) writeMsg(s, irq, composeImsic(imsic, oldCpu, irq.apic.vector), log, `the new identity ${irq.apic.vector} on the old hart ${oldCpu} first`);
+    composeAndWrite(s, irq, log, 'the new hart');
+    return { kind: 'moved' };
+  }
   const oldVector = irq.apic.hwVector;
   const oldCpu = irq.apic.hwCpu;
   const before = irq.apic.vector;

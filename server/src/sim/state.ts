@@ -3,6 +3,7 @@
 import type { DeviceSym, DomainSym, GuestSym, SystemSym } from '../model/types.js';
 import type { KernelFeatures } from './kernel.js';
 import type { IrqMatrix } from './matrix.js';
+import { cloneIts, type ItsState } from './its.js';
 import { clonePasid, type PasidState } from './pasid.js';
 
 /** An MSI message as the device holds it (struct msi_msg). */
@@ -103,6 +104,8 @@ export interface Irq {
   readonly postedTo?: string;
   /** The device tags this IRQ's messages with a PASID (a SIOV sub-device in pasid mode). */
   readonly pasidTagged?: boolean;
+  /** arm64 ITS: the EventID within the device's ITT. */
+  event?: number;
   lastDelivery?: Delivery;
 }
 
@@ -133,6 +136,8 @@ export interface SimState {
   hypervisor?: { readonly host: SimState; readonly guest: GuestSym };
   /** A guest IRQ's host side: the hcall posting record or the trapped host IRQ (guest states only). */
   readonly bindings: Map<number, { readonly kind: 'hcall' | 'trap'; readonly hostVirq: number }>;
+  /** arm64: the ITS tables and per-CPU LPI load. */
+  readonly its?: ItsState;
   /** PASID capacity and sets, when the system declares `pasid capacity`. */
   readonly pasid?: PasidState;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
@@ -179,12 +184,20 @@ export function cloneState(s: SimState): SimState {
     ...(s.hypervisor ? { hypervisor: s.hypervisor } : {}),
     bindings: new Map(s.bindings),
     ...(s.pasid ? { pasid: clonePasid(s.pasid) } : {}),
+    ...(s.its ? { its: cloneIts(s.its) } : {}),
     nextVirq: s.nextVirq,
     virqHint: s.virqHint,
   };
 }
 
 /** The online CPUs, ascending (cpu_online_mask). */
+/** Which interrupt architecture an IRQ's hierarchy ends in. */
+export function platformOf(chain: readonly DomainSym[]): 'x86' | 'its' | 'imsic' {
+  if (chain.some((d) => d.domainKind === 'its')) return 'its';
+  if (chain.some((d) => d.domainKind === 'imsic')) return 'imsic';
+  return 'x86';
+}
+
 export function onlineCpus(s: SimState): number[] {
   const out: number[] = [];
   s.cpuOnline.forEach((on, i) => {

@@ -74,6 +74,13 @@ function levelsOf(s: SimState, irq: Irq): LevelView[] {
         hwirq = d.domainKind === 'intel-ir' ? ((irq.irte?.index ?? 0) << 16) + (irq.irte?.subhandle ?? 0) : (devId(irq) << 16) + (irq.irte?.subhandle ?? 0);
         break;
       }
+      case 'its':
+      case 'gic':
+        hwirq = irq.apic.vector;
+        break;
+      case 'imsic':
+        hwirq = irq.virq;
+        break;
       case 'ioapic': {
         // mp_irqdomain_create(): named after the IO-APIC's APIC ID (irqd numbers them in order).
         const all = [...s.system.scope.domains.values()].filter((x) => x.domainKind === 'ioapic');
@@ -106,7 +113,7 @@ function levelsOf(s: SimState, irq: Irq): LevelView[] {
 function procInterrupts(s: SimState, irq: Irq, levels: readonly LevelView[]): string {
   const ir = remapDomain(irq.chain);
   const top = levels[0];
-  const prefix = ir ? 'IR-' : '';
+  const prefix = ir ? 'IR-' : irq.chain.some((d) => d.domainKind === 'its') ? 'ITS-' : '';
   if (irq.cap === 'ioapic') return `${irq.virq}: ${prefix}IO-APIC ${irq.index}-fasteoi`;
   const chip = s.k.perDeviceMsiDomains
     ? `${prefix}${irq.cap === 'ims' ? 'IMS' : irq.cap === 'msix' ? 'PCI-MSIX' : 'PCI-MSI'}-${bdf(irq)}`

@@ -1,0 +1,77 @@
+// RISC-V AIA IMSIC (drivers/irqchip/irq-riscv-imsic-*.c, 6.10+; semantics.md
+// §9.2): interrupt identities come from an irq_matrix per hart (IDs 0 and 1
+// reserved), the message is the target hart's interrupt file address and the
+// identity; a move takes a new identity on the new hart, written through the
+// old hart first.
+import type { DomainSym } from '../model/types.js';
+import { hex } from './kernel.js';
+import { IrqMatrix, type Errno } from './matrix.js';
+import type { Irq, Msg, SimState } from './state.js';
+import type { Log } from './vector.js';
+
+/** irqd's nr_ids: the common 255 (IMSIC_MIN_ID 63 ≤ nr_ids < 2048, nr_ids ≡ 63 mod 64). */
+export const IMSIC_NR_IDS = 255;
+/** IMSIC_IPI_ID: reserved for IPIs. */
+const IMSIC_IPI_ID = 1;
+/** irqd's QEMU-virt default when `imsic { base … }` is not given. */
+const DEFAULT_IMSIC_BASE = 0x28000000;
+/** IMSIC_MMIO_PAGE_SZ: one 4 KiB interrupt file per hart. */
+const PAGE = 0x1000;
+
+// imsic_matrix_init(): irq_alloc_matrix(nr_ids + 1, 0, nr_ids + 1), ID 0 and the IPI ID as system bits.
+export function bootImsicMatrix(cpus: number): IrqMatrix {
+  const m = new IrqMatrix(IMSIC_NR_IDS + 1, 0, IMSIC_NR_IDS + 1, cpus);
+  m.assignSystem(0);
+  m.assignSystem(IMSIC_IPI_ID);
+  for (let c = 0; c < cpus; c++) m.online(c);
+  return m;
+}
+
+export function imsicOf(chain: readonly DomainSym[]): DomainSym | undefined {
+  return chain.find((d) => d.domainKind === 'imsic');
+}
+
+/** local->msi_pa of a hart: base + hart · 2^guest_index_bits · 4 KiB. */
+export function imsicAddress(imsic: DomainSym, hart: number): number {
+  return (imsic.props.get('base') ?? DEFAULT_IMSIC_BASE) + hart * 2 ** (imsic.props.get('guest-bits') ?? 0) * PAGE;
+}
+
+// imsic_irq_compose_vector_msg(): the hart's interrupt file, data = the local identity.
+export function composeImsic(imsic: DomainSym, hart: number, id: number): Msg {
+  const a = imsicAddress(imsic, hart);
+  return { addressLo: a % 2 ** 32, addressHi: Math.floor(a / 2 ** 32), data: id };
+}
+
+// imsic_vector_alloc(): irq_matrix_alloc() on the mask, most available hart, lowest ID.
+export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[], log: Log): Errno | undefined {
+  const r = s.matrix.alloc(mask.filter((c) => s.cpuOnline[c]), false);
+  if (typeof r === 'string') return r;
+  const old = irq.apic.vector ? { cpu: irq.apic.cpu, id: irq.apic.vector } : undefined;
+  irq.apic.vector = r.bit;
+  irq.apic.cpu = r.cpu;
+  irq.apic.hwVector = r.bit;
+  irq.apic.hwCpu = r.cpu;
+  s.vectorIrq[r.cpu]?.set(r.bit, irq.virq);
+  log.event('imsic_vector_alloc', `IRQ ${irq.virq}: hart ${r.cpu} identity ${r.bit}`);
+  if (old) {
+    s.matrix.free(old.cpu, old.id, false);
+    s.vectorIrq[old.cpu]?.delete(old.id);
+  }
+  return undefined;
+}
+
+export function imsicVectorFree(s: SimState, irq: Irq): void {
+  if (!irq.apic.vector) return;
+  s.matrix.free(irq.apic.cpu, irq.apic.vector, false);
+  s.vectorIrq[irq.apic.cpu]?.delete(irq.apic.vector);
+  irq.apic.vector = 0;
+}
+
+/** Which hart and identity an IMSIC message reaches. */
+export function imsicRoute(s: SimState, imsic: DomainSym, msg: Msg): { cpu: number; id: number } | string {
+  const addr = msg.addressLo + msg.addressHi * 2 ** 32;
+  const stride = 2 ** (imsic.props.get('guest-bits') ?? 0) * PAGE;
+  const off = addr - imsicAddress(imsic, 0);
+  if (off < 0 || off % stride !== 0 || off / stride >= s.system.cpus) return `the write goes to ${hex(addr)}, not to an interrupt file of ${imsic.name}`;
+  return { cpu: off / stride, id: msg.data };
+}

@@ -1,0 +1,158 @@
+// arm64 GICv3 ITS (drivers/irqchip/irq-gic-v3-its.c, semantics.md §9.1):
+// per-device ITTs with aligned event blocks, LPIs from 8192, a collection
+// (target CPU) per LPI chosen least-loaded, and messages that name the ITS
+// doorbell (GITS_TRANSLATER) and the EventID; a move is a MOVI, so the
+// message never changes.
+import type { DeviceSym, DomainSym } from '../model/types.js';
+import { hex } from './kernel.js';
+import type { Errno } from './matrix.js';
+import { requesterId } from './remap.js';
+import { onlineCpus, type Delivery, type Irq, type Msg, type SimState } from './state.js';
+import type { Log } from './vector.js';
+
+/** GITS_TRANSLATER's offset in the ITS frame (include/linux/irqchip/arm-gic-v3.h). */
+export const GITS_TRANSLATER = 0x10040;
+/** The first LPI INTID. */
+export const LPI_BASE = 8192;
+/** irqd's QEMU-virt default when `its { base … }` is not given. */
+const DEFAULT_ITS_BASE = 0x08080000;
+
+export interface ItsDevice {
+  readonly deviceId: number;
+  readonly lpiBase: number;
+  readonly events: Uint8Array;
+}
+
+export interface ItsState {
+  /** Per ITS domain: its devices by DeviceID. */
+  readonly devices: Map<string, Map<number, ItsDevice>>;
+  /** LPI INTIDs in use (lpi ranges are first fit). */
+  readonly lpis: Set<number>;
+  /** LPIs targeted at each CPU (its_read_lpi_count()). */
+  readonly load: number[];
+}
+
+export function bootIts(cpus: number): ItsState {
+  return { devices: new Map(), lpis: new Set(), load: Array.from({ length: cpus }, () => 0) };
+}
+
+export function cloneIts(s: ItsState): ItsState {
+  const devices = new Map<string, Map<number, ItsDevice>>();
+  for (const [n, m] of s.devices) devices.set(n, new Map([...m].map(([id, d]) => [id, { ...d, events: d.events.slice() }])));
+  return { devices, lpis: new Set(s.lpis), load: [...s.load] };
+}
+
+export function itsOf(chain: readonly DomainSym[]): DomainSym | undefined {
+  return chain.find((d) => d.domainKind === 'its');
+}
+
+export function doorbell(its: DomainSym): number {
+  return (its.props.get('base') ?? DEFAULT_ITS_BASE) + GITS_TRANSLATER;
+}
+
+// its_irq_compose_msi_msg(): the doorbell address, data = the EventID.
+export function composeIts(its: DomainSym, event: number): Msg {
+  const addr = doorbell(its);
+  return { addressLo: addr % 2 ** 32, addressHi: Math.floor(addr / 2 ** 32), data: event };
+}
+
+/** get_count_order(): the order of the power of two ≥ n. */
+function order(n: number): number {
+  return Math.max(0, Math.ceil(Math.log2(Math.max(1, n))));
+}
+
+// its_create_device(): the ITT for nvecs rounded up to a power of two (at least 32 for DeviceID 0),
+// and alloc_lpi_range(): the lowest free range of that many LPIs.
+function createDevice(s: SimState, its: DomainSym, dev: DeviceSym, nvecs: number, log: Log): ItsDevice {
+  const st = s.its as ItsState;
+  let table = st.devices.get(its.name);
+  if (!table) {
+    table = new Map();
+    st.devices.set(its.name, table);
+  }
+  const deviceId = requesterId(dev);
+  const existing = table.get(deviceId);
+  if (existing) return existing;
+  const size = Math.max(deviceId === 0 ? 32 : 1, 2 ** order(nvecs));
+  let base = LPI_BASE;
+  for (;;) {
+    let free = true;
+    for (let i = 0; i < size; i++) {
+      if (st.lpis.has(base + i)) {
+        free = false;
+        base += i + 1;
+        break;
+      }
+    }
+    if (free) break;
+  }
+  for (let i = 0; i < size; i++) st.lpis.add(base + i);
+  const d: ItsDevice = { deviceId, lpiBase: base, events: new Uint8Array(size) };
+  table.set(deviceId, d);
+  log.event('its_create_device', `${its.name}: DeviceID ${hex(deviceId, 4)} (${dev.name}), ITT of ${size} events, LPIs ${base}-${base + size - 1}`);
+  return d;
+}
+
+// its_alloc_device_irq(): the lowest free, naturally aligned block of events.
+export function itsAllocEvents(s: SimState, its: DomainSym, dev: DeviceSym, n: number, log: Log): { device: ItsDevice; event: number } | Errno {
+  const d = createDevice(s, its, dev, n, log);
+  const size = 2 ** order(n);
+  for (let base = 0; base + size <= d.events.length; base += size) {
+    if (d.events.subarray(base, base + size).every((b) => b === 0)) {
+      d.events.fill(1, base, base + size);
+      return { device: d, event: base };
+    }
+  }
+  return 'ENOSPC';
+}
+
+export function itsFreeEvent(s: SimState, irq: Irq): void {
+  const its = itsOf(irq.chain);
+  const d = its ? s.its?.devices.get(its.name)?.get(requesterId(irq.device)) : undefined;
+  if (d) d.events[irq.event ?? irq.index] = 0;
+  if (irq.activated && s.its) s.its.load[irq.apic.cpu] = Math.max(0, (s.its.load[irq.apic.cpu] ?? 0) - 1);
+}
+
+// its_select_cpu(): the least loaded online CPU of the affinity (cpumask_pick_least_loaded(), ties lowest).
+export function itsSelectCpu(s: SimState, mask: readonly number[]): number | undefined {
+  const online = onlineCpus(s);
+  let best: number | undefined;
+  let min = Infinity;
+  for (const cpu of mask) {
+    if (!online.includes(cpu)) continue;
+    const load = s.its?.load[cpu] ?? 0;
+    if (load < min) {
+      best = cpu;
+      min = load;
+    }
+  }
+  return best;
+}
+
+// its_irq_domain_activate() / its_set_affinity(): MAPTI or MOVI to the chosen collection.
+export function itsTarget(s: SimState, irq: Irq, mask: readonly number[], log: Log, fn: string): Errno | undefined {
+  const cpu = itsSelectCpu(s, mask);
+  if (cpu === undefined) return 'EINVAL';
+  const st = s.its as ItsState;
+  // A MOVI leaves the old collection; a first MAPTI has none.
+  if (irq.activated) st.load[irq.apic.cpu] = Math.max(0, (st.load[irq.apic.cpu] ?? 0) - 1);
+  st.load[cpu] = (st.load[cpu] ?? 0) + 1;
+  irq.apic.cpu = cpu;
+  irq.apic.hwCpu = cpu;
+  log.event(fn, `LPI ${irq.apic.vector} (event ${irq.index}) → collection of CPU ${cpu}`);
+  return undefined;
+}
+
+/** The delivery of an ITS message: doorbell, DeviceID, EventID, LPI, CPU. */
+export function itsDeliver(s: SimState, irq: Irq, msg: Msg, log: Log): { cpu: number; lpi: number } | Delivery {
+  const its = itsOf(irq.chain);
+  if (!its) return { delivered: false, reason: 'no ITS' };
+  const addr = msg.addressLo + msg.addressHi * 2 ** 32;
+  if (addr !== doorbell(its)) return { delivered: false, reason: `the write goes to ${hex(addr)}, not the ITS doorbell ${hex(doorbell(its))}` };
+  const deviceId = requesterId(irq.device);
+  const d = s.its?.devices.get(its.name)?.get(deviceId);
+  if (!d || !d.events[msg.data]) return { delivered: false, reason: `${its.name}: DeviceID ${hex(deviceId, 4)} has no mapping for EventID ${msg.data}: the ITS drops it` };
+  const lpi = d.lpiBase + msg.data;
+  log.event('its', `${its.name}: DeviceID ${hex(deviceId, 4)} EventID ${msg.data} → LPI ${lpi} → CPU ${irq.apic.cpu}`);
+  return { cpu: irq.apic.cpu, lpi };
+}
