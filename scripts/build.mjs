@@ -34,6 +34,9 @@ function testEntries(dir) {
   return out;
 }
 
+// The tests that run inside VS Code's extension host (scripts/e2e/run-vscode.mjs).
+builds.push({ ...common, entryPoints: ['test/vscode/index.ts'], outfile: 'out/vscode/index.js', external: ['vscode'] });
+
 if (withTests) {
   builds.push({
     ...common,

@@ -1,6 +1,6 @@
 // npm test: type check, lint, bundle, TextMate scope tests, then every test
 // under test/ with node's test runner. Stops at the first failing stage.
-// Usage: node scripts/test.mjs [--quick]   (--quick skips typecheck and lint)
+// Usage: node scripts/test.mjs [--quick]   (--quick skips typecheck, lint and the VS Code tests)
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 
@@ -25,6 +25,7 @@ if (!quick) {
 }
 stage('build', process.execPath, ['scripts/build.mjs', '--tests']);
 stage('TextMate scopes', process.execPath, ['scripts/test-tmgrammar.mjs']);
+if (!quick) stage('VS Code in code-server (npm run test:e2e)', 'bash', ['scripts/e2e/run-all.sh']);
 
 mkdirSync('test-results', { recursive: true });
 process.stdout.write('\n== unit, fixture, CLI and protocol tests\n');

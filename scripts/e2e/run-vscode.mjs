@@ -1,0 +1,256 @@
+// Runs irqd in a real VS Code: code-server 4.100.3 (scripts/e2e/install-code-server.sh)
+// driven by Debian's headless Chromium through playwright-core.
+//
+//   node scripts/e2e/run-vscode.mjs tests [--ext DIR]   extension integration tests (test/vscode/index.ts)
+//                                                       inside the extension host; exit 0/1
+//   node scripts/e2e/run-vscode.mjs ui                  UI smoke test on the installed .vsix: squiggles,
+//                                                       Problems count, lens, hover, token colours;
+//                                                       screenshots in test-results/ui/
+//
+// Everything code-server writes stays in .e2e/ inside the clone. It is started
+// in its own process group and the whole group is killed at the end, so no
+// extension host or language server is left behind. Every wait is on a
+// condition, with a deadline.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const root = resolve(new URL('../..', import.meta.url).pathname);
+const mode = process.argv[2];
+const extArg = process.argv.indexOf('--ext');
+const extDir = extArg > 0 ? resolve(process.argv[extArg + 1]) : root;
+const codeServer = join(root, '.e2e', 'code-server', 'node_modules', '.bin', 'code-server');
+const shots = join(root, 'test-results', 'ui');
+
+function log(...args) {
+  console.log(`[e2e ${mode}]`, ...args);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => res(port));
+    });
+    srv.on('error', rej);
+  });
+}
+
+async function until(what, probe, ms) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function startCodeServer(dataDir, port) {
+  const env = { ...process.env, XDG_CONFIG_HOME: join(dataDir, 'xdg'), XDG_DATA_HOME: join(dataDir, 'xdg') };
+  const user = join(dataDir, 'user', 'User');
+  mkdirSync(user, { recursive: true });
+  writeFileSync(join(dataDir, 'config.yaml'), 'auth: none\n');
+  writeFileSync(
+    join(user, 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'security.workspace.trust.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'update.mode': 'none',
+      'extensions.autoCheckUpdates': false,
+      'extensions.autoUpdate': false,
+      'workbench.tips.enabled': false,
+      'editor.codeLens': true,
+      'workbench.reduceMotion': 'on',
+      'workbench.enableExperiments': false,
+      'editor.inlayHints.enabled': 'on',
+    }),
+  );
+  const common = ['--config', join(dataDir, 'config.yaml'), '--user-data-dir', join(dataDir, 'user'), '--extensions-dir', join(dataDir, 'ext')];
+  if (mode === 'ui') {
+    const pkg = JSON.parse((await import('node:fs')).readFileSync(join(root, 'package.json'), 'utf8'));
+    const vsix = join(root, `irqd-${pkg.version}.vsix`);
+    if (!existsSync(vsix)) throw new Error(`${vsix} is missing: run npm run package first`);
+    const r = spawnSync(codeServer, [...common, '--install-extension', vsix, '--force'], { env, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`--install-extension failed: ${r.stderr}`);
+    log('installed', vsix);
+  }
+  const child = spawn(
+    codeServer,
+    [
+      ...common,
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--auth',
+      'none',
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--disable-workspace-trust',
+      '--disable-getting-started-override',
+      '--ignore-last-opened',
+    ],
+    { env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  await until('code-server /healthz', async () => {
+    try {
+      return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok;
+    } catch {
+      return false;
+    }
+  }, 60000).catch((e) => {
+    throw new Error(`${e.message}\n${output}`);
+  });
+  return {
+    stop() {
+      try {
+        process.kill(-child.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
+
+async function launchBrowser() {
+  const profile = mkdtempSync(join(tmpdir(), 'irqd-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1400, height: 900 },
+  });
+  return { context, close: async () => { await context.close(); rmSync(profile, { recursive: true, force: true }); } };
+}
+
+const enc = encodeURIComponent;
+
+async function runTests(port, context) {
+  const page = await context.newPage();
+  let exitCode;
+  await page.exposeFunction('codeAutomationExit', (code) => {
+    exitCode = code;
+  });
+  await page.exposeFunction('codeAutomationLog', (type, args) => console.log(`[vscode ${type}]`, ...(args ?? [])));
+  const remote = (p) => `vscode-remote://127.0.0.1:${port}${p}`;
+  const payload = [
+    ['extensionDevelopmentPath', remote(extDir)],
+    ['extensionTestsPath', remote(join(extDir, 'out', 'vscode', 'index.js'))],
+  ];
+  await page.goto(`http://127.0.0.1:${port}/?folder=${enc(join(root, 'test', 'editors'))}&payload=${enc(JSON.stringify(payload))}`);
+  await until('the tests to finish (codeAutomationExit)', () => exitCode !== undefined, 180000);
+  return exitCode;
+}
+
+async function runUi(port, context) {
+  mkdirSync(shots, { recursive: true });
+  const page = await context.newPage();
+  const shot = async (name) => {
+    await page.waitForTimeout(400); // reduceMotion is on; let a widget finish appearing
+    await page.screenshot({ path: join(shots, `${name}.png`) });
+    log('screenshot', join(shots, `${name}.png`));
+  };
+  const folder = join(root, 'test', 'editors');
+  const file = join(folder, 'scenario.irqd');
+  const payload = [['openFile', `vscode-remote://127.0.0.1:${port}${file}`]];
+  await page.goto(`http://127.0.0.1:${port}/?folder=${enc(folder)}&payload=${enc(JSON.stringify(payload))}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.waitForSelector('.tabs-container .tab[aria-label*="scenario.irqd"]', { timeout: 60000 });
+  await shot('1-opened');
+
+  // The squiggle of the false expectation (an error) appears.
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 60000 });
+  log('squiggle: ok');
+  await shot('2-squiggle');
+
+  // The lenses render; poll until exactly one Step lens is shown (pitfall 13).
+  await until('the Run and Step lenses', async () => {
+    const texts = await page.$$eval('.monaco-editor .codelens-decoration a', (els) => els.map((e) => e.textContent ?? ''));
+    return texts.includes('▶ Run') && texts.filter((t) => t.startsWith('Step (')).length === 1;
+  }, 60000);
+  log('lenses: ok');
+  await shot('3-lenses');
+
+  // Keywords are coloured by the TextMate grammar: 'scenario' and a name differ.
+  const colours = await page.evaluate(() => {
+    const spans = [...document.querySelectorAll('.monaco-editor .view-line span span')];
+    const colour = (text) => {
+      const el = spans.find((s) => s.textContent === text);
+      return el ? getComputedStyle(el).color : undefined;
+    };
+    return { keyword: colour('scenario'), name: colour('w7'), plain: colour('nic') };
+  });
+  if (!colours.keyword || colours.keyword === colours.plain) throw new Error(`the TextMate grammar does not colour keywords: ${JSON.stringify(colours)}`);
+  log('token colours: ok', JSON.stringify(colours));
+
+  // The hover on the request step shows the composed message.
+  const request = page.locator('.monaco-editor .view-line', { hasText: 'request nic[0-3]' }).first();
+  await request.hover({ position: { x: 20, y: 5 } });
+  await until('the hover widget with the message', async () => {
+    const text = await page.locator('.monaco-hover').allInnerTexts();
+    return text.some((t) => t.includes('0xFEE01000'));
+  }, 30000);
+  log('hover: ok');
+  await shot('4-hover');
+  await page.mouse.move(1200, 850);
+
+  // The Problems panel counts the error.
+  await page.locator('.monaco-editor').first().click({ position: { x: 300, y: 50 } });
+  await page.keyboard.press('Control+Shift+M');
+  await until('the problem in the Problems panel', async () => {
+    const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
+    return rows.some((r) => r.includes('IRQD034'));
+  }, 30000);
+  log('problems panel: ok');
+  await shot('5-problems');
+
+  // Clicking the Step lens moves the current-step lens.
+  const stepLens = page.locator('.monaco-editor .codelens-decoration a', { hasText: 'Step (0/3)' }).first();
+  await stepLens.click();
+  await until('the current-step lens', async () => {
+    const texts = await page.$$eval('.monaco-editor .codelens-decoration a, .monaco-editor .codelens-decoration span', (els) => els.map((e) => e.textContent ?? ''));
+    if (process.env.IRQD_E2E_DEBUG) log('lenses now', JSON.stringify(texts));
+    return texts.some((t) => t.includes('step 1/3'));
+  }, 30000);
+  log('step lens: ok');
+  await shot('6-stepped');
+  return 0;
+}
+
+async function main() {
+  if (mode !== 'tests' && mode !== 'ui') {
+    console.error('usage: node scripts/e2e/run-vscode.mjs tests [--ext DIR] | ui');
+    return 2;
+  }
+  if (!existsSync(codeServer)) {
+    console.error(`code-server is not installed: run bash scripts/e2e/install-code-server.sh`);
+    return 2;
+  }
+  const dataDir = mkdtempSync(join(root, '.e2e', `run-${mode}-`));
+  const port = await freePort();
+  const started = Date.now();
+  const server = await startCodeServer(dataDir, port);
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const code = mode === 'tests' ? await runTests(port, browser.context) : await runUi(port, browser.context);
+    log(`exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    return code;
+  } catch (e) {
+    console.error(`[e2e ${mode}] FAILED: ${e instanceof Error ? e.message : e}`);
+    return 1;
+  } finally {
+    await browser?.close().catch(() => {});
+    server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,116 @@
+// Integration tests that run inside VS Code's extension host (code-server),
+// started by scripts/e2e/run-vscode.mjs with extensionTestsPath: the real
+// extension, the real language client, the real bundled server.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+
+const root = path.resolve(__dirname, '..', '..');
+const scenarioFile = vscode.Uri.file(path.join(root, 'test', 'editors', 'scenario.irqd'));
+
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, ms = 30000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function hoverText(hovers: vscode.Hover[]): string {
+  return hovers.flatMap((h) => h.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+}
+
+async function lensTitles(): Promise<string[]> {
+  const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', scenarioFile);
+  return (lenses ?? []).map((l) => l.command?.title ?? '');
+}
+
+const tests: [string, () => Promise<void>][] = [
+  [
+    'the extension activates on an .irqd file',
+    async () => {
+      const doc = await vscode.workspace.openTextDocument(scenarioFile);
+      await vscode.window.showTextDocument(doc);
+      assert.equal(doc.languageId, 'irqd');
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      assert.ok(ext, 'the irqd extension is installed');
+      await waitFor('activation', () => ext.isActive || undefined);
+    },
+  ],
+  [
+    'diagnostics come from the server with codes and lines',
+    async () => {
+      const diags = await waitFor('diagnostics', () => {
+        const d = vscode.languages.getDiagnostics(scenarioFile);
+        return d.length > 0 ? d : undefined;
+      });
+      const d = diags[0] as vscode.Diagnostic;
+      assert.equal(d.range.start.line, 10);
+      assert.equal(typeof d.code === 'object' ? d.code.value : d.code, 'IRQD034');
+      assert.match(d.message, /has vector 0x22 on CPU 1, not 0x23/);
+    },
+  ],
+  [
+    'hover on a step returns the composed message',
+    async () => {
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', scenarioFile, new vscode.Position(9, 3));
+      assert.match(hoverText(hovers ?? []), /message: 0xFEE01000 \/ 0x00000022 — compat format/);
+    },
+  ],
+  [
+    'code lenses: result, Run, Step, Reset',
+    async () => {
+      const titles = await waitFor('lenses', async () => {
+        const t = await lensTitles();
+        return t.includes('Step (0/3)') ? t : undefined;
+      });
+      assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
+      assert.match(titles[0] ?? '', /fails at step 3 of 3/);
+    },
+  ],
+  [
+    'executing Step moves the current-step lens',
+    async () => {
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', scenarioFile);
+      const step = (lenses ?? []).find((l) => l.command?.title.startsWith('Step'))?.command;
+      assert.ok(step, 'a Step lens');
+      await vscode.commands.executeCommand(step.command, ...(step.arguments ?? []));
+      const titles = await waitFor('the stepped lenses', async () => {
+        const t = await lensTitles();
+        return t.includes('Step (1/3)') ? t : undefined;
+      });
+      assert.ok(titles.some((t) => t.startsWith('⏵ step 1/3')), titles.join(' | '));
+      await vscode.commands.executeCommand('irqd.server.resetScenario', scenarioFile.toString(), 0);
+    },
+  ],
+  [
+    'the Run Scenario command returns and logs the trace',
+    async () => {
+      const editor = await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(scenarioFile));
+      editor.selection = new vscode.Selection(9, 0, 9, 0);
+      const r = await vscode.commands.executeCommand<{ passed: boolean; trace: string[] }>('irqd.runScenario');
+      assert.ok(r, 'a result');
+      assert.equal(r.passed, false);
+      assert.match(r.trace.join('\n'), /request nic\[0-3\]\s+4 IRQs on CPUs 1-3/);
+    },
+  ],
+];
+
+export async function run(): Promise<void> {
+  let failed = 0;
+  for (const [name, fn] of tests) {
+    try {
+      await fn();
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`not ok - ${name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      // The later tests build on the earlier ones: stop at the first failure.
+      break;
+    }
+  }
+  console.log(`vscode: ${tests.length - failed} passed, ${failed} failed`);
+  if (failed > 0) throw new Error(`${failed} VS Code test(s) failed`);
+}
