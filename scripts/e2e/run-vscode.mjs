@@ -69,6 +69,7 @@ async function startCodeServer(dataDir, port) {
       'workbench.reduceMotion': 'on',
       'workbench.enableExperiments': false,
       'editor.inlayHints.enabled': 'on',
+      'git.openRepositoryInParentFolders': 'never',
     }),
   );
   const common = ['--config', join(dataDir, 'config.yaml'), '--user-data-dir', join(dataDir, 'user'), '--extensions-dir', join(dataDir, 'ext')];
@@ -153,7 +154,7 @@ async function runUi(port, context) {
   mkdirSync(shots, { recursive: true });
   const page = await context.newPage();
   const shot = async (name) => {
-    await page.waitForTimeout(400); // reduceMotion is on; let a widget finish appearing
+    // workbench.reduceMotion is on, so widgets appear without fading: no settle delay.
     await page.screenshot({ path: join(shots, `${name}.png`) });
     log('screenshot', join(shots, `${name}.png`));
   };
@@ -208,7 +209,12 @@ async function runUi(port, context) {
     const rows = await page.locator('.markers-panel .monaco-list-row').allInnerTexts();
     return rows.some((r) => r.includes('IRQD034'));
   }, 30000);
-  log('problems panel: ok');
+  // The Problems tab's badge counts exactly one problem.
+  await until('the Problems count of 1', async () => {
+    const badges = await page.locator('.part.panel .composite-bar .badge-content').allInnerTexts();
+    return badges.includes('1');
+  }, 30000);
+  log('problems panel: ok (count 1)');
   await shot('5-problems');
 
   // Clicking the Step lens moves the current-step lens.

@@ -147,16 +147,17 @@ export function describeSymbol(sym: AnySymbol): string {
 function hoverStep(analysis: Analysis, trace: Trace, r: StepRecord): string {
   const n = trace.records.length;
   const lines = [`**step ${r.ordinal}/${n}** \`${stepLabel(analysis, r)}\` — ${r.outcome === 'ok' ? r.summary || 'ok' : `${r.outcome}${r.summary ? `: ${r.summary}` : ''}`}`];
-  if (r.events.length > 0) {
-    lines.push('', 'Kernel path:', '```');
-    for (const e of r.events.slice(0, 30)) lines.push(`${e.warning ? 'WARNING ' : ''}${e.fn}: ${e.text}`);
-    if (r.events.length > 30) lines.push(`… ${r.events.length - 30} more`);
-    lines.push('```');
-  }
+  // The state first (what the user asks about), then how the kernel got there.
   if (r.views.length > 0) {
     lines.push('', `After this step (${trace.system.name}, Linux ${trace.system.kernel.text}):`, '```');
     for (const v of r.views.slice(0, 8)) lines.push(...irqViewLines(v));
     if (r.views.length > 8) lines.push(`… ${r.views.length - 8} more IRQs`);
+    lines.push('```');
+  }
+  if (r.events.length > 0) {
+    lines.push('', 'Kernel path:', '```');
+    for (const e of r.events.slice(0, 30)) lines.push(`${e.warning ? 'WARNING ' : ''}${e.fn}: ${e.text}`);
+    if (r.events.length > 30) lines.push(`… ${r.events.length - 30} more`);
     lines.push('```');
   }
   return lines.join('\n');
