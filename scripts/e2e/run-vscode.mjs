@@ -4,7 +4,8 @@
 //   node scripts/e2e/run-vscode.mjs tests [--ext DIR]   extension integration tests (test/vscode/index.ts)
 //                                                       inside the extension host; exit 0/1
 //   node scripts/e2e/run-vscode.mjs ui                  UI smoke test on the installed .vsix: squiggles,
-//                                                       Problems count, lens, hover, token colours;
+//                                                       Problems count, lens, hover, token colours,
+//                                                       TextMate scopes (the token inspector);
 //                                                       screenshots in test-results/ui/
 //
 // Everything code-server writes stays in .e2e/ inside the clone. It is started
@@ -50,13 +51,10 @@ async function until(what, probe, ms) {
   }
 }
 
-async function startCodeServer(dataDir, port) {
-  const env = { ...process.env, XDG_CONFIG_HOME: join(dataDir, 'xdg'), XDG_DATA_HOME: join(dataDir, 'xdg') };
-  const user = join(dataDir, 'user', 'User');
-  mkdirSync(user, { recursive: true });
-  writeFileSync(join(dataDir, 'config.yaml'), 'auth: none\n');
+/** The user settings of the test profile, plus `extra`; code-server watches the file. */
+function writeUserSettings(dataDir, extra) {
   writeFileSync(
-    join(user, 'settings.json'),
+    join(dataDir, 'user', 'User', 'settings.json'),
     JSON.stringify({
       'workbench.startupEditor': 'none',
       'security.workspace.trust.enabled': false,
@@ -70,8 +68,17 @@ async function startCodeServer(dataDir, port) {
       'workbench.enableExperiments': false,
       'editor.inlayHints.enabled': 'on',
       'git.openRepositoryInParentFolders': 'never',
+      ...extra,
     }),
   );
+}
+
+async function startCodeServer(dataDir, port) {
+  const env = { ...process.env, XDG_CONFIG_HOME: join(dataDir, 'xdg'), XDG_DATA_HOME: join(dataDir, 'xdg') };
+  const user = join(dataDir, 'user', 'User');
+  mkdirSync(user, { recursive: true });
+  writeFileSync(join(dataDir, 'config.yaml'), 'auth: none\n');
+  writeUserSettings(dataDir, {});
   const common = ['--config', join(dataDir, 'config.yaml'), '--user-data-dir', join(dataDir, 'user'), '--extensions-dir', join(dataDir, 'ext')];
   if (mode === 'ui') {
     const pkg = JSON.parse((await import('node:fs')).readFileSync(join(root, 'package.json'), 'utf8'));
@@ -150,7 +157,7 @@ async function runTests(port, context) {
   return exitCode;
 }
 
-async function runUi(port, context) {
+async function runUi(port, context, dataDir) {
   mkdirSync(shots, { recursive: true });
   const page = await context.newPage();
   const shot = async (name) => {
@@ -179,17 +186,34 @@ async function runUi(port, context) {
   log('lenses: ok');
   await shot('3-lenses');
 
-  // Keywords are coloured by the TextMate grammar: 'scenario' and a name differ.
+  // Colours as the user sees them: the server's semantic tokens over the
+  // TextMate grammar, so a keyword and a name differ.
   const colours = await page.evaluate(() => {
     const spans = [...document.querySelectorAll('.monaco-editor .view-line span span')];
     const colour = (text) => {
       const el = spans.find((s) => s.textContent === text);
       return el ? getComputedStyle(el).color : undefined;
     };
-    return { keyword: colour('scenario'), name: colour('w7'), plain: colour('nic') };
+    return { keyword: colour('scenario'), name: colour('w7'), device: colour('nic') };
   });
-  if (!colours.keyword || colours.keyword === colours.plain) throw new Error(`the TextMate grammar does not colour keywords: ${JSON.stringify(colours)}`);
+  if (!colours.keyword || colours.keyword === colours.name) throw new Error(`keywords and names are not coloured apart: ${JSON.stringify(colours)}`);
   log('token colours: ok', JSON.stringify(colours));
+
+  // The TextMate scopes, as VS Code's own "Developer: Inspect Editor Tokens
+  // and Scopes" shows them for the word under the cursor.
+  await page.locator('.monaco-editor .view-line', { hasText: 'scenario w7' }).first().locator('span span', { hasText: 'w7' }).first().click();
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Developer: Inspect Editor Tokens and Scopes');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+  await page.keyboard.press('Enter');
+  const inspected = await until('the token inspector with the TextMate scopes of w7', async () => {
+    const t = await page.locator('.token-inspect-widget').first().textContent({ timeout: 1000 }).catch(() => '');
+    return t && t.includes('entity.name.function.scenario.irqd') && t.includes('source.irqd') && /semantic token type\s*function/.test(t) ? t : undefined;
+  }, 30000);
+  await shot('3b-token-scopes');
+  await page.keyboard.press('Escape');
+  log('TextMate scopes and semantic token type: ok', JSON.stringify(inspected.slice(inspected.indexOf('textmate scopes'))));
 
   // The hover on the request step shows the composed message.
   const request = page.locator('.monaco-editor .view-line', { hasText: 'request nic[0-3]' }).first();
@@ -246,7 +270,7 @@ async function main() {
   let browser;
   try {
     browser = await launchBrowser();
-    const code = mode === 'tests' ? await runTests(port, browser.context) : await runUi(port, browser.context);
+    const code = mode === 'tests' ? await runTests(port, browser.context) : await runUi(port, browser.context, dataDir);
     log(`exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return code;
   } catch (e) {

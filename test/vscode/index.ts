@@ -94,6 +94,10 @@ const tests: [string, () => Promise<void>][] = [
       assert.ok(r, 'a result');
       assert.equal(r.passed, false);
       assert.match(r.trace.join('\n'), /request nic\[0-3\]\s+4 IRQs on CPUs 1-3/);
+      // The output channel is a text document with the 'output' scheme once shown.
+      await waitFor('the trace in the irqd output channel', () =>
+        vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && /request nic\[0-3\]/.test(d.getText())),
+      );
     },
   ],
 ];
