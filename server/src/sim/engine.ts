@@ -73,18 +73,21 @@ function firstDynamicIrq(system: SystemSym): number {
   return Math.max(16, pins);
 }
 
-/** arm64 and riscv64: every CPU online; the IMSIC's identities in an irq_matrix, the ITS's tables. */
-function bootOtherArch(system: SystemSym): SimState {
-  const k = kernelFeatures(system);
-  const riscv = system.arch === 'riscv64';
-  const matrix = riscv ? bootImsicMatrix(system.cpus) : new IrqMatrix(0, 0, 0, system.cpus);
-  if (!riscv) for (let c = 0; c < system.cpus; c++) matrix.online(c);
+/** A booted machine's state before any scenario step: no IRQs, devices or VFIO state yet. */
+function stateBoot(
+  system: SystemSym,
+  k: SimState['k'],
+  matrix: IrqMatrix,
+  vectorIrq: SimState['vectorIrq'],
+  firstVirq: number,
+  its?: SimState['its'],
+): SimState {
   return {
     system,
     k,
     matrix,
     cpuOnline: Array.from({ length: system.cpus }, () => true),
-    vectorIrq: Array.from({ length: system.cpus }, () => new Map<number, number | 'shutdown' | 'retriggered'>()),
+    vectorIrq,
     irqs: new Map(),
     devices: new Map(),
     irteTables: new Map(),
@@ -92,11 +95,21 @@ function bootOtherArch(system: SystemSym): SimState {
     guests: new Map(),
     bindings: new Map(),
     ...(system.pasid ? { pasid: bootPasid(system.pasid) } : {}),
-    ...(riscv ? {} : { its: bootIts(system.cpus) }),
-    // Both architectures number dynamic IRQs from after the legacy range.
-    nextVirq: 16,
-    virqHint: 16,
+    ...(its ? { its } : {}),
+    nextVirq: firstVirq,
+    virqHint: firstVirq,
   };
+}
+
+/** arm64 and riscv64: every CPU online; the IMSIC's identities in an irq_matrix, the ITS's tables. */
+function bootOtherArch(system: SystemSym): SimState {
+  const k = kernelFeatures(system);
+  const riscv = system.arch === 'riscv64';
+  const matrix = riscv ? bootImsicMatrix(system.cpus) : new IrqMatrix(0, 0, 0, system.cpus);
+  if (!riscv) for (let c = 0; c < system.cpus; c++) matrix.online(c);
+  const vectorIrq = Array.from({ length: system.cpus }, () => new Map<number, number | 'shutdown' | 'retriggered'>());
+  // Both architectures number dynamic IRQs from after the legacy range.
+  return stateBoot(system, k, matrix, vectorIrq, 16, riscv ? undefined : bootIts(system.cpus));
 }
 
 // lapic_assign_system_vectors() and the boot CPU's legacy vectors, then every CPU online (semantics.md §1.2–1.3).
@@ -118,22 +131,7 @@ export function bootState(system: SystemSym): SimState {
     vectorIrq[0]?.set(v, irq);
   }
   for (let cpu = 1; cpu < system.cpus; cpu++) matrix.online(cpu);
-  return {
-    system,
-    k,
-    matrix,
-    cpuOnline: Array.from({ length: system.cpus }, () => true),
-    vectorIrq,
-    irqs: new Map(),
-    devices: new Map(),
-    irteTables: new Map(),
-    vfio: new Map(),
-    guests: new Map(),
-    bindings: new Map(),
-    ...(system.pasid ? { pasid: bootPasid(system.pasid) } : {}),
-    nextVirq: firstDynamicIrq(system),
-    virqHint: firstDynamicIrq(system),
-  };
+  return stateBoot(system, k, matrix, vectorIrq, firstDynamicIrq(system));
 }
 
 /** Why a system cannot be simulated (yet), or undefined. */

@@ -241,6 +241,39 @@ export function lowestFreeVirqs(s: SimState, n: number): number {
   }
 }
 
+/**
+ * A fresh descriptor for MSI entry `index` (msi_domain_alloc_descs() +
+ * irq_alloc_descs()): the lowest free IRQ number, or its place in a multi-MSI
+ * block, and its affinity — the managed spread's mask or all CPUs.
+ */
+function msiDescAlloc(
+  s: SimState,
+  dev: DeviceSym,
+  cap: InterruptCap,
+  chain: DomainSym[],
+  at: { index: number; offset: number; masks: number[][]; managed: boolean; apicManaged: boolean },
+  block: { first: number; count: number } | undefined,
+): Irq {
+  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
+  return {
+    virq: block ? block.first + at.offset : lowestFreeVirqs(s, 1),
+    device: dev,
+    cap: cap.cap,
+    index: at.index,
+    chain,
+    apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: at.apicManaged, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
+    affinity: at.managed ? (at.masks[at.index] ?? all) : all,
+    managed: at.managed,
+    irqdCanReserve: false,
+    activated: false,
+    started: false,
+    managedShutdown: false,
+    masked: false,
+    pending: false,
+    ...(block ? { msiBlock: block } : {}),
+  };
+}
+
 /** One allocation attempt of n entries, all or nothing (irq_domain_alloc_irqs_locked() + msi_init_virq()). */
 function allocOnce(
   s: SimState,
@@ -254,7 +287,6 @@ function allocOnce(
   if (platformOf(chain) !== 'x86') return allocOncePlatform(s, dev, cap, n, managed, chain, log);
   const ir = remapDomain(chain);
   const masks = managed ? groupCpusEvenly(s.system, n) : [];
-  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
   const irqs: Irq[] = [];
   // irq_alloc_descs(): each descriptor's IRQs are the lowest free contiguous numbers.
   const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
@@ -271,23 +303,7 @@ function allocOnce(
   for (const nvec of descriptors) {
     const group: Irq[] = [];
     for (let i = 0; i < nvec; i++, index++) {
-      const irq: Irq = {
-        virq: block ? block.first + i : lowestFreeVirqs(s, 1),
-        device: dev,
-        cap: cap.cap,
-        index,
-        chain,
-        apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: false, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-        affinity: managed ? (masks[index] ?? all) : all,
-        managed,
-        irqdCanReserve: false,
-        activated: false,
-        started: false,
-        managedShutdown: false,
-        masked: false,
-        pending: false,
-        ...(block ? { msiBlock: block } : {}),
-      };
+      const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, masks, managed, apicManaged: false }, block);
       // x86_vector_alloc_irqs() → assign_irq_vector_policy()
       if (block && !ir && !s.k.multiMsiRejectedEarly) {
         log.event('x86_vector_alloc_irqs', `X86_IRQ_ALLOC_CONTIGUOUS_VECTORS with ${nvec} IRQs: the vector domain cannot give contiguous vectors (-ENOSYS)`);
@@ -354,7 +370,6 @@ function allocOncePlatform(
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const its = itsOf(chain);
   const masks = managed ? groupCpusEvenly(s.system, n) : [];
-  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
   const irqs: Irq[] = [];
   const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
   const rollback = (): void => {
@@ -367,23 +382,7 @@ function allocOncePlatform(
   const events = its ? itsAllocEvents(s, its, dev, n, log) : undefined;
   if (typeof events === 'string') return { err: events, done: 0 };
   for (let index = 0; index < n; index++) {
-    const irq: Irq = {
-      virq: block ? block.first + index : lowestFreeVirqs(s, 1),
-      device: dev,
-      cap: cap.cap,
-      index,
-      chain,
-      apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: managed, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-      affinity: managed ? (masks[index] ?? all) : all,
-      managed,
-      irqdCanReserve: false,
-      activated: false,
-      started: false,
-      managedShutdown: false,
-      masked: false,
-      pending: false,
-      ...(block ? { msiBlock: block } : {}),
-    };
+    const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: index, masks, managed, apicManaged: managed }, block);
     if (events && typeof events !== 'string') {
       irq.event = events.event + index;
       irq.apic.vector = events.device.lpiBase + irq.event;
