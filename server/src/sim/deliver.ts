@@ -34,9 +34,11 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
     const table = s.irteTables.get(irq.irte.table);
     const irte = table?.entries.get(slot);
     const iommu = ir.domainKind === 'amd-ir' ? 'AMD-Vi' : 'DMAR';
-    if (!irte?.present) return lost(`${iommu}: IRTE ${hex(slot)} is not present: the interrupt is blocked (remapping fault)`, log, 'iommu');
+    // VT-d logs the fault reason from irq_remap_fault_reasons[] (dmar_fault()); AMD-Vi an event-log entry.
+    const reason = (code: number, text: string): string => (iommu === 'DMAR' ? ` [fault reason ${hex(code, 2)}] ${text}` : '');
+    if (!irte?.present) return lost(`${iommu}: IRTE ${hex(slot)} is not present: the interrupt is blocked (remapping fault)${reason(0x22, 'Present field in the IRTE entry is clear')}`, log, 'iommu');
     const sid = sourceIdOf(irq);
-    if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked`, log, 'iommu');
+    if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked${reason(0x26, 'Blocked an interrupt request due to source-id verification failure')}`, log, 'iommu');
     log.event('iommu', `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`);
     return { cpus: cpusOfDest(apicDriver(s.system), irte.destId), vector: irte.vector };
   }

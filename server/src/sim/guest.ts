@@ -21,7 +21,7 @@ import { composeAmd, composeVtd, decodeMsg } from './compose.js';
 import { hex, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { allocIrtes, programIrte, remapDomain, sourceIdOf } from './remap.js';
-import type { Delivery, Irq, Msg, SimState } from './state.js';
+import { chainOf, type Delivery, type Irq, type Msg, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** The host side of a guest IRQ: a posting record (hcall) or a host IRQ (trap). */
@@ -123,14 +123,11 @@ export function hostCapOf(irq: Irq): { dev: DeviceSym; cap: InterruptCap } | und
   return cap ? { dev: host, cap } : undefined;
 }
 
-function chainOf(domain: DomainSym | undefined): DomainSym[] {
-  const out: DomainSym[] = [];
-  for (let d = domain; d && !out.includes(d); d = d.parent) out.push(d);
-  return out;
-}
-
 // The hypervisor side of the hcall domain: allocate (once) the host IRTE that
 // posts to the vCPU, program it with the guest's vector, return the message.
+// No kernel merged it (docs/simulation.md §11, seeds 000 and 002); the host
+// half is the posted-IRTE path: intel_irq_remapping_alloc() for the entry,
+// intel_ir_set_vcpu_affinity() for the posting.
 export function hcallCompose(host: SimState, guest: GuestSym, gs: SimState, irq: Irq, log: Log): Msg | Errno {
   const target = hostCapOf(irq);
   if (!target) return 'ENXIO';
@@ -182,7 +179,12 @@ export function hcallCompose(host: SimState, guest: GuestSym, gs: SimState, irq:
   return msg;
 }
 
-/** What a guest IRQ's device really sends: the host's message when the VMM can substitute it. */
+/**
+ * What a guest IRQ's device really sends: the host's message when the VMM can
+ * substitute it (vfio-pci traps the guest's MSI-X table writes and programs
+ * its own host IRQ: vfio_msi_set_vector_signal()), the hypercall's message,
+ * or the guest's own where nothing traps the storage.
+ */
 export function physicalMsg(host: SimState, gs: SimState, irq: Irq, guestMsg: Msg | undefined): { msg?: Msg; via: string } {
   if (hasHcall(irq)) return { msg: guestMsg, via: 'the host-composed message the hypercall returned' };
   const record = gs.bindings.get(irq.virq);
@@ -194,7 +196,11 @@ export function physicalMsg(host: SimState, gs: SimState, irq: Irq, guestMsg: Ms
   return { msg: guestMsg, via: 'the message the guest composed, written where the VMM cannot trap it' };
 }
 
-/** Delivery of a posted or injected interrupt into the guest's vCPU and vector. */
+/**
+ * Delivery of a posted (the IOMMU sets the vector in the vCPU's PIR) or
+ * injected (kvm_set_msi() → kvm_irq_delivery_to_apic()) interrupt into the
+ * guest's vCPU and vector, then the guest's own handle_edge_irq().
+ */
 export function deliverInGuest(gs: SimState, irq: Irq, vcpu: number, vector: number, how: string, log: Log): Delivery {
   if (!gs.cpuOnline[vcpu]) return lostIn(log, `vCPU ${vcpu} of ${gs.system.name} is offline: the interrupt is lost`);
   const slot = gs.vectorIrq[vcpu]?.get(vector);
@@ -209,7 +215,12 @@ function lostIn(log: Log, reason: string): Delivery {
   return { delivered: false, reason };
 }
 
-/** The host IRTE a physical message points at, for the guest's delivery path. */
+/**
+ * The host IRTE a physical message points at, as the IOMMU looks it up: a
+ * remappable message's handle (+ subhandle when SHV), or AMD-Vi's per-device
+ * table index in the data; its present bit and source ID decide whether the
+ * IOMMU blocks it (VT-d fault reasons 0x22 and 0x26).
+ */
 export function hostIrteFor(host: SimState, irq: Irq, msg: Msg): { posted?: { guest: string; vcpu: number; vector: number }; present: boolean; sidOk: boolean; slot: number; reason?: string } | undefined {
   const target = hostCapOf(irq);
   if (!target) return undefined;

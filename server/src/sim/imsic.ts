@@ -31,7 +31,7 @@ export function imsicOf(chain: readonly DomainSym[]): DomainSym | undefined {
   return chain.find((d) => d.domainKind === 'imsic');
 }
 
-/** local->msi_pa of a hart: base + hart · 2^guest_index_bits · 4 KiB. */
+/** local->msi_pa of a hart, as imsic_setup_state() computes it: base + hart · BIT(guest_index_bits) · IMSIC_MMIO_PAGE_SZ. */
 export function imsicAddress(imsic: DomainSym, hart: number): number {
   return (imsic.props.get('base') ?? DEFAULT_IMSIC_BASE) + hart * 2 ** (imsic.props.get('guest-bits') ?? 0) * PAGE;
 }
@@ -60,6 +60,7 @@ export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[],
   return undefined;
 }
 
+// imsic_vector_free(): the identity goes back to the hart's irq_matrix.
 export function imsicVectorFree(s: SimState, irq: Irq): void {
   if (!irq.apic.vector) return;
   s.matrix.free(irq.apic.cpu, irq.apic.vector, false);
@@ -67,7 +68,11 @@ export function imsicVectorFree(s: SimState, irq: Irq): void {
   irq.apic.vector = 0;
 }
 
-/** Which hart and identity an IMSIC message reaches. */
+/**
+ * Which hart and identity an IMSIC message reaches: the hardware decodes the
+ * write's address as an interrupt file (the AIA specification's IMSIC chapter) and the data as the
+ * identity that imsic_handle_irq() then looks up on that hart.
+ */
 export function imsicRoute(s: SimState, imsic: DomainSym, msg: Msg): { cpu: number; id: number } | string {
   const addr = msg.addressLo + msg.addressHi * 2 ** 32;
   const stride = 2 ** (imsic.props.get('guest-bits') ?? 0) * PAGE;

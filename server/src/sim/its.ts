@@ -46,6 +46,7 @@ export function itsOf(chain: readonly DomainSym[]): DomainSym | undefined {
   return chain.find((d) => d.domainKind === 'its');
 }
 
+/** its_irq_get_msi_base(): the ITS's GITS_TRANSLATER, where every device writes. */
 export function doorbell(its: DomainSym): number {
   return (its.props.get('base') ?? DEFAULT_ITS_BASE) + GITS_TRANSLATER;
 }
@@ -106,6 +107,8 @@ export function itsAllocEvents(s: SimState, its: DomainSym, dev: DeviceSym, n: n
   return 'ENOSPC';
 }
 
+// its_irq_domain_free(): the EventID is released in the device's lpi_map; an
+// activated LPI also leaves its collection's load (its_dec_lpi_count()).
 export function itsFreeEvent(s: SimState, irq: Irq): void {
   const its = itsOf(irq.chain);
   const d = its ? s.its?.devices.get(its.name)?.get(requesterId(irq.device)) : undefined;
@@ -143,7 +146,12 @@ export function itsTarget(s: SimState, irq: Irq, mask: readonly number[], log: L
   return undefined;
 }
 
-/** The delivery of an ITS message: doorbell, DeviceID, EventID, LPI, CPU. */
+/**
+ * The delivery of an ITS message as the hardware translates it: the write must
+ * hit GITS_TRANSLATER; DeviceID (the requester ID) selects the ITT that
+ * its_send_mapd() installed, EventID the entry its_send_mapti() wrote; the
+ * LPI then goes to its collection's redistributor.
+ */
 export function itsDeliver(s: SimState, irq: Irq, msg: Msg, log: Log): { cpu: number; lpi: number } | Delivery {
   const its = itsOf(irq.chain);
   if (!its) return { delivered: false, reason: 'no ITS' };

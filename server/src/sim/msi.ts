@@ -8,7 +8,7 @@ import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
-import { onlineCpus, platformOf, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { chainOf, onlineCpus, platformOf, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
 import { composeImsic, imsicOf, imsicVectorAlloc, imsicVectorFree } from './imsic.js';
 import { composeIts, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
 import {
@@ -21,14 +21,6 @@ import {
   reserveManagedVector,
   type Log,
 } from './vector.js';
-
-
-/** The hierarchy of a domain, from it (the child) to the root. */
-export function chainOf(domain: DomainSym | undefined): DomainSym[] {
-  const out: DomainSym[] = [];
-  for (let d = domain; d && !out.includes(d); d = d.parent) out.push(d);
-  return out;
-}
 
 /** Remapped by an IOMMU, or (in a guest) by the hypervisor behind the hcall domain: moves are immediate. */
 export function isRemapped(irq: Irq): boolean {

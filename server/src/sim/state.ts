@@ -209,3 +209,10 @@ export function onlineCpus(s: SimState): number[] {
 export function isOnline(s: SimState, cpu: number): boolean {
   return s.cpuOnline[cpu] === true;
 }
+
+/** The hierarchy of a domain, from it (the child) to the root; a cycle (reported by the checker) ends the walk. */
+export function chainOf(domain: DomainSym | undefined): DomainSym[] {
+  const out: DomainSym[] = [];
+  for (let d = domain; d && !out.includes(d); d = d.parent) out.push(d);
+  return out;
+}
