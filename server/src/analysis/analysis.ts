@@ -76,9 +76,12 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
   }
 
   const traces = new Map<ScenarioSym, Trace>();
+  // The static errors, once: a scenario's own trace diagnostics never fall in
+  // another scenario's span or in a system's, so they need not be re-scanned.
+  const staticErrors = diagnostics.filter((d) => d.severity === 'error');
   for (const sc of model.scenarios) {
     try {
-      const trace = simulate(sc, diagnostics);
+      const trace = simulate(sc, staticErrors);
       if (trace) {
         traces.set(sc, trace);
         diagnostics.push(...trace.diagnostics);
@@ -101,10 +104,10 @@ function inside(span: { start: number; end: number }, outer: { start: number; en
  * Runs a scenario unless its system or its own steps have errors: a broken
  * topology would only produce misleading kernel behaviour.
  */
-function simulate(sc: ScenarioSym, diagnostics: readonly IrqdDiagnostic[]): Trace | undefined {
+function simulate(sc: ScenarioSym, staticErrors: readonly IrqdDiagnostic[]): Trace | undefined {
   const system = sc.system;
   if (!system) return undefined;
-  const errors = diagnostics.filter((d) => d.severity === 'error' && (inside(d.span, system.declSpan) || inside(d.span, sc.declSpan)));
+  const errors = staticErrors.filter((d) => inside(d.span, system.declSpan) || inside(d.span, sc.declSpan));
   if (errors.length > 0) {
     // The errors themselves are the diagnostics; lenses and hovers say why nothing ran.
     return {

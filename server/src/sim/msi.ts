@@ -236,17 +236,19 @@ export function lowestFreeVirqs(s: SimState, n: number): number {
 /**
  * A fresh descriptor for MSI entry `index` (msi_domain_alloc_descs() +
  * irq_alloc_descs()): the lowest free IRQ number, or its place in a multi-MSI
- * block, and its affinity — the managed spread's mask or all CPUs.
+ * block, and its affinity — the managed spread's mask or all CPUs (`all`, one
+ * array shared by the allocation's descriptors: affinities are replaced, never
+ * mutated, and a copy per IRQ costs cpus × IRQs on every keystroke).
  */
 function msiDescAlloc(
   s: SimState,
   dev: DeviceSym,
   cap: InterruptCap,
   chain: DomainSym[],
-  at: { index: number; offset: number; masks: number[][]; managed: boolean; apicManaged: boolean },
+  at: { index: number; offset: number; masks: number[][]; all: number[]; managed: boolean; apicManaged: boolean },
   block: { first: number; count: number } | undefined,
 ): Irq {
-  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
+  const all = at.all;
   return {
     virq: block ? block.first + at.offset : lowestFreeVirqs(s, 1),
     device: dev,
@@ -276,12 +278,13 @@ function allocOnce(
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const chain = chainOf(cap.domain);
-  if (platformOf(chain) !== 'x86') return allocOncePlatform(s, dev, cap, n, managed, chain, log);
-  const ir = remapDomain(chain);
   const masks = managed ? groupCpusEvenly(s.system, n) : [];
-  const irqs: Irq[] = [];
+  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
   // irq_alloc_descs(): each descriptor's IRQs are the lowest free contiguous numbers.
   const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
+  if (platformOf(chain) !== 'x86') return allocOncePlatform(s, dev, cap, { n, managed, masks, all, block }, chain, log);
+  const ir = remapDomain(chain);
+  const irqs: Irq[] = [];
   const rollback = (): void => {
     for (const irq of irqs) {
       freeIrtes(s, irq);
@@ -295,7 +298,7 @@ function allocOnce(
   for (const nvec of descriptors) {
     const group: Irq[] = [];
     for (let i = 0; i < nvec; i++, index++) {
-      const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, masks, managed, apicManaged: false }, block);
+      const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, masks, all, managed, apicManaged: false }, block);
       // x86_vector_alloc_irqs() → assign_irq_vector_policy()
       if (block && !ir && !s.k.multiMsiRejectedEarly) {
         log.event('x86_vector_alloc_irqs', `X86_IRQ_ALLOC_CONTIGUOUS_VECTORS with ${nvec} IRQs: the vector domain cannot give contiguous vectors (-ENOSYS)`);
@@ -355,15 +358,13 @@ function allocOncePlatform(
   s: SimState,
   dev: DeviceSym,
   cap: InterruptCap,
-  n: number,
-  managed: boolean,
+  req: { n: number; managed: boolean; masks: number[][]; all: number[]; block: { first: number; count: number } | undefined },
   chain: DomainSym[],
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
+  const { n, managed, masks, all, block } = req;
   const its = itsOf(chain);
-  const masks = managed ? groupCpusEvenly(s.system, n) : [];
   const irqs: Irq[] = [];
-  const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
   const rollback = (): void => {
     for (const irq of irqs) {
       if (its) itsFreeEvent(s, irq);
@@ -374,7 +375,7 @@ function allocOncePlatform(
   const events = its ? itsAllocEvents(s, its, dev, n, log) : undefined;
   if (typeof events === 'string') return { err: events, done: 0 };
   for (let index = 0; index < n; index++) {
-    const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: index, masks, managed, apicManaged: managed }, block);
+    const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: index, masks, all, managed, apicManaged: managed }, block);
     if (events && typeof events !== 'string') {
       irq.event = events.event + index;
       irq.apic.vector = events.device.lpiBase + irq.event;
