@@ -43,9 +43,14 @@ export interface PciAddr extends Node {
   readonly fn: number;
 }
 
-/** `nvme0[3]`, `nvme0[0-15]`, `nvme0[*]`; a bare `nvme0` selects every allocated vector. */
+/**
+ * `nvme0[3]`, `nvme0[0-15]`, `nvme0[*]`; a bare `nvme0` selects every
+ * allocated vector; `irq 43` selects a Linux IRQ by number (then `device` is
+ * absent).
+ */
 export interface Selection extends Node {
-  readonly device: Ident;
+  readonly device?: Ident;
+  readonly irq?: NumberLit;
   /** undefined: the bare device name or `[*]`; otherwise the listed indices. */
   readonly indices?: CpuList;
   readonly star: boolean;
@@ -55,7 +60,15 @@ export interface SourceFile extends Node {
   readonly items: readonly TopItem[];
 }
 
-export type TopItem = SystemDecl | ScenarioDecl;
+export type TopItem = UseDecl | SystemDecl | ScenarioDecl;
+
+/** `use "box.irqd"`: the systems and scenarios of another file, by a path relative to this one. */
+export interface UseDecl extends Node {
+  readonly kind: 'use';
+  readonly keyword: Span;
+  /** The path as written, without quotes. */
+  readonly path?: Ident;
+}
 
 export interface SystemDecl extends Node {
   readonly kind: 'system';
@@ -81,7 +94,8 @@ export type BodyItem =
   | GuestDecl
   | HypervisorItem
   | AssignItem
-  | BackportItem;
+  | BackportItem
+  | StateDecl;
 
 export interface ArchItem extends Node {
   readonly kind: 'arch';
@@ -141,18 +155,20 @@ export interface DomainDecl extends Node {
   readonly body?: Span;
 }
 
-/** `irtes 65536`, `pins 24`, `base 0x08080000` inside a domain's braces. */
+/** `irtes 65536`, `pins 24`, `base 0x08080000`, `source-id ff:00.0` inside a domain's braces. */
 export interface DomainProp extends Node {
   readonly key: Ident;
   readonly value?: NumberLit;
+  /** A value written as a PCI address (a requester ID). */
+  readonly address?: PciAddr;
 }
 
 export interface DeviceDecl extends Node {
   readonly kind: 'device';
   readonly keyword: Span;
   readonly name?: Ident;
-  /** `pci` with an address, or `vf` with `of PF index N`. */
-  readonly bus?: 'pci' | 'vf';
+  /** `pci` with an address, `vf` with `of PF index N`, or `platform` (no PCI function). */
+  readonly bus?: 'pci' | 'vf' | 'platform';
   readonly address?: PciAddr;
   readonly pf?: Ident;
   readonly vfIndex?: NumberLit;
@@ -169,7 +185,8 @@ export type DeviceItem =
   | PasidCapItem
   | SriovItem
   | MigrationItem
-  | DeviceNodeItem;
+  | DeviceNodeItem
+  | DriverItem;
 
 /** `msix 64 domain PCI-MSI`, `msi 8 domain PCI-MSI maskable no`, `ims 2048 domain IMS0 storage device`. */
 export interface CapItem extends Node {
@@ -187,12 +204,18 @@ export interface CapOption extends Node {
   readonly value?: Ident;
 }
 
-/** `ioapic pin 4 domain IOAPIC0`: a legacy INTx line through an IO-APIC pin. */
+/** `ioapic pin 4 domain IOAPIC0 irq 4 edge`: an interrupt line through an IO-APIC pin. */
 export interface IoapicPinItem extends Node {
   readonly kind: 'ioapic-pin';
   readonly keyword: Span;
   readonly pin?: NumberLit;
   readonly domain?: Ident;
+  /** The Linux IRQ the pin's GSI maps to, when it is not the GSI (ISA overrides). */
+  readonly irq?: NumberLit;
+  /** `edge` or `level`, as written. */
+  readonly trigger?: Ident;
+  /** Options written more than once: the binder reports them. */
+  readonly repeated: readonly Span[];
 }
 
 export interface BarItem extends Node {
@@ -244,6 +267,13 @@ export interface DeviceNodeItem extends Node {
   readonly id?: NumberLit;
 }
 
+/** `driver nvme`: the kernel driver bound to the device. */
+export interface DriverItem extends Node {
+  readonly kind: 'driver';
+  readonly keyword: Span;
+  readonly name?: Ident;
+}
+
 export interface PasidDecl extends Node {
   readonly kind: 'pasid';
   readonly keyword: Span;
@@ -264,6 +294,44 @@ export interface GuestDecl extends Node {
   readonly name?: Ident;
   readonly body?: Span;
   readonly items: readonly BodyItem[];
+}
+
+/** `state { … }`: the machine as it was found, each IRQ where it stood (language.md "Machine state"). */
+export interface StateDecl extends Node {
+  readonly kind: 'state';
+  readonly keyword: Span;
+  readonly body?: Span;
+  readonly items: readonly StateItem[];
+}
+
+export type StateItem = StateOnline | StateIrq;
+
+/** `online cpu 0,2-3`: cpu_online_mask when the machine was found. */
+export interface StateOnline extends Node {
+  readonly kind: 'state-online';
+  readonly keyword: Span;
+  readonly cpus?: CpuList;
+}
+
+/** `irq 35 nvme0[0] requested cpu 3 vector 0x25 affinity 0-3 irte 0x1d`: one IRQ as it stood. */
+export interface StateIrq extends Node {
+  readonly kind: 'state-irq';
+  readonly keyword: Span;
+  readonly irq?: NumberLit;
+  readonly source?: Selection;
+  readonly via?: Ident;
+  readonly managed?: Span;
+  readonly cpu?: NumberLit;
+  readonly vector?: NumberLit;
+  readonly affinity?: CpuList;
+  readonly pending?: CpuList;
+  readonly previous?: { readonly span: Span; readonly cpu?: NumberLit; readonly vector?: NumberLit };
+  readonly irte?: NumberLit;
+  readonly message?: { readonly span: Span; readonly address?: NumberLit; readonly data?: NumberLit };
+  /** Bare words: the IRQ's status (`requested`, `reserved`, …) and flags (`masked`, `no-balancing`). */
+  readonly flags: readonly Ident[];
+  /** Fields written more than once: the binder reports them. */
+  readonly repeated: readonly Span[];
 }
 
 /** `backport msi-affinity-fix`: a stable backport the system's kernel carries (semantics.md §14). */
@@ -296,6 +364,8 @@ export interface ScenarioDecl extends Node {
   /** The scenario's name: a string (`"hot-unplug"`, text without quotes) or a bare name. */
   readonly name?: Ident;
   readonly system?: Ident;
+  /** `after "boot"`: the scenario whose end state this one starts from. */
+  readonly after?: Ident;
   readonly body?: Span;
   readonly steps: readonly Step[];
 }
@@ -324,6 +394,10 @@ export interface AllocStep extends StepBase {
   readonly min?: NumberLit;
   readonly managed?: Span;
   readonly via?: Ident;
+  /** struct irq_affinity: unmanaged vectors before and after the managed spread, and the affinity sets' sizes. */
+  readonly pre?: NumberLit;
+  readonly post?: NumberLit;
+  readonly sets?: { readonly span: Span; readonly sizes: readonly NumberLit[] };
   /** Options written more than once (`min 1 min 2`): the binder reports them. */
   readonly repeated: readonly Span[];
 }
@@ -391,7 +465,7 @@ export interface ExpectStep extends StepBase {
 }
 
 export type Assertion =
-  | { readonly kind: 'cpu'; readonly span: Span; readonly selection: Selection; readonly cpus?: CpuList }
+  | { readonly kind: 'cpu' | 'affinity'; readonly span: Span; readonly selection: Selection; readonly cpus?: CpuList }
   | { readonly kind: 'vector'; readonly span: Span; readonly selection: Selection; readonly vector?: NumberLit }
   | {
       readonly kind: 'message';

@@ -1,183 +1,69 @@
-// From Chevrotain's CST to the typed AST.
-//
-// After recovery a CST node may lack any child, and tokens inserted by
-// single-token-insertion recovery have no text; every accessor here returns
-// undefined for what is missing instead of throwing.
-import type { CstElement, CstNode, IToken } from 'chevrotain';
+// From Chevrotain's CST to the typed AST: the file's top level, systems,
+// guests, domains, devices, PASID spaces and the declared machine state.
+// Scenarios are built by build-steps.ts; the CST accessors are in cst.ts.
+import type { CstNode } from 'chevrotain';
 import type * as A from './ast.js';
+import { StepBuilder } from './build-steps.js';
+import {
+  bodySpan,
+  collectStray,
+  cpuList,
+  ident,
+  keywordSpan,
+  nodeSpan,
+  number,
+  pciAddr,
+  selection,
+  stringIdent,
+  subnode,
+  subnodes,
+  token,
+  tokens,
+  tokenSpan,
+  type StraySink,
+} from './cst.js';
 
-type Children = Record<string, CstElement[] | undefined>;
-
-function isToken(el: CstElement): el is IToken {
-  return (el as IToken).image !== undefined;
-}
-
-function realToken(t: IToken): boolean {
-  return !t.isInsertedInRecovery && Number.isFinite(t.startOffset);
-}
-
-function tokens(node: CstNode | undefined, label: string): IToken[] {
-  const els = (node?.children as Children | undefined)?.[label] ?? [];
-  return els.filter((e): e is IToken => isToken(e) && realToken(e));
-}
-
-function token(node: CstNode | undefined, label: string): IToken | undefined {
-  return tokens(node, label)[0];
-}
-
-function subnodes(node: CstNode | undefined, label: string): CstNode[] {
-  const els = (node?.children as Children | undefined)?.[label] ?? [];
-  return els.filter((e): e is CstNode => !isToken(e));
-}
-
-function subnode(node: CstNode | undefined, label: string): CstNode | undefined {
-  return subnodes(node, label)[0];
-}
-
-export function tokenSpan(t: IToken): A.Span {
-  return { start: t.startOffset, end: t.startOffset + t.image.length };
-}
-
-/** The span of everything a CST node holds, or undefined when recovery left it empty. */
-function nodeSpan(node: CstNode): A.Span | undefined {
-  let start = Infinity;
-  let end = -Infinity;
-  const visit = (n: CstNode): void => {
-    for (const els of Object.values(n.children as Children)) {
-      for (const el of els ?? []) {
-        if (isToken(el)) {
-          if (!realToken(el)) continue;
-          start = Math.min(start, el.startOffset);
-          end = Math.max(end, el.startOffset + el.image.length);
-        } else {
-          visit(el);
-        }
-      }
-    }
-  };
-  visit(node);
-  return Number.isFinite(start) ? { start, end } : undefined;
-}
-
-function spanOf(node: CstNode, fallback: A.Span): A.Span {
-  return nodeSpan(node) ?? fallback;
-}
-
-function ident(t: IToken | undefined): A.Ident | undefined {
-  if (!t) return undefined;
-  return { text: t.image, span: tokenSpan(t) };
-}
-
-/** A string literal as an Ident whose text has no quotes. */
-function stringIdent(t: IToken | undefined): A.Ident | undefined {
-  if (!t) return undefined;
-  const raw = t.image.endsWith('"') && t.image.length > 1 ? t.image.slice(1, -1) : t.image.slice(1);
-  return { text: raw.replace(/\\(.)/g, '$1'), span: tokenSpan(t) };
-}
-
-const sizeShift: Record<string, number> = { K: 10, M: 20, G: 30 };
-
-/** The value of a decimal, hex or size token (`64`, `0x3800`, `64K`). */
-export function numberValue(image: string): number {
-  if (/^0[xX]/.test(image)) return parseInt(image.slice(2), 16);
-  const suffix = image[image.length - 1] ?? '';
-  if (suffix in sizeShift) return parseInt(image.slice(0, -1), 10) * 2 ** (sizeShift[suffix] as number);
-  return parseInt(image, 10);
-}
-
-function number(t: IToken | undefined): A.NumberLit | undefined {
-  // A malformed number is reported by parse(); it has no value to check.
-  if (!t || t.tokenType.name === 'BadNumber') return undefined;
-  return { value: numberValue(t.image), text: t.image, span: tokenSpan(t) };
-}
-
-function pciAddr(t: IToken | undefined): A.PciAddr | undefined {
-  if (!t) return undefined;
-  const parts = t.image.split(/[:.]/);
-  const [seg, bus, dev, fn] = parts.length === 4 ? parts : ['0', ...parts];
-  return {
-    text: t.image,
-    span: tokenSpan(t),
-    segment: parseInt(seg ?? '0', 16),
-    bus: parseInt(bus ?? '0', 16),
-    device: parseInt(dev ?? '0', 16),
-    fn: parseInt(fn ?? '0', 16),
-  };
-}
-
-function keywordSpan(node: CstNode, fallback: A.Span): A.Span {
-  const t = token(node, 'keyword');
-  return t ? tokenSpan(t) : fallback;
-}
-
-function bodySpan(node: CstNode): A.Span | undefined {
-  const open = token(node, 'open');
-  const close = token(node, 'close');
-  if (!open) return undefined;
-  return { start: open.startOffset, end: close ? close.startOffset + 1 : (nodeSpan(node)?.end ?? open.startOffset + 1) };
-}
+export { numberValue, tokenSpan } from './cst.js';
 
 const SYSTEM_ITEM =
-  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, node, backport, domain, device, pasid or guest)';
+  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, node, backport, domain, device, pasid, guest or state)';
 const GUEST_ITEM = 'a guest item (cpus, hypervisor, domain, device or assign)';
 const DEVICE_ITEM =
-  'a device item (msi, msix, ims, ioapic pin, bar, msix-table, msix-pba, register, pasid, sriov, migration or node)';
-const STEP =
-  'a step (alloc, free, request, release, affinity, offline, online, mask, unmask, fire, vfio, mmio, dma, pasid, guest or expect)';
+  'a device item (msi, msix, ims, ioapic pin, bar, msix-table, msix-pba, register, pasid, sriov, migration, node or driver)';
+const STATE_ITEM = "a state item ('online cpu LIST' or 'irq N SOURCE …')";
+const TOP_ITEM = "'use', 'system' or 'scenario'";
 
 /** Builds the AST; `straySink` receives the runs of stray tokens so parse() can report them. */
 export class AstBuilder {
-  constructor(private readonly straySink: (run: IToken[], expected: string) => void) {}
+  private readonly steps: StepBuilder;
+
+  constructor(private readonly straySink: StraySink) {
+    this.steps = new StepBuilder(straySink);
+  }
 
   sourceFile(node: CstNode, textLength: number): A.SourceFile {
     const items: A.TopItem[] = [];
-    this.collectStray(node, "'system' or 'scenario'");
+    collectStray(node, TOP_ITEM, this.straySink);
     for (const el of this.itemsInOrder(node, 'items')) {
       if (el.name === 'systemDecl') {
         const s = this.systemDecl(el);
         if (s) items.push(s);
       } else if (el.name === 'scenarioDecl') {
-        const s = this.scenarioDecl(el);
+        const s = this.steps.scenarioDecl(el);
         if (s) items.push(s);
+      } else if (el.name === 'useDecl') {
+        const span = nodeSpan(el);
+        if (span) items.push({ kind: 'use', span, keyword: keywordSpan(el, span), path: stringIdent(token(el, 'path')) });
       }
     }
     const closes = tokens(node, 'strayClose');
-    for (const c of closes) this.straySink([c], "'system' or 'scenario'");
+    for (const c of closes) this.straySink([c], TOP_ITEM);
     return { items, span: { start: 0, end: textLength } };
   }
 
   /** Children under a label, in source order (Chevrotain keeps them in order per label). */
   private itemsInOrder(node: CstNode, label: string): CstNode[] {
     return subnodes(node, label);
-  }
-
-  /** Reports each run of stray tokens in a block once. */
-  private collectStray(node: CstNode, expected: string): void {
-    const flat: IToken[] = [];
-    const visit = (n: CstNode): void => {
-      flat.push(...tokens(n, 'tokens'));
-      for (const inner of subnodes(n, 'inner')) visit(inner);
-    };
-    for (const s of subnodes(node, 'stray')) visit(s);
-    if (flat.length === 0) return;
-    flat.sort((a, b) => a.startOffset - b.startOffset);
-    // A run is broken by any real item between two stray tokens: items are
-    // recognised in between, so a gap larger than whitespace splits it.
-    const itemStarts = subnodes(node, 'items')
-      .concat(subnodes(node, 'steps'), subnodes(node, 'sets'))
-      .map((n) => nodeSpan(n))
-      .filter((s): s is A.Span => s !== undefined);
-    let run: IToken[] = [];
-    const flush = (): void => {
-      if (run.length > 0) this.straySink(run, expected);
-      run = [];
-    };
-    for (const t of flat) {
-      const prev = run[run.length - 1];
-      if (prev && itemStarts.some((s) => s.start > prev.startOffset && s.start < t.startOffset)) flush();
-      run.push(t);
-    }
-    flush();
   }
 
   private systemDecl(node: CstNode): A.SystemDecl | undefined {
@@ -196,7 +82,7 @@ export class AstBuilder {
   }
 
   private bodyItems(node: CstNode, expected: string): A.BodyItem[] {
-    this.collectStray(node, expected);
+    collectStray(node, expected, this.straySink);
     const out: A.BodyItem[] = [];
     for (const item of subnodes(node, 'items')) {
       const built = this.bodyItem(item);
@@ -223,7 +109,7 @@ export class AstBuilder {
       case 'pageSizeItem':
         return { kind: 'page-size', span, keyword, size: number(token(node, 'size')) };
       case 'nodeItem':
-        return { kind: 'node', span, keyword, id: number(token(node, 'id')), cpus: this.cpuList(subnode(node, 'cpus')) };
+        return { kind: 'node', span, keyword, id: number(token(node, 'id')), cpus: cpuList(subnode(node, 'cpus')) };
       case 'domainDecl':
         return this.domainDecl(node, span, keyword);
       case 'deviceDecl':
@@ -245,6 +131,8 @@ export class AstBuilder {
         return { kind: 'hypervisor', span, keyword, value: ident(token(node, 'value')) };
       case 'backportItem':
         return { kind: 'backport', span, keyword, names: tokens(node, 'names').map((t) => ident(t) as A.Ident) };
+      case 'stateDecl':
+        return this.stateDecl(node, span, keyword);
       case 'assignItem':
         return {
           kind: 'assign',
@@ -266,7 +154,7 @@ export class AstBuilder {
     for (const p of subnodes(node, 'props')) {
       const key = ident(token(p, 'key'));
       const pspan = nodeSpan(p);
-      if (key && pspan) props.push({ key, value: number(token(p, 'value')), span: pspan });
+      if (key && pspan) props.push({ key, value: number(token(p, 'value')), address: pciAddr(token(p, 'address')), span: pspan });
     }
     return {
       kind: 'domain',
@@ -285,7 +173,7 @@ export class AstBuilder {
   }
 
   private deviceDecl(node: CstNode, span: A.Span, keyword: A.Span): A.DeviceDecl {
-    this.collectStray(node, DEVICE_ITEM);
+    collectStray(node, DEVICE_ITEM, this.straySink);
     const bus = token(node, 'bus')?.image;
     const items: A.DeviceItem[] = [];
     for (const item of subnodes(node, 'items')) {
@@ -297,7 +185,7 @@ export class AstBuilder {
       span,
       keyword,
       name: ident(token(node, 'name')),
-      bus: bus === 'pci' || bus === 'vf' ? bus : undefined,
+      bus: bus === 'pci' || bus === 'vf' || bus === 'platform' ? bus : undefined,
       address: pciAddr(token(node, 'address')),
       pf: ident(token(node, 'pf')),
       vfIndex: number(token(node, 'vfIndex')),
@@ -333,7 +221,18 @@ export class AstBuilder {
         };
       }
       case 'ioapicPinItem':
-        return { kind: 'ioapic-pin', span, keyword, pin: number(token(node, 'pin')), domain: ident(token(node, 'domain')) };
+        return {
+          kind: 'ioapic-pin',
+          span,
+          keyword,
+          pin: number(token(node, 'pin')),
+          domain: ident(token(node, 'domain')),
+          irq: number(token(node, 'irq')),
+          trigger: ident(token(node, 'trigger')),
+          repeated: ['domainKeyword', 'irqKeyword', 'trigger'].flatMap((l) => tokens(node, l).slice(1).map(tokenSpan)),
+        };
+      case 'driverItem':
+        return { kind: 'driver', span, keyword, name: ident(token(node, 'name')) };
       case 'barItem':
         return { kind: 'bar', span, keyword, index: number(token(node, 'index')), size: number(token(node, 'size')) };
       case 'msixPlacementItem': {
@@ -375,8 +274,53 @@ export class AstBuilder {
     }
   }
 
+  private stateDecl(node: CstNode, span: A.Span, keyword: A.Span): A.StateDecl {
+    collectStray(node, STATE_ITEM, this.straySink);
+    const items: A.StateItem[] = [];
+    for (const item of subnodes(node, 'items')) {
+      const ispan = nodeSpan(item);
+      if (!ispan) continue;
+      const kw = keywordSpan(item, ispan);
+      if (item.name === 'stateOnline') {
+        items.push({ kind: 'state-online', span: ispan, keyword: kw, cpus: cpuList(subnode(item, 'cpus')) });
+        continue;
+      }
+      const prevKw = token(item, 'previousKeyword');
+      const msgKw = token(item, 'messageKeyword');
+      const last = (...labels: string[]): number => Math.max(...labels.map((l) => tokens(item, l).map((t) => t.startOffset + t.image.length)).flat(), 0);
+      items.push({
+        kind: 'state-irq',
+        span: ispan,
+        keyword: kw,
+        irq: number(token(item, 'irq')),
+        source: selection(subnode(item, 'source')),
+        via: ident(token(item, 'via')),
+        managed: (() => {
+          const m = token(item, 'managed');
+          return m ? tokenSpan(m) : undefined;
+        })(),
+        cpu: number(token(item, 'cpu')),
+        vector: number(token(item, 'vector')),
+        affinity: cpuList(subnode(item, 'affinity')),
+        pending: cpuList(subnode(item, 'pending')),
+        previous: prevKw
+          ? { span: { start: prevKw.startOffset, end: Math.max(last('previousVector', 'previousCpu'), prevKw.startOffset + prevKw.image.length) }, cpu: number(token(item, 'previousCpu')), vector: number(token(item, 'previousVector')) }
+          : undefined,
+        irte: number(token(item, 'irte')),
+        message: msgKw
+          ? { span: { start: msgKw.startOffset, end: Math.max(last('address', 'data'), msgKw.startOffset + msgKw.image.length) }, address: number(token(item, 'address')), data: number(token(item, 'data')) }
+          : undefined,
+        flags: tokens(item, 'flags').map((t) => ident(t) as A.Ident),
+        repeated: ['viaKeyword', 'managed', 'cpuKeyword', 'vectorKeyword', 'affinityKeyword', 'pendingKeyword', 'previousKeyword', 'irteKeyword', 'messageKeyword'].flatMap((l) =>
+          tokens(item, l).slice(1).map(tokenSpan),
+        ),
+      });
+    }
+    return { kind: 'state', span, keyword, body: bodySpan(node), items };
+  }
+
   private pasidDecl(node: CstNode, span: A.Span, keyword: A.Span): A.PasidDecl {
-    this.collectStray(node, "'set NAME quota N'");
+    collectStray(node, "'set NAME quota N'", this.straySink);
     const sets: A.PasidSetDecl[] = [];
     for (const s of subnodes(node, 'sets')) {
       const sspan = nodeSpan(s);
@@ -389,182 +333,5 @@ export class AstBuilder {
       });
     }
     return { kind: 'pasid', span, keyword, capacity: number(token(node, 'capacity')), body: bodySpan(node), sets };
-  }
-
-  private scenarioDecl(node: CstNode): A.ScenarioDecl | undefined {
-    const span = nodeSpan(node);
-    if (!span) return undefined;
-    const nameTok = token(node, 'name');
-    const block = subnode(node, 'block');
-    return {
-      kind: 'scenario',
-      span,
-      keyword: keywordSpan(node, span),
-      name: nameTok?.image.startsWith('"') ? stringIdent(nameTok) : ident(nameTok),
-      system: ident(token(node, 'system')),
-      body: block ? bodySpan(block) : undefined,
-      steps: block ? this.stepBlock(block) : [],
-    };
-  }
-
-  private stepBlock(node: CstNode): A.Step[] {
-    this.collectStray(node, STEP);
-    const out: A.Step[] = [];
-    for (const s of subnodes(node, 'steps')) {
-      const step = this.step(s);
-      if (step) out.push(step);
-    }
-    return out;
-  }
-
-  private step(wrapper: CstNode): A.Step | undefined {
-    const node = subnode(wrapper, 'step');
-    if (!node) return undefined;
-    const span = nodeSpan(node);
-    if (!span) return undefined;
-    const keyword = keywordSpan(node, span);
-    const kw = token(node, 'keyword')?.image;
-    switch (node.name) {
-      case 'allocStep':
-        return {
-          kind: 'alloc',
-          span,
-          keyword,
-          device: ident(token(node, 'device')),
-          count: number(token(node, 'count')),
-          min: number(token(node, 'min')),
-          managed: (() => {
-            const m = token(node, 'managed');
-            return m ? tokenSpan(m) : undefined;
-          })(),
-          via: ident(token(node, 'via')),
-          repeated: ['minKeyword', 'managed', 'viaKeyword'].flatMap((l) => tokens(node, l).slice(1).map(tokenSpan)),
-        };
-      case 'freeStep':
-        return { kind: 'free', span, keyword, device: ident(token(node, 'device')) };
-      case 'selectionStep':
-        if (kw !== 'request' && kw !== 'release' && kw !== 'mask' && kw !== 'unmask' && kw !== 'fire') return undefined;
-        return { kind: kw, span, keyword, selection: this.selection(subnode(node, 'selection')) };
-      case 'affinityStep':
-        return {
-          kind: 'affinity',
-          span,
-          keyword,
-          selection: this.selection(subnode(node, 'selection')),
-          cpus: this.cpuList(subnode(node, 'cpus')),
-        };
-      case 'hotplugStep':
-        if (kw !== 'offline' && kw !== 'online') return undefined;
-        return { kind: kw, span, keyword, cpus: this.cpuList(subnode(node, 'cpus')) };
-      case 'vfioStep':
-        return { kind: 'vfio', span, keyword, device: ident(token(node, 'device')), state: ident(token(node, 'state')) };
-      case 'mmioStep': {
-        const access = token(node, 'access')?.image;
-        const barOffset = subnode(node, 'barOffset');
-        return {
-          kind: 'mmio',
-          span,
-          keyword,
-          device: ident(token(node, 'device')),
-          access: access === 'read' || access === 'write' ? access : undefined,
-          bar: number(token(barOffset, 'bar')),
-          offset: number(token(barOffset, 'offset')),
-        };
-      }
-      case 'dmaStep':
-        return { kind: 'dma', span, keyword, device: ident(token(node, 'device')), target: ident(token(node, 'target')) };
-      case 'pasidStep': {
-        const op = token(node, 'op')?.image;
-        return {
-          kind: 'pasid',
-          span,
-          keyword,
-          op: op === 'alloc' || op === 'free' || op === 'quota' ? op : undefined,
-          set: ident(token(node, 'set')),
-          count: number(token(node, 'count')),
-        };
-      }
-      case 'guestStep': {
-        const block = subnode(node, 'block');
-        return {
-          kind: 'guest',
-          span,
-          keyword,
-          guest: ident(token(node, 'guest')),
-          body: block ? bodySpan(block) : undefined,
-          steps: block ? this.stepBlock(block) : [],
-        };
-      }
-      case 'expectStep':
-        return { kind: 'expect', span, keyword, assertion: this.assertion(node, span, keyword) };
-      default:
-        return undefined;
-    }
-  }
-
-  private assertion(node: CstNode, span: A.Span, keyword: A.Span): A.Assertion | undefined {
-    const aspan: A.Span = { start: keyword.end, end: span.end };
-    if (token(node, 'cpuKeyword')) {
-      return { kind: 'cpu-available', span: aspan, cpu: number(token(node, 'cpu')), count: number(token(node, 'count')) };
-    }
-    if (token(node, 'vfioKeyword')) {
-      return { kind: 'vfio', span: aspan, device: ident(token(node, 'device')), state: ident(token(node, 'state')) };
-    }
-    if (token(node, 'pasidKeyword')) {
-      return { kind: 'pasid-used', span: aspan, set: ident(token(node, 'set')), count: number(token(node, 'count')) };
-    }
-    if (token(node, 'failKeyword')) {
-      const inner = subnode(node, 'step');
-      return { kind: 'fail', span: aspan, errno: ident(token(node, 'errno')), step: inner ? this.step(inner) : undefined };
-    }
-    const selection = this.selection(subnode(node, 'selection'));
-    const a = subnode(node, 'assertion');
-    const kw = token(a, 'keyword')?.image;
-    if (!selection || !kw) return undefined;
-    switch (kw) {
-      case 'cpu':
-        return { kind: 'cpu', span: aspan, selection, cpus: this.cpuList(subnode(a, 'cpus')) };
-      case 'vector':
-        return { kind: 'vector', span: aspan, selection, vector: number(token(a, 'value')) };
-      case 'message':
-        return {
-          kind: 'message',
-          span: aspan,
-          selection,
-          address: number(token(a, 'address')),
-          data: number(token(a, 'data')),
-        };
-      case 'lost':
-      case 'delivered':
-        return { kind: kw, span: aspan, selection };
-      case 'irte':
-        return { kind: 'irte', span: aspan, selection, index: number(token(a, 'value')) };
-      default:
-        return undefined;
-    }
-  }
-
-  private selection(node: CstNode | undefined): A.Selection | undefined {
-    if (!node) return undefined;
-    const device = ident(token(node, 'device'));
-    const span = nodeSpan(node);
-    if (!device || !span) return undefined;
-    return { device, span, star: token(node, 'star') !== undefined, indices: this.cpuList(subnode(node, 'indices')) };
-  }
-
-  private cpuList(node: CstNode | undefined): A.CpuList | undefined {
-    if (!node) return undefined;
-    const ranges: A.CpuRange[] = [];
-    for (const r of subnodes(node, 'ranges')) {
-      const from = token(r, 'from');
-      if (!from) continue;
-      const to = token(r, 'to');
-      const rspan = spanOf(r, tokenSpan(from));
-      const f = numberValue(from.image);
-      ranges.push({ from: f, to: to ? numberValue(to.image) : f, span: rspan });
-    }
-    const span = nodeSpan(node);
-    if (ranges.length === 0 || !span) return undefined;
-    return { ranges, span };
   }
 }

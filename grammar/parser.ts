@@ -1,361 +1,23 @@
-// The Chevrotain parser for the whole irqd language (language.md).
+// The Chevrotain parser for the whole irqd language (language.md): the
+// scenario half (steps, expectations, selections, CPU lists) on top of the
+// topology half in parser-topology.ts.
 //
 // One instance, built once: performSelfAnalysis() is the expensive part.
-// Recovery is on, and every block ({ ... } of a system, device, guest,
-// scenario) loops over its items with a last alternative that swallows stray
-// tokens, so one typo never ends the block or hides the items after it.
-import { CstParser, type CstNode, type IToken, type TokenType } from 'chevrotain';
+import type { CstNode, IToken, TokenType } from 'chevrotain';
 import * as T from './tokens.js';
-import { irqdErrorMessageProvider } from './messages.js';
+import { MAX_NESTING, TopologyParser } from './parser-topology.js';
+
+export { MAX_NESTING } from './parser-topology.js';
 
 const K = T.keywords;
 
-/**
- * How deep the recursive constructs (stray braces, `guest` step blocks,
- * `expect fail`) may nest: deeper input is a syntax error, never a stack
- * overflow.
- */
-export const MAX_NESTING = 32;
-
-export class IrqdParser extends CstParser {
-  /** Current depth of recursive constructs; reset for every input. */
-  nesting = 0;
-
+export class IrqdParser extends TopologyParser {
   constructor() {
-    super(T.allTokens, {
-      recoveryEnabled: true,
-      maxLookahead: 3,
-      skipValidations: process.env['IRQD_PARSER_VALIDATE'] !== '1',
-      errorMessageProvider: irqdErrorMessageProvider,
-    });
+    super();
     this.performSelfAnalysis();
   }
 
-  public sourceFile = this.RULE('sourceFile', () => {
-    this.MANY(() =>
-      this.OR({
-        IGNORE_AMBIGUITIES: true,
-        MAX_LOOKAHEAD: 1,
-        DEF: [
-          { ALT: () => this.SUBRULE(this.systemDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.scenarioDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-          { ALT: () => this.CONSUME(T.RCurly, { LABEL: 'strayClose' }) },
-        ],
-      }),
-    );
-  });
-
-  /** Tokens that start no item where they stand; reported once per run by the AST builder. */
-  private stray = this.RULE('stray', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Stray, { LABEL: 'tokens' }) },
-      {
-        GATE: () => this.nesting < MAX_NESTING,
-        ALT: () => {
-          this.CONSUME(T.LCurly, { LABEL: 'tokens' });
-          this.ACTION(() => this.nesting++);
-          this.MANY(() => this.SUBRULE(this.stray, { LABEL: 'inner' }));
-          this.ACTION(() => this.nesting--);
-          this.CONSUME(T.RCurly, { LABEL: 'tokens' });
-        },
-      },
-    ]);
-  });
-
-  private systemDecl = this.RULE('systemDecl', () => {
-    this.CONSUME(K.system, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.OPTION(() => this.CONSUME(T.StringLit, { LABEL: 'description' }));
-    this.SUBRULE(this.body, { LABEL: 'body' });
-  });
-
-  /** The body of a system or a guest. */
-  private body = this.RULE('body', () => {
-    this.CONSUME(T.LCurly, { LABEL: 'open' });
-    this.MANY(() =>
-      this.OR({
-        IGNORE_AMBIGUITIES: true,
-        MAX_LOOKAHEAD: 1,
-        DEF: [
-          { ALT: () => this.SUBRULE(this.archItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.kernelItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.cpusItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.apicItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.destModeItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.pageSizeItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.nodeItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.domainDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.deviceDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.pasidDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.guestDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.hypervisorItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.assignItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.backportItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-        ],
-      }),
-    );
-    this.CONSUME(T.RCurly, { LABEL: 'close' });
-  });
-
-  private archItem = this.RULE('archItem', () => {
-    this.CONSUME(K.arch, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
-
-  private kernelItem = this.RULE('kernelItem', () => {
-    this.CONSUME(K.kernel, { LABEL: 'keyword' });
-    this.OR([
-      { ALT: () => this.CONSUME(T.Version, { LABEL: 'value' }) },
-      { ALT: () => this.CONSUME(T.Int, { LABEL: 'value' }) },
-      { ALT: () => this.CONSUME(T.Name, { LABEL: 'value' }) },
-    ]);
-  });
-
-  private cpusItem = this.RULE('cpusItem', () => {
-    this.CONSUME(K.cpus, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'count' });
-  });
-
-  private apicItem = this.RULE('apicItem', () => {
-    this.CONSUME(K.apic, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-    this.MANY(() => this.CONSUME(T.Identifier, { LABEL: 'flags' }));
-  });
-
-  private destModeItem = this.RULE('destModeItem', () => {
-    this.CONSUME(K['dest-mode'], { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
-
-  private pageSizeItem = this.RULE('pageSizeItem', () => {
-    this.CONSUME(K['page-size'], { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'size' });
-  });
-
-  private nodeItem = this.RULE('nodeItem', () => {
-    this.CONSUME(K.node, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'id' });
-    this.CONSUME(K.cpus);
-    this.SUBRULE(this.cpuList, { LABEL: 'cpus' });
-  });
-
-  private domainDecl = this.RULE('domainDecl', () => {
-    this.CONSUME(K.domain, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.CONSUME2(T.Name, { LABEL: 'domainKind' });
-    this.OPTION(() => {
-      this.CONSUME(K.parent, { LABEL: 'parentKeyword' });
-      this.CONSUME3(T.Name, { LABEL: 'parent' });
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.LCurly, { LABEL: 'open' });
-      this.MANY(() => this.SUBRULE(this.domainProp, { LABEL: 'props' }));
-      this.CONSUME(T.RCurly, { LABEL: 'close' });
-    });
-  });
-
-  private domainProp = this.RULE('domainProp', () => {
-    this.CONSUME(T.Name, { LABEL: 'key' });
-    this.CONSUME(T.Value, { LABEL: 'value' });
-  });
-
-  private deviceDecl = this.RULE('deviceDecl', () => {
-    this.CONSUME(K.device, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(K.pci, { LABEL: 'bus' });
-          this.CONSUME(T.PciAddress, { LABEL: 'address' });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(K.vf, { LABEL: 'bus' });
-          this.CONSUME(K.of);
-          this.CONSUME2(T.Name, { LABEL: 'pf' });
-          this.CONSUME(K.index);
-          this.CONSUME(T.Value, { LABEL: 'vfIndex' });
-        },
-      },
-    ]);
-    this.OPTION(() => {
-      this.CONSUME(T.LCurly, { LABEL: 'open' });
-      this.MANY(() =>
-        this.OR2({
-          IGNORE_AMBIGUITIES: true,
-          MAX_LOOKAHEAD: 1,
-          DEF: [
-            { ALT: () => this.SUBRULE(this.capItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.ioapicPinItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.barItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.msixPlacementItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.registerItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.pasidCapItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.sriovItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.migrationItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.deviceNodeItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-          ],
-        }),
-      );
-      this.CONSUME(T.RCurly, { LABEL: 'close' });
-    });
-  });
-
-  private capItem = this.RULE('capItem', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(K.msix, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K.msi, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K.ims, { LABEL: 'keyword' }) },
-    ]);
-    this.CONSUME(T.Value, { LABEL: 'count' });
-    this.CONSUME(K.domain);
-    this.CONSUME(T.Name, { LABEL: 'domain' });
-    this.MANY(() => this.SUBRULE(this.capOption, { LABEL: 'options' }));
-  });
-
-  private capOption = this.RULE('capOption', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(K.maskable, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K.storage, { LABEL: 'keyword' }) },
-    ]);
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
-
-  private ioapicPinItem = this.RULE('ioapicPinItem', () => {
-    this.CONSUME(K.ioapic, { LABEL: 'keyword' });
-    this.CONSUME(K.pin);
-    this.CONSUME(T.Value, { LABEL: 'pin' });
-    this.OPTION(() => {
-      this.CONSUME(K.domain);
-      this.CONSUME(T.Name, { LABEL: 'domain' });
-    });
-  });
-
-  private barItem = this.RULE('barItem', () => {
-    this.CONSUME(K.bar, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'index' });
-    this.CONSUME(K.size);
-    this.CONSUME2(T.Value, { LABEL: 'size' });
-  });
-
-  private msixPlacementItem = this.RULE('msixPlacementItem', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(K['msix-table'], { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K['msix-pba'], { LABEL: 'keyword' }) },
-    ]);
-    this.SUBRULE(this.barOffset);
-  });
-
-  /** `bar B offset X`, shared by placements, registers and `mmio`. */
-  private barOffset = this.RULE('barOffset', () => {
-    this.CONSUME(K.bar);
-    this.CONSUME(T.Value, { LABEL: 'bar' });
-    this.CONSUME(K.offset);
-    this.CONSUME2(T.Value, { LABEL: 'offset' });
-  });
-
-  private registerItem = this.RULE('registerItem', () => {
-    this.CONSUME(K.register, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.SUBRULE(this.barOffset);
-    this.OPTION(() => {
-      this.CONSUME(K.size);
-      this.CONSUME(T.Value, { LABEL: 'size' });
-    });
-  });
-
-  private pasidCapItem = this.RULE('pasidCapItem', () => {
-    this.CONSUME(K.pasid, { LABEL: 'keyword' });
-  });
-
-  private sriovItem = this.RULE('sriovItem', () => {
-    this.CONSUME(K.sriov, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'count' });
-  });
-
-  private migrationItem = this.RULE('migrationItem', () => {
-    this.CONSUME(K.migration, { LABEL: 'keyword' });
-    this.MANY(() => this.CONSUME(T.Identifier, { LABEL: 'flags' }));
-  });
-
-  private deviceNodeItem = this.RULE('deviceNodeItem', () => {
-    this.CONSUME(K.node, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'id' });
-  });
-
-  private pasidDecl = this.RULE('pasidDecl', () => {
-    this.CONSUME(K.pasid, { LABEL: 'keyword' });
-    this.CONSUME(K.capacity);
-    this.CONSUME(T.Value, { LABEL: 'capacity' });
-    this.OPTION(() => {
-      this.CONSUME(T.LCurly, { LABEL: 'open' });
-      this.MANY(() =>
-        this.OR({
-          IGNORE_AMBIGUITIES: true,
-          MAX_LOOKAHEAD: 1,
-          DEF: [
-            { ALT: () => this.SUBRULE(this.pasidSetDecl, { LABEL: 'sets' }) },
-            { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-          ],
-        }),
-      );
-      this.CONSUME(T.RCurly, { LABEL: 'close' });
-    });
-  });
-
-  private pasidSetDecl = this.RULE('pasidSetDecl', () => {
-    this.CONSUME(K.set, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.CONSUME(K.quota);
-    this.CONSUME(T.Value, { LABEL: 'quota' });
-  });
-
-  private guestDecl = this.RULE('guestDecl', () => {
-    this.CONSUME(K.guest, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.SUBRULE(this.body, { LABEL: 'body' });
-  });
-
-  private backportItem = this.RULE('backportItem', () => {
-    this.CONSUME(K.backport, { LABEL: 'keyword' });
-    this.AT_LEAST_ONE(() => this.CONSUME(T.Identifier, { LABEL: 'names' }));
-  });
-
-  private hypervisorItem = this.RULE('hypervisorItem', () => {
-    this.CONSUME(K.hypervisor, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
-
-  private assignItem = this.RULE('assignItem', () => {
-    this.CONSUME(K.assign, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'device' });
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(K.as);
-          this.CONSUME(T.PciAddress, { LABEL: 'address' });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(K.sub);
-          this.CONSUME2(T.Name, { LABEL: 'sub' });
-          this.CONSUME(K.mode);
-          this.CONSUME3(T.Name, { LABEL: 'mode' });
-        },
-      },
-    ]);
-    this.OPTION(() => {
-      this.CONSUME(K.domain);
-      this.CONSUME4(T.Name, { LABEL: 'domain' });
-    });
-  });
-
-  private scenarioDecl = this.RULE('scenarioDecl', () => {
+  protected override scenarioDecl = this.RULE('scenarioDecl', () => {
     this.CONSUME(K.scenario, { LABEL: 'keyword' });
     this.OR([
       { ALT: () => this.CONSUME(T.StringLit, { LABEL: 'name' }) },
@@ -364,6 +26,14 @@ export class IrqdParser extends CstParser {
     this.OPTION(() => {
       this.CONSUME(K.on);
       this.CONSUME2(T.Name, { LABEL: 'system' });
+    });
+    // `after "boot"`: the scenario starts where that one ends.
+    this.OPTION2(() => {
+      this.CONSUME(K.after, { LABEL: 'afterKeyword' });
+      this.OR2([
+        { ALT: () => this.CONSUME2(T.StringLit, { LABEL: 'after' }) },
+        { ALT: () => this.CONSUME3(T.Name, { LABEL: 'after' }) },
+      ]);
     });
     this.SUBRULE(this.stepBlock, { LABEL: 'block' });
   });
@@ -416,6 +86,29 @@ export class IrqdParser extends CstParser {
           ALT: () => {
             this.CONSUME(K.via, { LABEL: 'viaKeyword' });
             this.CONSUME2(T.Name, { LABEL: 'via' });
+          },
+        },
+        // struct irq_affinity: pre_vectors, post_vectors and the sizes of the affinity sets.
+        {
+          ALT: () => {
+            this.CONSUME(K.pre, { LABEL: 'preKeyword' });
+            this.CONSUME3(T.Value, { LABEL: 'pre' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.post, { LABEL: 'postKeyword' });
+            this.CONSUME4(T.Value, { LABEL: 'post' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(K.sets, { LABEL: 'setsKeyword' });
+            this.CONSUME5(T.Value, { LABEL: 'sets' });
+            this.MANY2(() => {
+              this.CONSUME(T.Comma);
+              this.CONSUME6(T.Value, { LABEL: 'sets' });
+            });
           },
         },
       ]),
@@ -582,6 +275,13 @@ export class IrqdParser extends CstParser {
           this.CONSUME3(T.Value, { LABEL: 'data' });
         },
       },
+      {
+        // `expect nvme0[0] affinity 0-3`: the IRQ's affinity mask, as smp_affinity_list shows it.
+        ALT: () => {
+          this.CONSUME(K.affinity, { LABEL: 'keyword' });
+          this.SUBRULE2(this.cpuList, { LABEL: 'cpus' });
+        },
+      },
       { ALT: () => this.CONSUME(K.lost, { LABEL: 'keyword' }) },
       { ALT: () => this.CONSUME(K.delivered, { LABEL: 'keyword' }) },
       {
@@ -593,19 +293,36 @@ export class IrqdParser extends CstParser {
     ]);
   });
 
-  private selection = this.RULE('selection', () => {
-    this.CONSUME(T.Name, { LABEL: 'device' });
-    this.OPTION(() => {
-      this.CONSUME(T.LBracket, { LABEL: 'open' });
-      this.OR([
-        { ALT: () => this.CONSUME(T.Star, { LABEL: 'star' }) },
-        { ALT: () => this.SUBRULE(this.cpuList, { LABEL: 'indices' }) },
-      ]);
-      this.CONSUME(T.RBracket, { LABEL: 'close' });
+  protected override selection = this.RULE('selection', () => {
+    this.OR({
+      IGNORE_AMBIGUITIES: true,
+      DEF: [
+        {
+          // `irq 43`: a Linux IRQ by number, as /proc/irq/43 names it.
+          GATE: () => this.LA(2).tokenType === T.Int || this.LA(2).tokenType === T.Hex,
+          ALT: () => {
+            this.CONSUME(K.irq, { LABEL: 'irqKeyword' });
+            this.CONSUME(T.Value, { LABEL: 'irq' });
+          },
+        },
+        {
+          ALT: () => {
+            this.CONSUME(T.Name, { LABEL: 'device' });
+            this.OPTION(() => {
+              this.CONSUME(T.LBracket, { LABEL: 'open' });
+              this.OR2([
+                { ALT: () => this.CONSUME(T.Star, { LABEL: 'star' }) },
+                { ALT: () => this.SUBRULE(this.cpuList, { LABEL: 'indices' }) },
+              ]);
+              this.CONSUME(T.RBracket, { LABEL: 'close' });
+            });
+          },
+        },
+      ],
     });
   });
 
-  private cpuList = this.RULE('cpuList', () => {
+  protected override cpuList = this.RULE('cpuList', () => {
     this.SUBRULE(this.cpuRange, { LABEL: 'ranges' });
     this.MANY(() => {
       this.CONSUME(T.Comma);
@@ -640,7 +357,7 @@ export function parseTokens(tokens: IToken[]): { cst: CstNode; parser: IrqdParse
 
 /** Token types that begin a statement: used to phrase "after 'offline cpu'" in messages. */
 export const statementStarters: ReadonlySet<TokenType> = new Set([
-  K.system, K.scenario, K.arch, K.kernel, K.cpus, K.apic, K['dest-mode'], K['page-size'], K.node, K.domain,
+  K.use, K.state, K.irq, K.driver, K.system, K.scenario, K.arch, K.kernel, K.cpus, K.apic, K['dest-mode'], K['page-size'], K.node, K.domain,
   K.device, K.msi, K.msix, K.ims, K.ioapic, K.bar, K['msix-table'], K['msix-pba'], K.register, K.pasid,
   K.sriov, K.migration, K.set, K.guest, K.hypervisor, K.assign, K.backport, K.alloc, K.free, K.request, K.release,
   K.mask, K.unmask, K.fire, K.affinity, K.offline, K.online, K.vfio, K.mmio, K.dma, K.expect,

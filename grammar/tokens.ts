@@ -68,6 +68,7 @@ const keywordWords = [
   'alloc', 'min', 'managed', 'via', 'free', 'request', 'release', 'affinity', 'offline', 'online',
   'mask', 'unmask', 'fire', 'vfio', 'mmio', 'read', 'write', 'dma', 'expect', 'vector', 'message',
   'lost', 'delivered', 'irte', 'available', 'fail', 'used', 'backport',
+  'use', 'after', 'platform', 'driver', 'irq', 'edge', 'level', 'pre', 'post', 'sets', 'state', 'previous', 'pending',
 ] as const;
 export type KeywordWord = (typeof keywordWords)[number];
 

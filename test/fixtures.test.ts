@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { analyze } from '../server/src/analysis/analysis.js';
+import { DiskUseResolver } from '../server/src/analysis/files.js';
 import { checkFixture } from './support/fixture.js';
 
 const root = join(__dirname, '..', '..', 'test');
@@ -23,7 +25,8 @@ const files = fixtures(root);
 test('there are fixtures', () => assert.ok(files.length >= 10, `only ${files.length} fixtures found under ${root}`));
 for (const file of files) {
   test(`fixture ${relative(root, file)}`, () => {
-    const failures = checkFixture(readFileSync(file, 'utf8'));
+    // A fixture may `use` its neighbours, as a file on disk would.
+    const failures = checkFixture(readFileSync(file, 'utf8'), (t) => analyze(t, 1, { file, uses: new DiskUseResolver() }));
     assert.deepEqual(failures, [], failures.join('\n'));
   });
 }

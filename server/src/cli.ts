@@ -7,15 +7,14 @@
 // Exit status: 0 clean, 1 when any file has errors (for run: or a scenario
 // fails), 2 for usage or I/O problems (one line each on stderr, never a
 // stack trace).
-import { readFileSync, statSync } from 'node:fs';
-import { analyze, MAX_TEXT_LENGTH, type Analysis } from './analysis/analysis.js';
+import { resolve } from 'node:path';
+import { analyze, type Analysis } from './analysis/analysis.js';
+import { DiskUseResolver, readSource } from './analysis/files.js';
 import { parseKernelVersion } from './model/binder.js';
 import type { IrqdDiagnostic } from './model/diagnostic.js';
 import { traceLines } from './features/trace-text.js';
 
 const VERSION = '0.1.0';
-/** Larger files are refused before reading (bytes; the analysis caps characters too). */
-const MAX_FILE_BYTES = MAX_TEXT_LENGTH;
 
 const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
        irqd run [--scenario NAME] [--format text|json] [--kernel VERSION] FILE...
@@ -77,38 +76,6 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
   if (command === undefined) throw new UsageError('no command given');
   if (opts.files.length === 0) throw new UsageError(`'irqd ${command}' needs at least one file`);
   return opts;
-}
-
-/** Reads a file as UTF-8 text, or returns the one-line reason it cannot. */
-function readSource(path: string): { text: string } | { problem: string } {
-  let size: number;
-  try {
-    const st = statSync(path);
-    if (st.isDirectory()) return { problem: `'${path}' is a directory, not an .irqd file` };
-    if (!st.isFile()) return { problem: `'${path}' is not a regular file` };
-    size = st.size;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { problem: `'${path}': no such file` };
-    if (code === 'EACCES') return { problem: `'${path}': permission denied` };
-    return { problem: `'${path}': cannot read (${code ?? 'unknown error'})` };
-  }
-  if (size > MAX_FILE_BYTES) return { problem: `'${path}' is ${size} bytes; irqd reads files of up to ${MAX_FILE_BYTES} bytes` };
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EACCES') return { problem: `'${path}': permission denied` };
-    return { problem: `'${path}': cannot read (${code ?? 'unknown error'})` };
-  }
-  try {
-    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    return { text };
-  } catch {
-    return { problem: `'${path}' is not UTF-8 text` };
-  }
 }
 
 interface FileReport {
@@ -216,6 +183,8 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
   }
   const reports: FileReport[] = [];
   let ioProblem = false;
+  const base = opts.kernel ? { defaultKernel: opts.kernel } : {};
+  const uses = new DiskUseResolver(base);
   for (const file of opts.files) {
     const src = readSource(file);
     if ('problem' in src) {
@@ -223,7 +192,7 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
       ioProblem = true;
       continue;
     }
-    reports.push({ file, analysis: analyze(src.text, 0, opts.kernel ? { defaultKernel: opts.kernel } : {}) });
+    reports.push({ file, analysis: analyze(src.text, 0, { ...base, file: resolve(file), uses }) });
   }
   let scenarioFailed = false;
   if (opts.command === 'run') scenarioFailed = printTraces(reports, opts, out);

@@ -225,11 +225,13 @@ class Checker {
     if (caps.ims) {
       this.range(caps.ims.item.count, caps.ims.span, caps.ims.count, 1, MAX_IMS, 'IMS store size', `irqd models IMS stores of 1..${MAX_IMS} entries`);
     }
+    if (dev.bus === 'platform') this.checkPlatform(dev);
     for (const cap of Object.values(caps)) {
-      const want = cap.cap === 'ims' ? 'ims' : 'pci-msi';
-      if (cap.domain?.domainKind && cap.domain.domainKind !== want) {
+      // A platform device's MSI is the IOMMU's or the HPET's own (dmar_alloc_hwirq(), hpet_assign_irq()).
+      const want: readonly string[] = dev.bus === 'platform' ? ['dmar-msi', 'hpet-msi'] : cap.cap === 'ims' ? ['ims'] : ['pci-msi'];
+      if (cap.domain?.domainKind && !want.includes(cap.domain.domainKind)) {
         this.diagnostics.push(
-          diagnostic('IRQD024', cap.item.domain?.span ?? cap.span, `${cap.cap === 'ims' ? 'IMS' : cap.cap === 'msi' ? 'MSI' : 'MSI-X'} allocates from ${article(want)} ${want} domain; '${cap.domain.name}' is ${article(cap.domain.domainKind)} ${cap.domain.domainKind} domain`),
+          diagnostic('IRQD024', cap.item.domain?.span ?? cap.span, `${dev.bus === 'platform' ? "a platform device's MSI" : cap.cap === 'ims' ? 'IMS' : cap.cap === 'msi' ? 'MSI' : 'MSI-X'} allocates from ${article(want[0] ?? '')} ${listOf(want)} domain; '${cap.domain.name}' is ${article(cap.domain.domainKind)} ${cap.domain.domainKind} domain`),
         );
       }
     }
@@ -262,6 +264,25 @@ class Checker {
         );
       }
     }
+  }
+
+  /** A platform device is no PCI function: only an IO-APIC line or one MSI of the IOMMU's or HPET's domain. */
+  private checkPlatform(dev: DeviceSym): void {
+    const pciOnly: Partial<Record<A.DeviceItem['kind'], string>> = {
+      bar: 'bar',
+      'msix-table': 'msix-table',
+      'msix-pba': 'msix-pba',
+      register: 'register',
+      'pasid-cap': 'pasid',
+      sriov: 'sriov',
+      migration: 'migration',
+    };
+    for (const item of dev.decl.items) {
+      const word = item.kind === 'cap' && item.cap !== 'msi' ? item.cap : pciOnly[item.kind];
+      if (word) this.diagnostics.push(diagnostic('IRQD014', item.keyword, `'${word}' belongs to a PCI function; '${dev.name}' is a platform device`));
+    }
+    const msi = dev.caps.msi;
+    if (msi && msi.count !== 1) this.diagnostics.push(diagnostic('IRQD025', msi.item.count?.span ?? msi.span, 'a DMAR or HPET interrupt is one MSI (dmar_alloc_hwirq() and hpet_assign_irq() allocate one IRQ)'));
   }
 
   private checkBars(dev: DeviceSym, system: SystemSym): void {
@@ -533,6 +554,7 @@ class Checker {
     if (!a) return;
     switch (a.kind) {
       case 'cpu':
+      case 'affinity':
         if (a.cpus) this.cpusInside(a.cpus, ctx.cpus, ctx.where);
         this.checkSelection(a.selection, ctx.devices);
         break;
@@ -563,6 +585,19 @@ class Checker {
     if (step.min && step.count && (step.min.value < 1 || step.min.value > step.count.value)) {
       this.diagnostics.push(diagnostic('IRQD025', step.min.span, `min ${step.min.value} must be between 1 and the count ${step.count.value} (pci_alloc_irq_vectors() returns -EINVAL otherwise)`));
     }
+    // struct irq_affinity: at most IRQ_AFFINITY_MAX_SETS sets, and the reserved vectors leave some to spread.
+    const resv = (step.pre?.value ?? 0) + (step.post?.value ?? 0);
+    if (step.count && resv >= step.count.value && (step.pre || step.post)) {
+      this.diagnostics.push(diagnostic('IRQD025', (step.post ?? step.pre)?.span ?? step.span, `pre + post (${resv}) must leave vectors to spread out of ${step.count.value} (irq_create_affinity_masks() spreads none otherwise)`));
+    }
+    if (step.sets) {
+      if (step.sets.sizes.length > 4) this.diagnostics.push(diagnostic('IRQD025', step.sets.span, `at most IRQ_AFFINITY_MAX_SETS = 4 affinity sets, not ${step.sets.sizes.length}`));
+      const sum = step.sets.sizes.reduce((n, x) => n + x.value, 0);
+      for (const size of step.sets.sizes) if (size.value < 1) this.diagnostics.push(diagnostic('IRQD025', size.span, 'an affinity set holds at least one vector'));
+      if (step.count && sum !== step.count.value - resv) {
+        this.diagnostics.push(diagnostic('IRQD025', step.sets.span, `the sets hold ${sum} vectors; the spread has ${step.count.value - resv} (${step.count.value}${resv ? ` minus ${resv} pre/post` : ''}), and irq_create_affinity_masks() needs them equal`));
+      }
+    }
     const dev = step.device ? devices.get(step.device.text) : undefined;
     if (dev?.kind !== 'device') return;
     const via = step.via?.text;
@@ -578,7 +613,7 @@ class Checker {
   }
 
   private checkSelection(sel: A.Selection | undefined, devices: ReadonlyMap<string, DeviceSym | SubDeviceSym>): void {
-    if (!sel) return;
+    if (!sel?.device) return;
     const dev = devices.get(sel.device.text);
     if (dev?.kind !== 'device') return;
     const sizes = Object.values(dev.caps).map((c) => c.count);

@@ -25,6 +25,7 @@ function stepBodies(steps: readonly A.Step[], out: A.Span[]): void {
 export function foldingRanges(analysis: Analysis): FoldingRange[] {
   const bodies: A.Span[] = [];
   for (const item of analysis.parse.ast.items) {
+    if (item.kind === 'use') continue;
     if (item.body) bodies.push(item.body);
     if (item.kind === 'system') bodiesOf(item.items, bodies);
     else stepBodies(item.steps, bodies);

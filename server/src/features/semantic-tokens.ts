@@ -97,7 +97,7 @@ function valueSpans(ast: A.SourceFile): A.Span[] {
   };
   for (const item of ast.items) {
     if (item.kind === 'system') body(item.items);
-    else steps(item.steps);
+    else if (item.kind === 'scenario') steps(item.steps);
   }
   return out;
 }

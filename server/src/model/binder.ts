@@ -2,24 +2,27 @@
 // AST's items into the Model's records. It reports name errors (unknown,
 // duplicate, wrong kind), words that are not values of their item, items in
 // the wrong place or given twice. Range and hierarchy rules live in check/.
+//
+// The parts for devices (binder-devices.ts), scenarios (binder-steps.ts) and
+// declared machine states (binder-state.ts) work through BinderCore.
 import type * as A from '../../../grammar/index.js';
+import { deviceOf, domainOf } from './binder-devices.js';
+import { bindState } from './binder-state.js';
+import { ScenarioBinder } from './binder-steps.js';
 import { diagnostic, type IrqdDiagnostic } from './diagnostic.js';
 import type {
   AnySymbol,
   Assignment,
-  Bar,
-  BarPlacement,
   DeviceSym,
   DomainKind,
   DomainSym,
   GuestSym,
-  InterruptCap,
+  ImportedNames,
   KernelVersion,
   Model,
   NumaNode,
   PasidSpace,
   PasidSetSym,
-  RegisterSym,
   ScenarioSym,
   Scope,
   SubDeviceSym,
@@ -32,6 +35,24 @@ import { article } from './values.js';
 export interface BindOptions {
   /** The kernel a system without `kernel` simulates (the irqd.kernel setting). */
   readonly defaultKernel?: string;
+  /** The systems and scenarios of the files this one `use`s (resolved by the analysis). */
+  readonly imported?: ImportedNames;
+}
+
+/** What the binder's parts (devices, scenarios, states) use of it. */
+export interface BinderCore {
+  readonly diagnostics: IrqdDiagnostic[];
+  readonly symbols: AnySymbol[];
+  /** The systems a scenario may run on: this file's, then the used files'. */
+  readonly systems: Map<string, SystemSym>;
+  readonly scenarios: ScenarioSym[];
+  textOf(span: A.Span): string;
+  declare<T extends AnySymbol>(table: Map<string, T>, sym: T, what?: string): void;
+  reference(ident: A.Ident, target: AnySymbol | undefined): void;
+  resolve<T extends AnySymbol>(ident: A.Ident, wanted: string, candidates: ReadonlyMap<string, T>, others?: readonly ReadonlyMap<string, AnySymbol>[], where?: string): T | undefined;
+  enumValue<T extends string>(ident: A.Ident | undefined, what: string, values: readonly T[]): T | undefined;
+  once(seen: Map<string, A.Span>, key: string, span: A.Span, what: string): boolean;
+  notAllowed(item: { keyword: A.Span }, word: string, where: string, belongs: string): void;
 }
 
 export interface BindResult {
@@ -66,22 +87,28 @@ export function kernelAtLeast(k: KernelVersion, major: number, minor: number): b
   return k.major > major || (k.major === major && k.minor >= minor);
 }
 
-class Binder {
+class Binder implements BinderCore {
   readonly diagnostics: IrqdDiagnostic[] = [];
   readonly symbols: AnySymbol[] = [];
   readonly references: Model['references'] = [];
   readonly resolved = new WeakMap<A.Ident, AnySymbol>();
+  /** This file's systems. */
+  private readonly local = new Map<string, SystemSym>();
   readonly systems = new Map<string, SystemSym>();
   readonly scenarios: ScenarioSym[] = [];
   /** Work that needs every declaration first (forward references). */
   private readonly deferred: (() => void)[] = [];
+  private readonly steps = new ScenarioBinder(this);
+  private readonly imported: ImportedNames;
 
   constructor(
     private readonly options: BindOptions,
     private readonly text: string,
-  ) {}
+  ) {
+    this.imported = options.imported ?? { systems: new Map(), scenarios: new Map(), origin: new Map() };
+  }
 
-  private textOf(span: A.Span): string {
+  textOf(span: A.Span): string {
     return this.text.slice(span.start, span.end);
   }
 
@@ -89,25 +116,43 @@ class Binder {
     for (const item of file.items) {
       if (item.kind === 'system') this.bindSystem(item);
     }
+    // The used files' systems come after this file's: a local name wins, and says so.
+    for (const [name, sys] of this.imported.systems) {
+      const mine = this.local.get(name);
+      if (mine) {
+        this.diagnostics.push(diagnostic('IRQD011', mine.nameSpan, `system '${name}' is also declared in ${this.imported.origin.get(sys) ?? 'a used file'}; this file's declaration is used here`));
+      } else {
+        this.systems.set(name, sys);
+      }
+    }
     for (const item of file.items) {
-      if (item.kind === 'scenario') this.bindScenario(item);
+      if (item.kind === 'scenario') this.steps.bindScenario(item);
+    }
+    for (const sc of this.scenarios) this.steps.resolveAfter(sc, this.imported.scenarios);
+    for (const sc of this.scenarios) this.steps.checkAfterCycle(sc);
+    for (const sc of this.scenarios) {
+      if (!sc.system && sc.decl.after && !sc.after) continue;
+      if (!sc.system && sc.after) {
+        this.diagnostics.push(diagnostic('IRQD016', sc.nameSpan, `scenario '${sc.after.name}' has no system, so this one has none either: say which one it runs on with 'on SYSTEM'`));
+      }
     }
     for (const run of this.deferred) run();
-    for (const sc of this.scenarios) this.bindSteps(sc);
+    for (const sc of this.scenarios) this.steps.bindSteps(sc);
     this.symbols.sort((a, b) => a.nameSpan.start - b.nameSpan.start);
     this.references.sort((a, b) => a.span.start - b.span.start);
     return {
-      systems: this.systems,
+      systems: this.local,
       scenarios: this.scenarios,
       symbols: this.symbols,
       references: this.references,
       resolved: this.resolved,
+      imported: this.imported,
     };
   }
 
   // ---- names ------------------------------------------------------------
 
-  private declare<T extends AnySymbol>(table: Map<string, T>, sym: T, what = kindWord[sym.kind]): void {
+  declare<T extends AnySymbol>(table: Map<string, T>, sym: T, what = kindWord[sym.kind]): void {
     this.symbols.push(sym);
     const previous = table.get(sym.name);
     if (previous) {
@@ -121,7 +166,7 @@ class Binder {
     table.set(sym.name, sym);
   }
 
-  private reference(ident: A.Ident, target: AnySymbol | undefined): void {
+  reference(ident: A.Ident, target: AnySymbol | undefined): void {
     this.references.push({ span: ident.span, name: ident.text, target });
     if (target) this.resolved.set(ident, target);
   }
@@ -130,7 +175,7 @@ class Binder {
    * Resolves a name among candidates of the wanted kinds; reports an unknown
    * name, or a name of another kind found in `others`.
    */
-  private resolve<T extends AnySymbol>(
+  resolve<T extends AnySymbol>(
     ident: A.Ident,
     wanted: string,
     candidates: ReadonlyMap<string, T>,
@@ -168,7 +213,7 @@ class Binder {
   }
 
   /** A word that must be one of `values`; reports IRQD013 and returns undefined otherwise. */
-  private enumValue<T extends string>(ident: A.Ident | undefined, what: string, values: readonly T[]): T | undefined {
+  enumValue<T extends string>(ident: A.Ident | undefined, what: string, values: readonly T[]): T | undefined {
     if (!ident) return undefined;
     if ((values as readonly string[]).includes(ident.text)) return ident.text as T;
     const suggestion = V.closest(ident.text, values);
@@ -182,7 +227,7 @@ class Binder {
     return undefined;
   }
 
-  private once(seen: Map<string, A.Span>, key: string, span: A.Span, what: string): boolean {
+  once(seen: Map<string, A.Span>, key: string, span: A.Span, what: string): boolean {
     const first = seen.get(key);
     if (first) {
       this.diagnostics.push(
@@ -194,7 +239,7 @@ class Binder {
     return true;
   }
 
-  private notAllowed(item: { keyword: A.Span }, word: string, where: string, belongs: string): void {
+  notAllowed(item: { keyword: A.Span }, word: string, where: string, belongs: string): void {
     this.diagnostics.push(diagnostic('IRQD014', item.keyword, `'${word}' is not allowed in ${where}: it belongs ${belongs}`));
   }
 
@@ -213,6 +258,7 @@ class Binder {
     const nodes: NumaNode[] = [];
     const backports = new Set<string>();
     let pasid: PasidSpace | undefined;
+    let stateDecl: A.StateDecl | undefined;
 
     for (const item of decl.items) {
       switch (item.kind) {
@@ -256,6 +302,9 @@ class Binder {
         case 'assign':
           this.notAllowed(item, 'assign', 'a system', "in a guest ('guest NAME { assign DEV as 00:04.0 }')");
           break;
+        case 'state':
+          if (this.once(seen, 'state', item.span, "'state'")) stateDecl = item;
+          break;
         default:
           break;
       }
@@ -286,13 +335,19 @@ class Binder {
       guests: new Map(),
       pasid,
     };
-    this.declare(this.systems, system);
+    this.declare(this.local, system);
+    if (this.local.get(system.name) === system) this.systems.set(system.name, system);
     if (pasid) {
       for (const set of pasid.sets.values()) (set as { container?: SystemSym }).container = system;
     }
     this.bindScopeItems(decl.items, system, system.scope);
     for (const item of decl.items) {
       if (item.kind === 'guest') this.bindGuest(item, system);
+    }
+    // A state names devices and their capabilities' domains: bound once the scope is resolved.
+    if (stateDecl) {
+      const decl = stateDecl;
+      this.deferred.push(() => (system.state = bindState(this, decl, system)));
     }
   }
 
@@ -340,13 +395,13 @@ class Binder {
     const names = new Map<string, DomainSym | DeviceSym | GuestSym>();
     for (const item of items) {
       if (item.kind === 'domain') {
-        const d = this.domainOf(item, owner);
+        const d = domainOf(this, item, owner);
         if (d) {
           this.declare(names, d);
           if (names.get(d.name) === d) scope.domains.set(d.name, d);
         }
       } else if (item.kind === 'device') {
-        const d = this.deviceOf(item, owner);
+        const d = deviceOf(this, item, owner);
         if (d) {
           this.declare(names, d);
           if (names.get(d.name) === d) scope.devices.set(d.name, d);
@@ -364,164 +419,6 @@ class Binder {
       }
     }
     this.deferred.push(() => this.resolveScope(scope, owner));
-  }
-
-  private domainOf(decl: A.DomainDecl, owner: SystemSym | GuestSym): DomainSym | undefined {
-    if (!decl.name) return undefined;
-    const domainKind = this.enumValue(decl.domainKind, 'domain kind', V.domainKinds);
-    const props = new Map<string, number>();
-    const seen = new Map<string, A.Span>();
-    const allowed = domainKind ? V.domainKindInfo[domainKind].props : {};
-    for (const p of decl.props) {
-      if (!(p.key.text in allowed)) {
-        const keys = Object.keys(allowed);
-        this.diagnostics.push(
-          diagnostic(
-            'IRQD013',
-            p.key.span,
-            keys.length > 0
-              ? `unknown property '${p.key.text}' for ${article(domainKind ?? '')} ${domainKind ?? ''} domain: expected ${V.listOf(keys)}`
-              : `${domainKind ? `${article(domainKind)} ${domainKind} domain` : 'this domain'} takes no properties`,
-          ),
-        );
-        continue;
-      }
-      if (this.once(seen, p.key.text, p.span, `'${p.key.text}'`) && p.value) props.set(p.key.text, p.value.value);
-    }
-    return {
-      kind: 'domain',
-      name: decl.name.text,
-      nameSpan: decl.name.span,
-      declSpan: decl.span,
-      container: owner,
-      decl,
-      domainKind,
-      props,
-      owner,
-    };
-  }
-
-  private deviceOf(decl: A.DeviceDecl, owner: SystemSym | GuestSym): DeviceSym | undefined {
-    if (!decl.name) return undefined;
-    const seen = new Map<string, A.Span>();
-    const caps: DeviceSym['caps'] = {};
-    const bars = new Map<number, Bar>();
-    const registers: RegisterSym[] = [];
-    const registerNames = new Map<string, RegisterSym>();
-    let msixTable: BarPlacement | undefined;
-    let msixPba: BarPlacement | undefined;
-    let ioapicPin: DeviceSym['ioapicPin'];
-    let pasid = false;
-    let sriov: number | undefined;
-    let migration: DeviceSym['migration'];
-    let node: number | undefined;
-    const device = { name: decl.name.text } as { name: string };
-
-    for (const item of decl.items) {
-      switch (item.kind) {
-        case 'cap': {
-          if (!this.once(seen, item.cap, item.span, `'${item.cap}'`) || !item.count) break;
-          let maskable = item.cap !== 'msi';
-          let storage: InterruptCap['storage'] = 'device';
-          const optSeen = new Map<string, A.Span>();
-          for (const o of item.options) {
-            if (!this.once(optSeen, o.key, o.span, `'${o.key}'`)) continue;
-            if (o.key === 'maskable') {
-              if (item.cap === 'ims') {
-                this.diagnostics.push(diagnostic('IRQD014', o.keyword, "'maskable' applies to MSI and MSI-X; IMS entries are masked by the device driver"));
-                continue;
-              }
-              const v = this.enumValue(o.value, "'maskable' value", V.yesNo);
-              if (v) maskable = v === 'yes';
-            } else {
-              if (item.cap !== 'ims') {
-                this.diagnostics.push(diagnostic('IRQD014', o.keyword, "'storage' applies to IMS only; MSI and MSI-X live in the device's capability and table"));
-                continue;
-              }
-              storage = this.enumValue(o.value, 'IMS storage', V.imsStorages) ?? storage;
-            }
-          }
-          caps[item.cap] = { cap: item.cap, count: item.count.value, maskable, storage, span: item.span, item };
-          break;
-        }
-        case 'ioapic-pin':
-          if (this.once(seen, 'ioapic', item.span, "'ioapic pin'") && item.pin) ioapicPin = { pin: item.pin.value, span: item.span, pinSpan: item.pin.span };
-          break;
-        case 'bar':
-          if (item.index && item.size && this.once(seen, `bar${item.index.value}`, item.span, `BAR ${item.index.value}`)) {
-            bars.set(item.index.value, { index: item.index.value, size: item.size.value, span: item.span });
-          }
-          break;
-        case 'msix-table':
-        case 'msix-pba':
-          if (this.once(seen, item.kind, item.span, `'${item.kind}'`) && item.bar && item.offset) {
-            const p = { bar: item.bar.value, offset: item.offset.value, span: item.span };
-            if (item.kind === 'msix-table') msixTable = p;
-            else msixPba = p;
-          }
-          break;
-        case 'register':
-          if (item.name && item.bar && item.offset) {
-            const r: RegisterSym = {
-              kind: 'register',
-              name: item.name.text,
-              nameSpan: item.name.span,
-              declSpan: item.span,
-              container: device as DeviceSym,
-              bar: item.bar.value,
-              offset: item.offset.value,
-              size: item.size?.value ?? 4,
-              span: item.span,
-            };
-            this.declare(registerNames, r);
-            registers.push(r);
-          }
-          break;
-        case 'pasid-cap':
-          if (this.once(seen, 'pasid', item.span, "'pasid'")) pasid = true;
-          break;
-        case 'sriov':
-          if (this.once(seen, 'sriov', item.span, "'sriov'")) sriov = item.count?.value;
-          break;
-        case 'migration':
-          if (this.once(seen, 'migration', item.span, "'migration'")) {
-            const flags = new Set<string>();
-            for (const f of item.flags) {
-              const v = this.enumValue(f, 'migration flag', V.migrationFlags);
-              if (v) flags.add(v);
-            }
-            migration = { p2p: flags.has('p2p'), preCopy: flags.has('pre-copy'), span: item.span };
-          }
-          break;
-        case 'device-node':
-          if (this.once(seen, 'node', item.span, "'node'")) node = item.id?.value;
-          break;
-      }
-    }
-
-    if (decl.bus === 'pci' && !decl.address) return undefined;
-    const sym: DeviceSym = Object.assign(device, {
-      kind: 'device' as const,
-      nameSpan: decl.name.span,
-      declSpan: decl.span,
-      container: owner,
-      decl,
-      bus: decl.bus ?? 'pci',
-      address: decl.address,
-      vfIndex: decl.vfIndex?.value,
-      caps,
-      ioapicPin,
-      bars,
-      msixTable,
-      msixPba,
-      registers,
-      pasid,
-      sriov,
-      migration,
-      node,
-      owner,
-    });
-    return sym;
   }
 
   /** Parents, capability domains and VF links: all may name later declarations. */
@@ -580,6 +477,9 @@ class Binder {
         case 'pasid':
         case 'backport':
           this.notAllowed(item, item.kind === 'pasid' ? 'pasid capacity' : item.kind, 'a guest', 'to the system: a guest runs on its host\'s architecture, kernel model and PASID space');
+          break;
+        case 'state':
+          this.notAllowed(item, 'state', 'a guest', "to the system: a guest's kernel boots fresh at its first 'guest' step");
           break;
         case 'guest':
           this.notAllowed(item, 'guest', 'a guest', 'in a system');
@@ -657,168 +557,8 @@ class Binder {
       guest.assignments.push(assignment);
     }
   }
-
-  // ---- scenarios --------------------------------------------------------
-
-  private bindScenario(decl: A.ScenarioDecl): void {
-    let system: SystemSym | undefined;
-    if (decl.system) {
-      system = this.resolve(decl.system, 'system', this.systems);
-    } else if (this.systems.size === 1) {
-      system = [...this.systems.values()][0];
-    } else {
-      const span = decl.name?.span ?? decl.keyword;
-      this.diagnostics.push(
-        diagnostic(
-          'IRQD016',
-          span,
-          this.systems.size === 0
-            ? 'this scenario has no system to run on: declare one with \'system NAME { ... }\''
-            : `this file declares ${this.systems.size} systems: say which one the scenario runs on with 'on SYSTEM'`,
-        ),
-      );
-    }
-    const name = decl.name?.text ?? '';
-    const sym: ScenarioSym = {
-      kind: 'scenario',
-      name,
-      nameSpan: decl.name?.span ?? decl.keyword,
-      declSpan: decl.span,
-      decl,
-      system,
-    };
-    const previous = this.scenarios.find((s) => s.name === name && name !== '');
-    if (previous) {
-      this.diagnostics.push(
-        diagnostic('IRQD011', sym.nameSpan, `scenario '${name}' is already declared`, {
-          related: [{ span: previous.nameSpan, message: 'first declared here' }],
-        }),
-      );
-    }
-    this.symbols.push(sym);
-    this.scenarios.push(sym);
-  }
-
-  private bindSteps(sc: ScenarioSym): void {
-    if (!sc.system) return;
-    this.bindStepList(sc.decl.steps, sc.system, undefined);
-  }
-
-  private bindStepList(steps: readonly A.Step[], system: SystemSym, guest: GuestSym | undefined): void {
-    for (const step of steps) this.bindStep(step, system, guest);
-  }
-
-  /** Devices a step may name: the host's, or inside `guest G { }` the guest's view. */
-  private deviceTable(system: SystemSym, guest: GuestSym | undefined): ReadonlyMap<string, DeviceSym | SubDeviceSym> {
-    return guest ? guest.visible : system.scope.devices;
-  }
-
-  private deviceRef(ident: A.Ident | undefined, system: SystemSym, guest: GuestSym | undefined): void {
-    if (!ident) return;
-    const table = this.deviceTable(system, guest);
-    const others: ReadonlyMap<string, AnySymbol>[] = guest ? [guest.scope.domains, system.scope.devices] : [system.scope.domains, system.guests];
-    const hit = table.get(ident.text);
-    if (!hit && guest && system.scope.devices.has(ident.text)) {
-      this.reference(ident, system.scope.devices.get(ident.text));
-      this.diagnostics.push(
-        diagnostic('IRQD010', ident.span, `device '${ident.text}' is not assigned to guest '${guest.name}'; add 'assign ${ident.text} as BB:DD.F' to the guest`),
-      );
-      return;
-    }
-    this.resolve(ident, 'device', table, others, guest ? ` in guest '${guest.name}'` : '');
-  }
-
-  private setRef(ident: A.Ident | undefined, system: SystemSym): void {
-    if (!ident) return;
-    if (!system.pasid) {
-      this.reference(ident, undefined);
-      this.diagnostics.push(
-        diagnostic('IRQD010', ident.span, `unknown PASID set '${ident.text}': system '${system.name}' declares no 'pasid capacity N { set ... }'`),
-      );
-      return;
-    }
-    this.resolve(ident, 'PASID set', system.pasid.sets);
-  }
-
-  private bindStep(step: A.Step, system: SystemSym, guest: GuestSym | undefined): void {
-    switch (step.kind) {
-      case 'alloc':
-        this.deviceRef(step.device, system, guest);
-        this.enumValue(step.via, "'via' kind", V.allocKinds);
-        for (const span of step.repeated) {
-          this.diagnostics.push(diagnostic('IRQD015', span, `'${this.textOf(span)}' is given twice in one 'alloc'`));
-        }
-        break;
-      case 'free':
-        this.deviceRef(step.device, system, guest);
-        break;
-      case 'request':
-      case 'release':
-      case 'mask':
-      case 'unmask':
-      case 'fire':
-      case 'affinity':
-        if (step.selection) this.deviceRef(step.selection.device, system, guest);
-        break;
-      case 'vfio':
-        this.deviceRef(step.device, system, guest);
-        this.enumValue(step.state, 'VFIO state', V.vfioStates);
-        break;
-      case 'mmio':
-        this.deviceRef(step.device, system, guest);
-        break;
-      case 'dma':
-        this.deviceRef(step.device, system, guest);
-        if (step.target && step.target.text !== 'memory') this.deviceRef(step.target, system, guest);
-        break;
-      case 'pasid':
-        this.setRef(step.set, system);
-        break;
-      case 'guest': {
-        if (!step.guest) break;
-        if (guest) {
-          this.diagnostics.push(diagnostic('IRQD014', step.keyword, "'guest' steps do not nest: the steps are already inside a guest"));
-          break;
-        }
-        const g = this.resolve(step.guest, 'guest', system.guests, [system.scope.devices, system.scope.domains], ` in system '${system.name}'`);
-        if (g) this.bindStepList(step.steps, system, g);
-        break;
-      }
-      case 'offline':
-      case 'online':
-        break;
-      case 'expect':
-        this.bindAssertion(step.assertion, system, guest);
-        break;
-    }
-  }
-
-  private bindAssertion(a: A.Assertion | undefined, system: SystemSym, guest: GuestSym | undefined): void {
-    if (!a) return;
-    switch (a.kind) {
-      case 'cpu':
-      case 'vector':
-      case 'message':
-      case 'lost':
-      case 'delivered':
-      case 'irte':
-        this.deviceRef(a.selection.device, system, guest);
-        break;
-      case 'vfio':
-        this.deviceRef(a.device, system, guest);
-        this.enumValue(a.state, 'VFIO state', V.vfioStates);
-        break;
-      case 'pasid-used':
-        this.setRef(a.set, system);
-        break;
-      case 'fail':
-        if (a.step) this.bindStep(a.step, system, guest);
-        break;
-      case 'cpu-available':
-        break;
-    }
-  }
 }
+
 
 /**
  * The guest domain an assigned device allocates from when `domain D` is not

@@ -3,8 +3,9 @@
 // docs:diagnostics) and a test fails when the two disagree.
 //
 // Numbering: 001–009 syntax and internal, 010–019 names and values,
-// 020–029 topology rules, 030 and up the simulator (kernel failures and
-// hazards). Codes are never reused for another meaning.
+// 020–029 topology rules, 030–049 the simulator (kernel failures and
+// hazards), 050 and up machine states, several files and scenarios that
+// continue others. Codes are never reused for another meaning.
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -313,6 +314,27 @@ const entries = [
     title: 'IMS outside 6.2–6.9',
     doc: 'The IMS core (per-device MSI domains with DOMAIN_BUS_PCI_DEVICE_IMS) was in the kernel from 6.2 to 6.9; irqd simulates that core on any declared version and says so.',
     example: 'kernel 6.1\ndomain IMS ims parent IR0',
+  },
+  {
+    code: 'IRQD050',
+    severity: 'error',
+    title: 'Impossible machine state',
+    doc: "A declared `state` says something no kernel can be in: a vector outside the device range or on a system vector, two IRQs on one CPU's vector, a CPU that is not online, a requested IRQ without a vector, a managed IRQ outside its mask, an IRTE without interrupt remapping. Scenarios start from this state, so it must be one the kernel could have produced.",
+    example: 'state {\n  irq 35 nvme0[0] requested cpu 0 vector 0x80 affinity 0-3   // 0x80 is the system call vector\n}',
+  },
+  {
+    code: 'IRQD051',
+    severity: 'error',
+    title: 'Used file cannot be read',
+    doc: '`use "FILE"` names a file that is missing, unreadable, not UTF-8 text, too large, or that uses this file again (directly or through others): its systems and scenarios are not available.',
+    example: 'use "no-such-box.irqd"',
+  },
+  {
+    code: 'IRQD052',
+    severity: 'error',
+    title: 'Scenario continuation',
+    doc: 'A scenario with `after S` starts from the end state of scenario S, on S\'s system: naming another system, or a chain of `after` that leads back to the scenario, cannot run.',
+    example: 'scenario b after a { }\nscenario a after b { }',
   },
   {
     code: 'IRQD040',

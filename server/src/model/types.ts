@@ -21,7 +21,9 @@ export type DomainKind =
   | 'gic'
   | 'its'
   | 'imsic'
-  | 'aplic';
+  | 'aplic'
+  | 'dmar-msi'
+  | 'hpet-msi';
 
 /** A kernel version as (major, minor); mainline is a ~6.17 tree (semantics.md). */
 export interface KernelVersion {
@@ -82,6 +84,10 @@ export interface InterruptCap {
 
 export interface IoapicPin {
   readonly pin: number;
+  /** The Linux IRQ of the pin when it is not the GSI (`irq 0` on the pin the timer's override names). */
+  readonly irq?: number;
+  /** PCI INTx lines are level triggered (fasteoi); ISA interrupts are edge triggered. */
+  readonly trigger: 'edge' | 'level';
   domain?: DomainSym;
   readonly span: A.Span;
   readonly pinSpan: A.Span;
@@ -117,7 +123,8 @@ export interface MigrationCaps {
 export interface DeviceSym extends SymbolBase {
   readonly kind: 'device';
   readonly decl: A.DeviceDecl;
-  readonly bus: 'pci' | 'vf';
+  /** `platform`: a kernel-owned interrupt source that is no PCI function (ISA, ACPI, the IOMMU's fault interrupt). */
+  readonly bus: 'pci' | 'vf' | 'platform';
   readonly address?: A.PciAddr;
   /** For a VF: its physical function, and its index among the PF's VFs. */
   pf?: DeviceSym;
@@ -132,6 +139,8 @@ export interface DeviceSym extends SymbolBase {
   readonly sriov?: number;
   readonly migration?: MigrationCaps;
   readonly node?: number;
+  /** `driver NAME`: the bound kernel driver (virtio-net's hotplug callbacks are simulated). */
+  readonly driver?: string;
   readonly owner: SystemSym | GuestSym;
 }
 
@@ -185,6 +194,52 @@ export interface PasidSpace {
   readonly span: A.Span;
 }
 
+/** What an IRQ was doing when the machine was found (its irq_data and apic_chip_data flags). */
+export type IrqStatus =
+  /** Allocated in reservation mode: no vector until request_irq() (apicd->has_reserved). */
+  | 'reserved'
+  /** Activated with a vector, no handler (an MSI activated early, never requested). */
+  | 'allocated'
+  /** request_irq() done: activated and started. */
+  | 'requested'
+  /** A managed IRQ with no online CPU in its mask (IRQD_MANAGED_SHUTDOWN). */
+  | 'shutdown';
+
+/** One IRQ of a declared machine state (`irq 35 nvme0[0] requested cpu 3 vector 0x25 …`). */
+export interface DeclaredIrq {
+  readonly virq: number;
+  readonly device: DeviceSym;
+  readonly cap: 'msi' | 'msix' | 'ims' | 'ioapic';
+  /** The MSI-X/IMS entry, the MSI vector in its block, or 0 for an INTx line. */
+  readonly index: number;
+  readonly managed: boolean;
+  readonly status: IrqStatus;
+  /** apicd->cpu and apicd->vector (Target and Vector in debugfs). */
+  readonly cpu?: number;
+  readonly vector?: number;
+  readonly affinity?: readonly number[];
+  /** desc->pending_mask with IRQD_SETAFFINITY_PENDING. */
+  readonly pending?: readonly number[];
+  /** A move in progress: the previous vector is kept until the first interrupt on the new CPU. */
+  readonly previous?: { readonly cpu: number; readonly vector: number };
+  /** The IRTE entry (VT-d handle + sub-handle, AMD-Vi index). */
+  readonly irte?: number;
+  /** The message the device holds, when it is known and need not be what composition gives. */
+  readonly message?: { readonly addressLo: number; readonly addressHi: number; readonly data: number };
+  readonly masked: boolean;
+  /** IRQF_NOBALANCING / IRQD_NO_BALANCING: user-space affinity writes fail with -EIO. */
+  readonly noBalancing: boolean;
+  readonly item: A.StateIrq;
+}
+
+/** `state { … }`: the machine as it was found; every scenario on the system starts from it. */
+export interface DeclaredState {
+  /** cpu_online_mask; every CPU when the state does not say. */
+  readonly online?: readonly number[];
+  readonly irqs: readonly DeclaredIrq[];
+  readonly span: A.Span;
+}
+
 export interface SystemSym extends SymbolBase {
   readonly kind: 'system';
   readonly decl: A.SystemDecl;
@@ -205,12 +260,17 @@ export interface SystemSym extends SymbolBase {
   readonly scope: Scope;
   readonly guests: Map<string, GuestSym>;
   readonly pasid?: PasidSpace;
+  /** The machine as it was found (`state { … }`), when declared. */
+  state?: DeclaredState;
 }
 
 export interface ScenarioSym extends SymbolBase {
   readonly kind: 'scenario';
   readonly decl: A.ScenarioDecl;
-  readonly system?: SystemSym;
+  /** Resolved from `on`, or from the scenario it continues (`after`). */
+  system?: SystemSym;
+  /** `after S`: the scenario whose end state this one starts from (resolved after all scenarios are known). */
+  after?: ScenarioSym;
 }
 
 export type AnySymbol =
@@ -230,7 +290,16 @@ export interface Reference {
   readonly target?: AnySymbol;
 }
 
+/** The names a file gets from the files it `use`s. */
+export interface ImportedNames {
+  readonly systems: ReadonlyMap<string, SystemSym>;
+  readonly scenarios: ReadonlyMap<string, ScenarioSym>;
+  /** The file each imported symbol was declared in, as the `use` wrote it (for messages). */
+  readonly origin: ReadonlyMap<AnySymbol, string>;
+}
+
 export interface Model {
+  /** This file's systems (the used files' are in `imported`). */
   readonly systems: Map<string, SystemSym>;
   readonly scenarios: ScenarioSym[];
   /** Every declaration, in source order. */
@@ -239,4 +308,5 @@ export interface Model {
   readonly references: Reference[];
   /** The symbol each reference identifier resolves to, keyed by the AST node. */
   readonly resolved: WeakMap<A.Ident, AnySymbol>;
+  readonly imported: ImportedNames;
 }

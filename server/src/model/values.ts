@@ -26,6 +26,17 @@ export const vfioStates = [
   'pre-copy-p2p',
 ] as const;
 export const kernelNames = ['6.1', '6.6', '6.10', 'mainline'] as const;
+/** How an IRQ of a declared state got its vector (types.ts IrqStatus). */
+export const irqStatuses = ['reserved', 'allocated', 'requested', 'shutdown'] as const;
+/** The other bare words of a state `irq` line. */
+export const irqStateFlags = ['masked', 'no-balancing'] as const;
+/** `ioapic pin P edge|level`. */
+export const triggers = ['edge', 'level'] as const;
+/** Drivers whose interrupt behaviour beyond the core irqd simulates (simulation.md, "Drivers"). */
+export const modelledDrivers: Readonly<Record<string, string>> = {
+  'virtio-net': 'virtnet_set_affinity(): after every CPU online and dead event, the queue IRQs get the online CPUs spread over the queue pairs (irq_set_affinity_and_hint())',
+  virtio_net: 'virtnet_set_affinity(): after every CPU online and dead event, the queue IRQs get the online CPUs spread over the queue pairs (irq_set_affinity_and_hint())',
+};
 
 /**
  * Stable backports semantics.md §14 cannot confirm for a given kernel tree,
@@ -51,6 +62,8 @@ export const domainKinds: readonly DomainKind[] = [
   'its',
   'imsic',
   'aplic',
+  'dmar-msi',
+  'hpet-msi',
 ];
 
 export interface DomainKindInfo {
@@ -116,6 +129,11 @@ export const domainKindInfo: Readonly<Record<DomainKind, DomainKindInfo>> = {
     archs: ['x86_64'],
     props: {
       pins: { min: 1, max: 240, why: 'an IO-APIC has at most 240 redirection entries (the version register has 8 bits)' },
+      'source-id': {
+        min: 0,
+        max: 0xffff,
+        why: "the IO-APIC's requester ID (bus << 8 | devfn) from the DMAR/IVRS device scope, checked against its remapped interrupts (set_ioapic_sid())",
+      },
     },
   },
   hcall: {
@@ -151,6 +169,18 @@ export const domainKindInfo: Readonly<Record<DomainKind, DomainKindInfo>> = {
     summary: 'RISC-V AIA APLIC: wired interrupts forwarded as MSIs to the IMSIC',
     parents: ['imsic'],
     archs: ['riscv64'],
+    props: {},
+  },
+  'dmar-msi': {
+    summary: "the VT-d units' own fault and page-request interrupts, MSIs outside remapping (dmar_get_irq_domain(), drivers/iommu/intel/dmar.c)",
+    parents: ['vector'],
+    archs: ['x86_64'],
+    props: {},
+  },
+  'hpet-msi': {
+    summary: 'HPET channels used as MSI sources (hpet_create_irq_domain(), arch/x86/kernel/hpet.c); under remapping when the DMAR table scopes the HPET',
+    parents: ['vector', 'intel-ir', 'amd-ir'],
+    archs: ['x86_64'],
     props: {},
   },
 };

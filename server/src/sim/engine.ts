@@ -10,14 +10,16 @@ import { fireIrq } from './deliver.js';
 import { offlineCpu, onlineCpu } from './hotplug.js';
 import { FIRST_EXTERNAL_VECTOR, hex, ISA_IRQ_VECTOR_BASE, kernelFeatures, NR_VECTORS, PIC_CASCADE_VECTOR, systemVectorsInWindow, vec } from './kernel.js';
 import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
-import { capFor, deviceMsg, doSetAffinity, freeIrq, isRemapped, pciAllocIntx, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
+import { pciAllocIntx } from './intx.js';
+import { capFor, deviceMsg, freeIrq, irqSetAffinity, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { irteIndex } from './remap.js';
 import { guestSystem } from './guest.js';
 import { bootImsicMatrix } from './imsic.js';
 import { bootIts } from './its.js';
 import { acceptsMmio, arcDataFd, mayDma, mayP2p, vfioMigPath, type VfioState } from './vfio.js';
 import { bootPasid, pasidAdjustQuota, pasidAlloc, pasidFreeSet, pasidUsed, type PasidResult } from './pasid.js';
-import { cloneState, platformOf, type Irq, type SimState } from './state.js';
+import { bootDeclaredState } from './declared.js';
+import { cloneState, type Irq, type SimState } from './state.js';
 import { irqView, type IrqView } from './views.js';
 import type { Log } from './vector.js';
 
@@ -113,8 +115,10 @@ function bootOtherArch(system: SystemSym): SimState {
 }
 
 // lapic_assign_system_vectors() and the boot CPU's legacy vectors, then every CPU online (semantics.md §1.2–1.3).
+// A system with a declared `state` starts as it was found instead (declared.ts).
 export function bootState(system: SystemSym): SimState {
   if (system.arch !== 'x86_64') return bootOtherArch(system);
+  if (system.state) return bootDeclaredState(system, quiet).state;
   const k = kernelFeatures(system);
   const matrix = new IrqMatrix(NR_VECTORS, FIRST_EXTERNAL_VECTOR, k.firstSystemVector, system.cpus);
   for (const v of systemVectorsInWindow(k)) matrix.assignSystem(v);
@@ -134,9 +138,13 @@ export function bootState(system: SystemSym): SimState {
   return stateBoot(system, k, matrix, vectorIrq, firstDynamicIrq(system));
 }
 
+/** A Log that keeps nothing: the boot of a declared state is not a step. */
+const quiet: Log = { event: () => undefined, warn: () => undefined };
+
 /** Why a system cannot be simulated (yet), or undefined. */
 export function unsimulatable(system: SystemSym): string | undefined {
   if (!system.cpusKnown) return `system '${system.name}' has no valid 'cpus'`;
+  if (system.state && system.arch !== 'x86_64') return `a declared 'state' is simulated on x86_64 only; system '${system.name}' is ${system.arch}`;
   return undefined;
 }
 
@@ -272,6 +280,12 @@ class Runner implements Log {
 
   private select(sel: A.Selection | undefined): Irq[] {
     if (!sel) throw new StepFailure('IRQD038', undefined, 'no selection');
+    if (sel.irq) {
+      // /proc/irq/N: any IRQ the kernel has, whoever owns it.
+      const irq = this.s.irqs.get(sel.irq.value);
+      if (!irq) throw new StepFailure('IRQD038', 'EINVAL', `IRQ ${sel.irq.value} does not exist (no /proc/irq/${sel.irq.value})`, sel.irq.span);
+      return [irq];
+    }
     const dev = this.device(sel.device);
     const state = this.s.devices.get(dev.name);
     if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs: allocate them first with 'alloc ${dev.name} N'`, sel.span);
@@ -491,7 +505,8 @@ class Runner implements Log {
     }
     const flags = cap.cap === 'msix' ? 'PCI_IRQ_MSIX' : cap.cap === 'msi' ? 'PCI_IRQ_MSI' : 'IMS';
     const call = `pci_alloc_irq_vectors${step.managed ? '_affinity' : ''}(${dev.name}, ${min}, ${max}, ${flags}${step.managed ? ' | PCI_IRQ_AFFINITY' : ''})`;
-    const r = pciAllocIrqVectors(this.s, dev, cap, min, max, step.managed !== undefined, this);
+    const affd = step.managed ? { pre: step.pre?.value ?? 0, post: step.post?.value ?? 0, ...(step.sets ? { sets: step.sets.sizes.map((n) => n.value) } : {}) } : undefined;
+    const r = pciAllocIrqVectors(this.s, dev, cap, min, max, affd, this);
     if (typeof r === 'string') throw new StepFailure('IRQD030', r, `${call} fails with ${errnoText(r)}${this.lastWarning()}`);
     const first = r.irqs[0];
     const last = r.irqs[r.irqs.length - 1];
@@ -534,24 +549,12 @@ class Runner implements Log {
     const mask = this.cpus(step.cpus);
     let pending = 0;
     for (const irq of irqs) {
-      // write_irq_affinity(): a managed IRQ's affinity belongs to the kernel.
+      // write_irq_affinity(): irq_can_set_affinity_usr() refuses managed and no-balancing IRQs.
       if (irq.managed) throw new StepFailure('IRQD033', 'EIO', `IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) is managed: writing its smp_affinity_list fails with -EIO`, step.selection?.span);
+      if (irq.noBalancing) throw new StepFailure('IRQD033', 'EIO', `IRQ ${irq.virq} (${irq.device.name}) is IRQF_NOBALANCING: writing its smp_affinity_list fails with -EIO`, step.selection?.span);
       if (!mask.some((c) => this.s.cpuOnline[c])) throw new StepFailure('IRQD033', 'EINVAL', `no online CPU in ${bitmapList(mask)}: irq_set_affinity() fails with -EINVAL`, step.cpus?.span);
-      if (!irq.activated) {
-        // irq_set_affinity_deactivated(): stored, applied at activation.
-        irq.affinity = [...mask];
-        this.event('irq_set_affinity_deactivated', `IRQ ${irq.virq}: affinity ${bitmapList(mask)} stored until activation`);
-        continue;
-      }
-      if (platformOf(irq.chain) === 'x86' && !isRemapped(irq)) {
-        // Move-deferred chip (x86 without remapping): only the pending mask is stored; the move happens in the next interrupt.
-        // The mask becomes the IRQ's affinity only when the move succeeds.
-        irq.movePending = [...mask];
-        pending++;
-        this.event('irq_set_affinity', `IRQ ${irq.virq}: move to CPUs ${bitmapList(mask)} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`);
-        continue;
-      }
-      const r = doSetAffinity(this.s, irq, mask, this);
+      const r = irqSetAffinity(this.s, irq, mask, this);
+      if (r.kind === 'pending') pending++;
       if (r.kind === 'error') throw new StepFailure('IRQD033', r.err, `irq_set_affinity(${irq.virq}, ${bitmapList(mask)}) fails with ${errnoText(r.err)}${this.lastWarning()}`, step.cpus?.span);
     }
     return { summary: pending === irqs.length && pending > 0 ? `pending → CPU ${bitmapList(mask)} at next interrupt` : placement(irqs), irqs };
@@ -658,6 +661,13 @@ class Runner implements Log {
           if (!want.includes(irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${bitmapList(want)}`);
           break;
         }
+        case 'affinity': {
+          // show_irq_affinity(AFFINITY_LIST): the pending mask while a move is pending, else the affinity.
+          const want = this.cpus(a.cpus);
+          const shown = irq.movePending ?? irq.affinity;
+          if (bitmapList(shown) !== bitmapList(want)) fail(`${who} has affinity ${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}, not ${bitmapList(want)}`);
+          break;
+        }
         case 'vector':
           if (irq.apic.vector !== a.vector?.value) fail(`${who} has vector ${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}, not ${a.vector ? vec(a.vector.value) : '?'}`);
           break;
@@ -716,22 +726,53 @@ function placement(irqs: readonly Irq[]): string {
   return `${irqs.length} IRQs on CPU${cpus.length === 1 ? '' : 's'} ${bitmapList(cpus)}`;
 }
 
-/** Flattens a scenario's steps: guest blocks are one step each (guests arrive with the guest simulation). */
-export function runScenario(scenario: ScenarioSym, options: { stopAfter?: number } = {}): Trace | undefined {
+/** The end state of scenarios that others continue (`after`), computed once per analysis. */
+export type EndStates = Map<ScenarioSym, { readonly state: SimState; readonly failedAt?: number }>;
+
+/**
+ * Where a scenario starts: its system's boot state (or declared state), or
+ * with `after S` the end state of S, which must have run to its end.
+ */
+function startState(scenario: ScenarioSym, system: SystemSym, ends: EndStates, depth = 0): SimState | { skipped: string } {
+  const base = scenario.after;
+  if (!base) return bootState(system);
+  // The binder refuses cycles; the depth bound keeps any other chain finite.
+  if (depth > 64) return { skipped: `the chain of 'after' from scenario '${scenario.name}' is longer than 64` };
+  let end = ends.get(base);
+  if (!end) {
+    const from = startState(base, system, ends, depth + 1);
+    if ('skipped' in from) return { skipped: `scenario '${base.name}' does not run (${from.skipped})` };
+    const runner = new Runner(from);
+    runner.vfioNamed = vfioDevicesOf(base.decl.steps);
+    runner.runSteps(base.decl.steps);
+    const failed = runner.records.find((r) => r.outcome === 'failed');
+    end = { state: runner.s, ...(failed ? { failedAt: failed.ordinal } : {}) };
+    ends.set(base, end);
+  }
+  if (end.failedAt !== undefined) return { skipped: `scenario '${base.name}', which this one continues, fails at step ${end.failedAt}` };
+  return cloneState(end.state);
+}
+
+function skippedTrace(scenario: ScenarioSym, system: SystemSym, why: string): Trace {
+  return {
+    scenario,
+    system,
+    records: [],
+    diagnostics: [diagnostic('IRQD040', scenario.nameSpan, `scenario not simulated: ${why}`)],
+    passed: true,
+    skipped: why,
+  };
+}
+
+/** Runs a scenario from its start state and records its trace. */
+export function runScenario(scenario: ScenarioSym, options: { stopAfter?: number; ends?: EndStates } = {}): Trace | undefined {
   const system = scenario.system;
   if (!system) return undefined;
   const why = unsimulatable(system);
-  if (why) {
-    return {
-      scenario,
-      system,
-      records: [],
-      diagnostics: [diagnostic('IRQD040', scenario.nameSpan, `scenario not simulated: ${why}`)],
-      passed: true,
-      skipped: why,
-    };
-  }
-  const runner = new Runner(bootState(system), options.stopAfter);
+  if (why) return skippedTrace(scenario, system, why);
+  const start = startState(scenario, system, options.ends ?? new Map());
+  if ('skipped' in start) return skippedTrace(scenario, system, start.skipped);
+  const runner = new Runner(start, options.stopAfter);
   runner.vfioNamed = vfioDevicesOf(scenario.decl.steps);
   runner.runSteps(scenario.decl.steps);
   const passed = !runner.records.some((r) => r.outcome === 'failed');
@@ -753,9 +794,10 @@ function vfioDevicesOf(steps: readonly A.Step[]): Set<string> {
 export function stateAfter(scenario: ScenarioSym, count: number): SimState | undefined {
   const system = scenario.system;
   if (!system || unsimulatable(system)) return undefined;
-  const runner = new Runner(bootState(system), count);
+  const start = startState(scenario, system, new Map());
+  if ('skipped' in start) return undefined;
+  const runner = new Runner(start, count);
   runner.vfioNamed = vfioDevicesOf(scenario.decl.steps);
   runner.runSteps(scenario.decl.steps);
   return cloneState(runner.s);
 }
-

@@ -1,5 +1,6 @@
 // CPU hot-unplug and hot-plug on x86 (semantics.md §3.8): the refusal check,
 // per-IRQ migration, managed shutdown and restart.
+import { driversCpuDead, driversCpuOnline } from './drivers.js';
 import type { Errno } from './matrix.js';
 import { activateHierarchy, deactivateHierarchy, doSetAffinity } from './msi.js';
 import { onlineCpus, type Irq, type SimState } from './state.js';
@@ -28,9 +29,21 @@ export function lapicCanUnplugCpu(s: SimState, cpu: number, log: Log): UnplugRef
   return undefined;
 }
 
+// irq_fixup_move_pending(desc, false): kernel/irq/migration.c. A pending move
+// whose CPUs are all offline now is dropped; the IRQ keeps its affinity.
+function fixupMovePending(s: SimState, irq: Irq, log: Log): void {
+  if (!irq.movePending || irq.movePending.some((c) => s.cpuOnline[c])) return;
+  log.event('irq_fixup_move_pending', `IRQ ${irq.virq}: no CPU of the pending move to ${irq.movePending.join(',')} is online, the move is dropped`);
+  irq.movePending = undefined;
+}
+
 // migrate_one_irq(): kernel/irq/cpuhotplug.c
 function migrateOneIrq(s: SimState, irq: Irq, dying: number, log: Log): 'moved' | 'shutdown' | 'failed' | 'skipped' {
-  if (!irq.started || irq.managedShutdown || irq.apic.cpu !== dying || !irq.apic.vector) return 'skipped';
+  // No move required (not started, or not on the dying CPU): only a pending move to offline CPUs is dropped.
+  if (!irq.started || irq.managedShutdown || irq.apic.cpu !== dying || !irq.apic.vector) {
+    fixupMovePending(s, irq, log);
+    return 'skipped';
+  }
   // irq_force_complete_move(): 6.1 frees any pending old vector before the IRQ moves.
   if (irq.apic.prevVector || irq.apic.moveInProgress) freeMovedVector(s, irq, log);
   const online = onlineCpus(s);
@@ -92,6 +105,7 @@ export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | 
   // lapic_offline() → irq_matrix_offline()
   s.matrix.offline(cpu);
   log.event('irq_matrix_offline', `CPU ${cpu} offline: ${moved} IRQ(s) moved, ${shutdown} managed IRQ(s) shut down`);
+  driversCpuDead(s, log);
   return { moved, shutdown, failed };
 }
 
@@ -113,5 +127,6 @@ export function onlineCpu(s: SimState, cpu: number, log: Log): { restarted: numb
     log.event('irq_affinity_online_cpu', `IRQ ${irq.virq} (managed) restarted on CPU ${irq.apic.cpu}`);
   }
   log.event('irq_matrix_online', `CPU ${cpu} online, ${s.matrix.cpus[cpu]?.available ?? 0} vectors available`);
+  driversCpuOnline(s, log);
   return { restarted };
 }

@@ -251,6 +251,50 @@ export class IrqMatrix {
     return excludeManaged ? c.allocated - c.managedAllocated : c.allocated;
   }
 
+  // ---- a declared machine state (sim/declared.ts) -----------------------
+  //
+  // A machine found in a state (an imported snapshot) already has its bits
+  // set. These put one bit back with the counters exactly as the kernel's own
+  // function left them, so that every later allocation sees the same matrix.
+
+  /** A bit irq_matrix_alloc() (or, managed, irq_matrix_alloc_managed() after the reservation) had set. */
+  restoreAllocated(cpu: number, bit: number, managed: boolean): boolean {
+    const c = this.cpus[cpu];
+    if (!c || bit < this.allocStart || bit >= this.allocEnd || c.allocMap[bit] || this.systemMap[bit]) return false;
+    if (managed && !c.managedMap[bit]) this.restoreManagedReservation(cpu, bit);
+    c.allocMap[bit] = 1;
+    c.allocated++;
+    this.totalAllocated++;
+    if (managed) {
+      c.managedAllocated++;
+    } else {
+      c.available--;
+      if (c.online) this.globalAvailable--;
+    }
+    return true;
+  }
+
+  /** A managed bit irq_matrix_reserve_managed() had reserved on this CPU. */
+  restoreManagedReservation(cpu: number, bit: number): boolean {
+    const c = this.cpus[cpu];
+    if (!c || bit < this.allocStart || bit >= this.allocEnd || c.managedMap[bit] || this.systemMap[bit]) return false;
+    c.managedMap[bit] = 1;
+    c.managed++;
+    c.available--;
+    if (c.online) this.globalAvailable--;
+    return true;
+  }
+
+  /** The lowest bit matrix_alloc_area() could still take on this CPU, or undefined when none is left. */
+  lowestFree(cpu: number): number | undefined {
+    const c = this.cpus[cpu];
+    if (!c) return undefined;
+    for (let bit = this.allocStart; bit < this.allocEnd; bit++) {
+      if (!c.managedMap[bit] && !this.systemMap[bit] && !c.allocMap[bit]) return bit;
+    }
+    return undefined;
+  }
+
   /** The allocated vectors of a CPU, ascending. */
   vectorsOf(cpu: number): number[] {
     const out: number[] = [];

@@ -2,8 +2,9 @@
 // kernel/irq/irqdomain.c, drivers/pci/msi/, arch/x86/kernel/apic/msi.c):
 // allocation child → parent with rollback, activation parent first,
 // reservation mode, the message each level writes, and affinity changes.
-import type { DeviceSym, DomainSym, InterruptCap, SystemSym } from '../model/types.js';
+import type { DeviceSym, DomainSym, InterruptCap } from '../model/types.js';
 import { apicDriver, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
+import { irqCalcAffinityVectors, irqCreateAffinityMasks, type AffinityDesc, type IrqAffinity } from './affinity.js';
 import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
@@ -40,8 +41,8 @@ export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolea
   }
   const driver = apicDriver(s.system);
   const compat = composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
-  if (irq.cap !== 'ioapic') return compat;
-  // ioapic_setup_msg_from_msi(): an INTx RTE is level triggered and active low.
+  // ioapic_setup_msg_from_msi(): a PCI INTx RTE is level triggered and active low; an ISA line is edge, active high.
+  if (irq.cap !== 'ioapic' || irq.device.ioapicPin?.trigger === 'edge') return compat;
   return { msg: { ...compat.msg, data: compat.msg.data | (1 << 15) | (1 << 14) }, truncated: compat.truncated };
 }
 
@@ -132,7 +133,7 @@ function trapBind(host: SimState, gs: SimState, irq: Irq, log: Log): Errno | und
   const hostDev: DeviceSym = sub ? { ...target.dev, name: `${target.dev.name}:${sub.name}` } : target.dev;
   if (!host.devices.has(hostDev.name)) {
     const wanted = gs.devices.get(irq.device.name)?.virqs.length ?? 1;
-    const r = pciAllocIrqVectors(host, hostDev, target.cap, 1, wanted, false, log);
+    const r = pciAllocIrqVectors(host, hostDev, target.cap, 1, wanted, undefined, log);
     if (typeof r === 'string') return r;
   }
   const hostVirq = host.devices.get(hostDev.name)?.virqs[irq.index];
@@ -161,49 +162,6 @@ export function deactivateHierarchy(s: SimState, irq: Irq, log: Log): void {
   if (isRemapped(irq)) clearIrte(s, irq);
   deactivateVector(s, irq, log);
   irq.activated = false;
-}
-
-/** The CPUs of each NUMA node (one node of every CPU when none is declared). */
-function nodesOf(system: SystemSym): { id: number; cpus: number[] }[] {
-  if (system.nodes.length > 0) return system.nodes.map((n) => ({ id: n.id, cpus: [...n.cpus] })).sort((a, b) => a.id - b.id);
-  return [{ id: 0, cpus: Array.from({ length: system.cpus }, (_, i) => i) }];
-}
-
-// group_cpus_evenly() (lib/group_cpus.c): managed affinity masks, NUMA-aware.
-export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] {
-  const masks: number[][] = Array.from({ length: numgrps }, () => []);
-  const nodes = nodesOf(system).filter((n) => n.cpus.length > 0);
-  if (numgrps <= nodes.length) {
-    // Fewer groups than nodes: whole nodes go to groups round robin.
-    nodes.forEach((n, i) => (masks[i % numgrps] as number[]).push(...n.cpus));
-    return masks.map((m) => m.sort((a, b) => a - b));
-  }
-  // alloc_nodes_groups(): groups in proportion to CPUs, smallest nodes first, at least one each.
-  const groupsOf = new Map<number, number>();
-  let remainingCpus = nodes.reduce((n, x) => n + x.cpus.length, 0);
-  let remainingGroups = numgrps;
-  for (const n of [...nodes].sort((a, b) => a.cpus.length - b.cpus.length || a.id - b.id)) {
-    const g = Math.min(n.cpus.length, Math.max(1, Math.floor((remainingGroups * n.cpus.length) / remainingCpus)));
-    groupsOf.set(n.id, g);
-    remainingCpus -= n.cpus.length;
-    remainingGroups -= g;
-  }
-  // __group_cpus_evenly() walks the node groups in the sorted order too.
-  let cur = 0;
-  for (const n of [...nodes].sort((a, b) => a.cpus.length - b.cpus.length || a.id - b.id)) {
-    const g = groupsOf.get(n.id) ?? 1;
-    const per = Math.floor(n.cpus.length / g);
-    let extra = n.cpus.length - per * g;
-    let next = 0;
-    for (let i = 0; i < g; i++) {
-      const take = per + (extra > 0 ? 1 : 0);
-      if (extra > 0) extra--;
-      (masks[(cur + i) % numgrps] as number[]).push(...n.cpus.slice(next, next + take));
-      next += take;
-    }
-    cur = (cur + g) % numgrps;
-  }
-  return masks.map((m) => m.sort((a, b) => a - b));
 }
 
 /** msi_check_reservation_mode(): PCI MSI bus tokens only, MSI-X or maskable MSI. */
@@ -245,10 +203,10 @@ function msiDescAlloc(
   dev: DeviceSym,
   cap: InterruptCap,
   chain: DomainSym[],
-  at: { index: number; offset: number; masks: number[][]; all: number[]; managed: boolean; apicManaged: boolean },
+  at: { index: number; offset: number; desc: AffinityDesc | undefined; all: readonly number[]; apicManaged: boolean },
   block: { first: number; count: number } | undefined,
 ): Irq {
-  const all = at.all;
+  const managed = at.desc?.managed === true;
   return {
     virq: block ? block.first + at.offset : lowestFreeVirqs(s, 1),
     device: dev,
@@ -256,8 +214,8 @@ function msiDescAlloc(
     index: at.index,
     chain,
     apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: at.apicManaged, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-    affinity: at.managed ? (at.masks[at.index] ?? all) : all,
-    managed: at.managed,
+    affinity: (at.desc?.mask ?? at.all) as number[],
+    managed,
     irqdCanReserve: false,
     activated: false,
     started: false,
@@ -274,15 +232,15 @@ function allocOnce(
   dev: DeviceSym,
   cap: InterruptCap,
   n: number,
-  managed: boolean,
+  affd: IrqAffinity | undefined,
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const chain = chainOf(cap.domain);
-  const masks = managed ? groupCpusEvenly(s.system, n) : [];
   const all = Array.from({ length: s.system.cpus }, (_, i) => i);
+  const masks = affd ? irqCreateAffinityMasks(s.system, n, affd, all) : [];
   // irq_alloc_descs(): each descriptor's IRQs are the lowest free contiguous numbers.
   const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
-  if (platformOf(chain) !== 'x86') return allocOncePlatform(s, dev, cap, { n, managed, masks, all, block }, chain, log);
+  if (platformOf(chain) !== 'x86') return allocOncePlatform(s, dev, cap, { n, masks, all, block }, chain, log);
   const ir = remapDomain(chain);
   const irqs: Irq[] = [];
   const rollback = (): void => {
@@ -298,14 +256,14 @@ function allocOnce(
   for (const nvec of descriptors) {
     const group: Irq[] = [];
     for (let i = 0; i < nvec; i++, index++) {
-      const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, masks, all, managed, apicManaged: false }, block);
+      const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, desc: masks[index], all, apicManaged: false }, block);
       // x86_vector_alloc_irqs() → assign_irq_vector_policy()
       if (block && !ir && !s.k.multiMsiRejectedEarly) {
         log.event('x86_vector_alloc_irqs', `X86_IRQ_ALLOC_CONTIGUOUS_VECTORS with ${nvec} IRQs: the vector domain cannot give contiguous vectors (-ENOSYS)`);
         rollback();
         return { err: 'ENOSYS', done: index - i };
       }
-      if (managed) {
+      if (irq.managed) {
         const err = reserveManagedVector(s, irq, log);
         if (err) {
           rollback();
@@ -330,6 +288,8 @@ function allocOnce(
   }
   // msi_init_virq(): MSI_FLAG_ACTIVATE_EARLY activates now; reservation-mode IRQs clear IRQD_ACTIVATED again.
   for (const irq of irqs) {
+    // dmar_alloc_hwirq() and hpet_assign_irq() allocate in reservation mode and activate at request_irq().
+    if (dev.bus === 'platform') continue;
     const reserve = canReserve(cap);
     if (!reserve) {
       irq.irqdCanReserve = false;
@@ -358,11 +318,11 @@ function allocOncePlatform(
   s: SimState,
   dev: DeviceSym,
   cap: InterruptCap,
-  req: { n: number; managed: boolean; masks: number[][]; all: number[]; block: { first: number; count: number } | undefined },
+  req: { n: number; masks: readonly AffinityDesc[]; all: readonly number[]; block: { first: number; count: number } | undefined },
   chain: DomainSym[],
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
-  const { n, managed, masks, all, block } = req;
+  const { n, masks, all, block } = req;
   const its = itsOf(chain);
   const irqs: Irq[] = [];
   const rollback = (): void => {
@@ -375,7 +335,8 @@ function allocOncePlatform(
   const events = its ? itsAllocEvents(s, its, dev, n, log) : undefined;
   if (typeof events === 'string') return { err: events, done: 0 };
   for (let index = 0; index < n; index++) {
-    const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: index, masks, all, managed, apicManaged: managed }, block);
+    const desc = masks[index];
+    const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: index, desc, all, apicManaged: desc?.managed === true }, block);
     if (events && typeof events !== 'string') {
       irq.event = events.event + index;
       irq.apic.vector = events.device.lpiBase + irq.event;
@@ -413,14 +374,14 @@ export function pciAllocIrqVectors(
   cap: InterruptCap,
   min: number,
   max: number,
-  managed: boolean,
+  affd: IrqAffinity | undefined,
   log: Log,
 ): { count: number; irqs: Irq[] } | Errno {
   if (s.devices.has(dev.name)) return 'EINVAL';
   let nvec = Math.min(max, cap.count);
-  if (managed) {
-    // irq_calc_affinity_vectors(): no more spread vectors than possible CPUs.
-    nvec = Math.min(nvec, s.system.cpus);
+  if (affd) {
+    // irq_calc_affinity_vectors(): no more spread vectors than possible CPUs, besides the reserved ones.
+    nvec = irqCalcAffinityVectors(s.system, min, nvec, affd);
   }
   const multiOk = remapDomain(chainOf(cap.domain)) !== undefined || platformOf(chainOf(cap.domain)) === 'its';
   if (cap.cap === 'msi' && nvec > 1 && !multiOk && (s.k.multiMsiRejectedEarly || platformOf(chainOf(cap.domain)) === 'imsic')) {
@@ -433,7 +394,7 @@ export function pciAllocIrqVectors(
   }
   s.devices.set(dev.name, { cap: cap.cap, virqs: [], msgs: new Map() });
   for (;;) {
-    const r = allocOnce(s, dev, cap, nvec, managed, log);
+    const r = allocOnce(s, dev, cap, nvec, affd, log);
     if ('irqs' in r) {
       const state = s.devices.get(dev.name);
       state?.virqs.push(...r.irqs.map((i) => i.virq));
@@ -520,6 +481,30 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
   log.event('pci_free_irq_vectors', `${dev.name}: ${state.virqs.length} IRQ(s) freed`);
 }
 
+/**
+ * irq_set_affinity_locked(): the kernel-side affinity change a write to
+ * smp_affinity_list or a driver's irq_set_affinity_and_hint() makes, after
+ * the caller's own checks. A deactivated IRQ stores the mask for activation;
+ * a chip that cannot move in process context (x86 without remapping) only
+ * records the pending mask, and the move happens in the next interrupt;
+ * anything else moves now.
+ */
+export function irqSetAffinity(s: SimState, irq: Irq, mask: readonly number[], log: Log): SetAffinityResult | { kind: 'stored' | 'pending' } {
+  if (!irq.activated) {
+    // irq_set_affinity_deactivated(): stored, applied at activation.
+    irq.affinity = [...mask];
+    log.event('irq_set_affinity_deactivated', `IRQ ${irq.virq}: affinity ${mask.join(',')} stored until activation`);
+    return { kind: 'stored' };
+  }
+  if (platformOf(irq.chain) === 'x86' && !isRemapped(irq)) {
+    // No IRQ_MOVE_PCNTXT: irqd_set_move_pending() + irq_copy_pending(); the mask becomes the affinity when the move succeeds.
+    irq.movePending = [...mask];
+    log.event('irq_set_affinity', `IRQ ${irq.virq}: move to CPUs ${mask.join(',')} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`);
+    return { kind: 'pending' };
+  }
+  return doSetAffinity(s, irq, mask, log);
+}
+
 /** What irq_do_set_affinity() did, for the trace and the inlay hint. */
 export type SetAffinityResult = { kind: 'moved' | 'unchanged' } | { kind: 'error'; err: Errno };
 
@@ -573,66 +558,6 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
     msiSetAffinity(s, irq, oldVector, oldCpu, log);
   }
   return { kind: 'moved' };
-}
-
-/** The GSI of an IO-APIC pin: the pins of the IO-APICs declared before it, plus the pin. */
-export function gsiOf(domain: DomainSym, pin: number): number {
-  let base = 0;
-  for (const d of domain.owner.scope.domains.values()) {
-    if (d === domain) break;
-    if (d.domainKind === 'ioapic') base += d.props.get('pins') ?? 24;
-  }
-  return base + pin;
-}
-
-// pci_alloc_irq_vectors(…, PCI_IRQ_INTX) → pdev->irq from acpi_pci_irq_enable() → mp_map_gsi_to_irq():
-// one IRQ per GSI, shared by every device on that line; activated at request_irq().
-export function pciAllocIntx(s: SimState, dev: DeviceSym, min: number, log: Log): { count: number; irqs: Irq[] } | Errno {
-  const pin = dev.ioapicPin;
-  if (!pin?.domain) return 'EINVAL';
-  if (s.devices.has(dev.name)) return 'EINVAL';
-  if (min > 1) {
-    log.event('pci_alloc_irq_vectors', 'INTx gives exactly one vector');
-    return 'ENOSPC';
-  }
-  const gsi = gsiOf(pin.domain, pin.pin);
-  let irq = s.irqs.get(gsi);
-  if (irq && irq.cap !== 'ioapic') return 'EBUSY';
-  if (!irq) {
-    const chain = chainOf(pin.domain);
-    irq = {
-      virq: gsi,
-      device: dev,
-      cap: 'ioapic',
-      index: pin.pin,
-      chain,
-      apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: false, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-      affinity: Array.from({ length: s.system.cpus }, (_, i) => i),
-      managed: false,
-      irqdCanReserve: true,
-      activated: false,
-      started: false,
-      managedShutdown: false,
-      masked: false,
-      pending: false,
-    };
-    // mp_irqdomain_alloc(): the parent first (reservation mode), then the IRTE with remapping.
-    reserveIrqVector(s, irq, log);
-    const ir = remapDomain(chain);
-    if (ir) {
-      const err = allocIrtes(s, [irq], ir, log);
-      if (err) {
-        freeVector(s, irq);
-        return err;
-      }
-    }
-    s.irqs.set(gsi, irq);
-    log.event('mp_map_gsi_to_irq', `GSI ${gsi} (IO-APIC ${pin.domain.name} pin ${pin.pin}) → IRQ ${gsi}`);
-  } else {
-    log.event('mp_map_gsi_to_irq', `GSI ${gsi} is already IRQ ${gsi}: ${dev.name} shares it (IRQF_SHARED)`);
-  }
-  s.devices.set(dev.name, { cap: 'ioapic', virqs: [gsi], msgs: new Map() });
-  return { count: 1, irqs: [irq] };
 }
 
 // msi_set_affinity(): arch/x86/kernel/apic/msi.c, the non-remapped workaround (semantics.md §5).

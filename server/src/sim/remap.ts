@@ -56,14 +56,19 @@ function findFreeRegion(table: IrteTable, order: number): number {
 
 /**
  * The source ID an IO-APIC's messages carry (set_ioapic_sid()): the IO-APIC's
- * own bus/devfn from the DMAR device scope. irqd uses F0:1F.0, where Intel
- * platforms typically place it.
+ * own bus/devfn from the DMAR device scope. Without a `source-id` on the
+ * domain irqd uses F0:1F.0, where Intel platforms typically place it (QEMU's
+ * q35 says ff:00.0).
  */
 export const IOAPIC_SID = 0xf0f8;
 
 /** The source ID the IOMMU checks for an IRQ's interrupts. */
 export function sourceIdOf(irq: Irq): number {
-  return irq.cap === 'ioapic' ? IOAPIC_SID : requesterId(irq.device);
+  // set_ioapic_sid() / set_hpet_sid(): the requester ID the DMAR scope gives the interrupt's source.
+  const declared = irq.chain[0]?.props.get('source-id');
+  if (declared !== undefined) return declared;
+  if (irq.cap === 'ioapic') return IOAPIC_SID;
+  return requesterId(irq.device);
 }
 
 /** The source ID the IOMMU checks: bus << 8 | devfn (set_msi_sid(), SVT_VERIFY_SID_SQ). */
@@ -96,6 +101,25 @@ export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym,
     n === 1 ? `IRTE ${hex(index)} in ${table.domain.name}` : `IRTEs ${hex(index)}-${hex(index + n - 1)} (block of ${n}) in ${table.domain.name}`,
   );
   return undefined;
+}
+
+/**
+ * A declared machine state's IRTE block (sim/declared.ts): the entries an
+ * IRQ (or a multi-MSI block) already holds, marked used as alloc_irte() left
+ * them. False when an entry is out of the table or taken.
+ */
+export function restoreIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym, index: number): boolean {
+  const first = irqs[0];
+  if (!first) return false;
+  const table = tableFor(s, domain, first.device);
+  const n = 1 << Math.ceil(Math.log2(irqs.length));
+  if (index < 0 || index + n > table.size) return false;
+  for (let i = 0; i < n; i++) if (table.used[index + i]) return false;
+  table.used.fill(1, index, index + n);
+  irqs.forEach((irq, i) => {
+    irq.irte = { table: tableKey(domain, irq.device), index, subhandle: i, blockSize: n };
+  });
+  return true;
 }
 
 /** The IRTE entry an IRQ uses. */

@@ -104,6 +104,10 @@ export interface Irq {
   readonly postedTo?: string;
   /** The device tags this IRQ's messages with a PASID (a SIOV sub-device in pasid mode). */
   readonly pasidTagged?: boolean;
+  /** IRQF_NOBALANCING (IRQD_NO_BALANCING): user-space affinity writes fail with -EIO. */
+  noBalancing?: boolean;
+  /** desc->affinity_hint, set by a driver's irq_set_affinity_and_hint(). */
+  hint?: number[];
   /** arm64 ITS: the EventID within the device's ITT. */
   event?: number;
   lastDelivery?: Delivery;
@@ -160,6 +164,7 @@ export function cloneState(s: SimState): SimState {
       apic: { ...irq.apic },
       affinity: [...irq.affinity],
       ...(irq.movePending ? { movePending: [...irq.movePending] } : {}),
+      ...(irq.hint ? { hint: [...irq.hint] } : {}),
     });
   }
   const devices = new Map<string, DeviceState>();

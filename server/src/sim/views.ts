@@ -81,6 +81,15 @@ function levelsOf(s: SimState, irq: Irq): LevelView[] {
       case 'imsic':
         hwirq = irq.virq;
         break;
+      case 'dmar-msi':
+        // dmar_alloc_hwirq(): hwirq is the IOMMU's sequence number.
+        kernelName = 'DMAR-MSI';
+        hwirq = irq.index;
+        break;
+      case 'hpet-msi':
+        kernelName = `HPET-MSI-${irSeq(s, d)}`;
+        hwirq = irq.index;
+        break;
       case 'ioapic': {
         // mp_irqdomain_create(): named after the IO-APIC's APIC ID (irqd numbers them in order).
         const all = [...s.system.scope.domains.values()].filter((x) => x.domainKind === 'ioapic');
@@ -114,7 +123,11 @@ function procInterrupts(s: SimState, irq: Irq, levels: readonly LevelView[]): st
   const ir = remapDomain(irq.chain);
   const top = levels[0];
   const prefix = ir ? 'IR-' : irq.chain.some((d) => d.domainKind === 'its') ? 'ITS-' : '';
-  if (irq.cap === 'ioapic') return `${irq.virq}: ${prefix}IO-APIC ${irq.index}-fasteoi`;
+  // The flow name after the hwirq: handle_fasteoi_irq for level lines, handle_edge_irq for edge ones and MSIs.
+  if (irq.cap === 'ioapic') return `${irq.virq}: ${prefix}IO-APIC ${irq.index}-${irq.device.ioapicPin?.trigger === 'edge' ? 'edge' : 'fasteoi'}`;
+  const kind = irq.chain[0]?.domainKind;
+  if (kind === 'dmar-msi') return `${irq.virq}: DMAR-MSI ${irq.index}-edge`;
+  if (kind === 'hpet-msi') return `${irq.virq}: ${prefix}HPET-MSI ${irq.index}-edge`;
   const chip = s.k.perDeviceMsiDomains
     ? `${prefix}${irq.cap === 'ims' ? 'IMS' : irq.cap === 'msix' ? 'PCI-MSIX' : 'PCI-MSI'}-${bdf(irq)}`
     : `${prefix}PCI-MSI`;

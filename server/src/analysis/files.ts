@@ -1,0 +1,73 @@
+// Reading .irqd files from disk, for the CLI and for the files a document
+// `use`s: strict UTF-8 (a BOM dropped), at most MAX_TEXT_LENGTH bytes, and a
+// one-line reason when a file cannot be read. Used files are analysed once
+// per content and shared by every file that uses them.
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { analyze, MAX_TEXT_LENGTH, type Analysis, type AnalysisOptions, type UseResolver } from './analysis.js';
+
+/** Reads a file as UTF-8 text, or returns the one-line reason it cannot (`problem` names the file, `reason` does not). */
+export function readSource(path: string): { text: string } | { problem: string; reason: string } {
+  const r = readSourceText(path);
+  if ('text' in r) return r;
+  return { problem: `'${path}'${r.reason.startsWith('is ') ? ' ' : ': '}${r.reason}`, reason: r.reason };
+}
+
+function readSourceText(path: string): { text: string } | { reason: string } {
+  let size: number;
+  try {
+    const st = statSync(path);
+    if (st.isDirectory()) return { reason: `is a directory, not an .irqd file` };
+    if (!st.isFile()) return { reason: `is not a regular file` };
+    size = st.size;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { reason: `no such file` };
+    if (code === 'EACCES') return { reason: `permission denied` };
+    return { reason: `cannot read (${code ?? 'unknown error'})` };
+  }
+  if (size > MAX_TEXT_LENGTH) return { reason: `is ${size} bytes; irqd reads files of up to ${MAX_TEXT_LENGTH} bytes` };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EACCES') return { reason: `permission denied` };
+    return { reason: `cannot read (${code ?? 'unknown error'})` };
+  }
+  try {
+    let text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return { text };
+  } catch {
+    return { reason: `is not UTF-8 text` };
+  }
+}
+
+/** The files of a `use` cycle, from the file used again back to itself. */
+export function cycleOf(file: string, chain: readonly string[]): string[] {
+  return [...chain.slice(chain.indexOf(file)), file];
+}
+
+/**
+ * Resolves `use` paths against the using file's directory and analyses the
+ * file from disk. The analyses are cached by path and text, so a file used
+ * by many others is analysed once.
+ */
+export class DiskUseResolver implements UseResolver {
+  private readonly cache = new Map<string, Analysis>();
+
+  constructor(private readonly options: Omit<AnalysisOptions, 'file' | 'uses' | 'chain'> = {}) {}
+
+  analysisOf(from: string, path: string, chain: readonly string[]): ReturnType<UseResolver["analysisOf"]> {
+    const file = isAbsolute(path) ? resolve(path) : resolve(dirname(from), path);
+    if (chain.includes(file)) return { problem: 'uses a file that uses it', cycle: cycleOf(file, chain) };
+    const src = readSource(file);
+    if ('problem' in src) return { problem: src.reason.startsWith('is ') ? src.reason : `cannot be read: ${src.reason}` };
+    const cached = this.cache.get(file);
+    if (cached && cached.text === src.text) return { file, analysis: cached };
+    const analysis = analyze(src.text, 0, { ...this.options, file, uses: this, chain });
+    this.cache.set(file, analysis);
+    return { file, analysis };
+  }
+}

@@ -1,0 +1,224 @@
+// The binder's part for scenarios: each scenario's system and the scenario
+// it continues (`after`), and every name its steps use, resolved in the
+// scope the step runs in (the system's devices, or a guest's view).
+import type * as A from '../../../grammar/index.js';
+import type { BinderCore } from './binder.js';
+import { diagnostic } from './diagnostic.js';
+import type { AnySymbol, DeviceSym, GuestSym, ScenarioSym, SubDeviceSym, SystemSym } from './types.js';
+import * as V from './values.js';
+
+export class ScenarioBinder {
+  constructor(private readonly b: BinderCore) {}
+
+  /** Declares a scenario and resolves its system; `after` is resolved once every scenario is known. */
+  bindScenario(decl: A.ScenarioDecl): void {
+    let system: SystemSym | undefined;
+    if (decl.system) {
+      system = this.b.resolve(decl.system, 'system', this.b.systems);
+    } else if (decl.after) {
+      // The system of the scenario it continues, found in resolveAfter().
+    } else if (this.b.systems.size === 1) {
+      system = [...this.b.systems.values()][0];
+    } else {
+      const span = decl.name?.span ?? decl.keyword;
+      this.b.diagnostics.push(
+        diagnostic(
+          'IRQD016',
+          span,
+          this.b.systems.size === 0
+            ? 'this scenario has no system to run on: declare one with \'system NAME { ... }\''
+            : `this file declares ${this.b.systems.size} systems: say which one the scenario runs on with 'on SYSTEM'`,
+        ),
+      );
+    }
+    const name = decl.name?.text ?? '';
+    const sym: ScenarioSym = {
+      kind: 'scenario',
+      name,
+      nameSpan: decl.name?.span ?? decl.keyword,
+      declSpan: decl.span,
+      decl,
+      system,
+    };
+    const previous = this.b.scenarios.find((s) => s.name === name && name !== '');
+    if (previous) {
+      this.b.diagnostics.push(
+        diagnostic('IRQD011', sym.nameSpan, `scenario '${name}' is already declared`, {
+          related: [{ span: previous.nameSpan, message: 'first declared here' }],
+        }),
+      );
+    }
+    this.b.symbols.push(sym);
+    this.b.scenarios.push(sym);
+  }
+
+  /**
+   * `after S`: S is a scenario of this file or of a used one. The scenario
+   * runs on S's system unless it names its own, which must then be the same;
+   * a chain of `after` that comes back to where it started is refused.
+   */
+  resolveAfter(sc: ScenarioSym, imported: ReadonlyMap<string, ScenarioSym>): void {
+    const ident = sc.decl.after;
+    if (!ident) return;
+    const local = new Map<string, ScenarioSym>();
+    for (const s of this.b.scenarios) if (s !== sc && !local.has(s.name)) local.set(s.name, s);
+    for (const [n, s] of imported) if (!local.has(n)) local.set(n, s);
+    const target = this.b.resolve(ident, 'scenario', local);
+    if (!target) return;
+    sc.after = target;
+    if (!sc.system) sc.system = target.system;
+    else if (target.system && target.system !== sc.system) {
+      this.b.diagnostics.push(
+        diagnostic('IRQD052', ident.span, `scenario '${target.name}' runs on system '${target.system.name}', not on '${sc.system.name}': a scenario continues on the system it starts from`),
+      );
+    }
+  }
+
+  /** Reports a chain of `after` that leads back to a scenario of it. */
+  checkAfterCycle(sc: ScenarioSym): void {
+    const seen = new Set<ScenarioSym>([sc]);
+    for (let s = sc.after; s; s = s.after) {
+      if (s === sc) {
+        this.b.diagnostics.push(diagnostic('IRQD052', sc.decl.after?.span ?? sc.nameSpan, `scenario '${sc.name}' continues from itself through 'after'`));
+        sc.after = undefined;
+        return;
+      }
+      if (seen.has(s)) return;
+      seen.add(s);
+    }
+  }
+
+  bindSteps(sc: ScenarioSym): void {
+    if (!sc.system) return;
+    this.bindStepList(sc.decl.steps, sc.system, undefined);
+  }
+
+  private bindStepList(steps: readonly A.Step[], system: SystemSym, guest: GuestSym | undefined): void {
+    for (const step of steps) this.bindStep(step, system, guest);
+  }
+
+  /** Devices a step may name: the host's, or inside `guest G { }` the guest's view. */
+  private deviceTable(system: SystemSym, guest: GuestSym | undefined): ReadonlyMap<string, DeviceSym | SubDeviceSym> {
+    return guest ? guest.visible : system.scope.devices;
+  }
+
+  private deviceRef(ident: A.Ident | undefined, system: SystemSym, guest: GuestSym | undefined): void {
+    if (!ident) return;
+    const table = this.deviceTable(system, guest);
+    const others: ReadonlyMap<string, AnySymbol>[] = guest ? [guest.scope.domains, system.scope.devices] : [system.scope.domains, system.guests];
+    const hit = table.get(ident.text);
+    if (!hit && guest && system.scope.devices.has(ident.text)) {
+      this.b.reference(ident, system.scope.devices.get(ident.text));
+      this.b.diagnostics.push(
+        diagnostic('IRQD010', ident.span, `device '${ident.text}' is not assigned to guest '${guest.name}'; add 'assign ${ident.text} as BB:DD.F' to the guest`),
+      );
+      return;
+    }
+    this.b.resolve(ident, 'device', table, others, guest ? ` in guest '${guest.name}'` : '');
+  }
+
+  /** `irq N` names a host IRQ; inside `guest G { }` a guest's IRQ numbers are not the host's. */
+  private irqInGuest(n: A.NumberLit): void {
+    this.b.diagnostics.push(diagnostic('IRQD014', n.span, "'irq N' selects a host IRQ by number; inside a guest, select the guest's vectors by device"));
+  }
+
+  private setRef(ident: A.Ident | undefined, system: SystemSym): void {
+    if (!ident) return;
+    if (!system.pasid) {
+      this.b.reference(ident, undefined);
+      this.b.diagnostics.push(
+        diagnostic('IRQD010', ident.span, `unknown PASID set '${ident.text}': system '${system.name}' declares no 'pasid capacity N { set ... }'`),
+      );
+      return;
+    }
+    this.b.resolve(ident, 'PASID set', system.pasid.sets);
+  }
+
+  private bindStep(step: A.Step, system: SystemSym, guest: GuestSym | undefined): void {
+    switch (step.kind) {
+      case 'alloc':
+        this.deviceRef(step.device, system, guest);
+        this.b.enumValue(step.via, "'via' kind", V.allocKinds);
+        for (const span of step.repeated) {
+          this.b.diagnostics.push(diagnostic('IRQD015', span, `'${this.b.textOf(span)}' is given twice in one 'alloc'`));
+        }
+        // struct irq_affinity only applies to a managed spread (pci_alloc_irq_vectors_affinity() with PCI_IRQ_AFFINITY).
+        if (!step.managed) {
+          for (const opt of [step.pre && { word: 'pre', span: step.pre.span }, step.post && { word: 'post', span: step.post.span }, step.sets && { word: 'sets', span: step.sets.span }]) {
+            if (opt) this.b.diagnostics.push(diagnostic('IRQD014', opt.span, `'${opt.word}' describes a managed spread (struct irq_affinity): add 'managed'`));
+          }
+        }
+        break;
+      case 'free':
+        this.deviceRef(step.device, system, guest);
+        break;
+      case 'request':
+      case 'release':
+      case 'mask':
+      case 'unmask':
+      case 'fire':
+      case 'affinity':
+        if (step.selection) this.deviceRef(step.selection.device, system, guest);
+        if (step.selection?.irq && guest) this.irqInGuest(step.selection.irq);
+        break;
+      case 'vfio':
+        this.deviceRef(step.device, system, guest);
+        this.b.enumValue(step.state, 'VFIO state', V.vfioStates);
+        break;
+      case 'mmio':
+        this.deviceRef(step.device, system, guest);
+        break;
+      case 'dma':
+        this.deviceRef(step.device, system, guest);
+        if (step.target && step.target.text !== 'memory') this.deviceRef(step.target, system, guest);
+        break;
+      case 'pasid':
+        this.setRef(step.set, system);
+        break;
+      case 'guest': {
+        if (!step.guest) break;
+        if (guest) {
+          this.b.diagnostics.push(diagnostic('IRQD014', step.keyword, "'guest' steps do not nest: the steps are already inside a guest"));
+          break;
+        }
+        const g = this.b.resolve(step.guest, 'guest', system.guests, [system.scope.devices, system.scope.domains], ` in system '${system.name}'`);
+        if (g) this.bindStepList(step.steps, system, g);
+        break;
+      }
+      case 'offline':
+      case 'online':
+        break;
+      case 'expect':
+        this.bindAssertion(step.assertion, system, guest);
+        break;
+    }
+  }
+
+  private bindAssertion(a: A.Assertion | undefined, system: SystemSym, guest: GuestSym | undefined): void {
+    if (!a) return;
+    switch (a.kind) {
+      case 'cpu':
+      case 'affinity':
+      case 'vector':
+      case 'message':
+      case 'lost':
+      case 'delivered':
+      case 'irte':
+        this.deviceRef(a.selection.device, system, guest);
+        if (a.selection.irq && guest) this.irqInGuest(a.selection.irq);
+        break;
+      case 'vfio':
+        this.deviceRef(a.device, system, guest);
+        this.b.enumValue(a.state, 'VFIO state', V.vfioStates);
+        break;
+      case 'pasid-used':
+        this.setRef(a.set, system);
+        break;
+      case 'fail':
+        if (a.step) this.bindStep(a.step, system, guest);
+        break;
+      case 'cpu-available':
+        break;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// Drivers that act on interrupts beyond the core: the CPU-hotplug callbacks
+// that change their IRQs' affinity without any write from user space. A
+// device says which driver it has with `driver NAME`; the drivers modelled
+// here are listed in values.ts (modelledDrivers) and in docs/simulation.md.
+import type { DeviceSym } from '../model/types.js';
+import { bitmapList } from './matrix.js';
+import { irqSetAffinity } from './msi.js';
+import { onlineCpus, type Irq, type SimState } from './state.js';
+import type { Log } from './vector.js';
+
+function isVirtioNet(dev: DeviceSym): boolean {
+  return dev.driver === 'virtio-net' || dev.driver === 'virtio_net';
+}
+
+/**
+ * virtnet_set_affinity() (drivers/net/virtio_net.c): the online CPUs split
+ * over the queue pairs in order (stride = online / pairs, the first
+ * `online % pairs` pairs get one more), each pair's receive and send queue
+ * IRQs getting the same mask through virtqueue_set_affinity() →
+ * irq_set_affinity_and_hint(). With one vector per virtqueue
+ * (vp_find_vqs_msix()) entry 0 is the config vector and queue pair i uses
+ * entries 1 + 2i (rx) and 2 + 2i (tx).
+ */
+function virtnetSetAffinity(s: SimState, dev: DeviceSym, log: Log): void {
+  const state = s.devices.get(dev.name);
+  if (state?.cap !== 'msix') return;
+  const irqAt = (i: number): Irq | undefined => {
+    const v = state.virqs[i];
+    return v === undefined ? undefined : s.irqs.get(v);
+  };
+  const pairs = Math.floor((state.virqs.length - 1) / 2);
+  const online = onlineCpus(s);
+  if (pairs < 1 || online.length === 0) return;
+  const stride = Math.max(Math.floor(online.length / pairs), 1);
+  const stragglers = online.length >= pairs ? online.length % pairs : 0;
+  let next = 0;
+  for (let i = 0; i < pairs; i++) {
+    const group = stride + (i < stragglers ? 1 : 0);
+    const mask: number[] = [];
+    // cpumask_next_wrap() over cpu_online_mask.
+    for (let j = 0; j < group; j++) {
+      mask.push(online[next % online.length] as number);
+      next++;
+    }
+    mask.sort((a, b) => a - b);
+    for (const irq of [irqAt(1 + 2 * i), irqAt(2 + 2 * i)]) {
+      if (!irq?.started) continue;
+      irq.hint = mask;
+      const r = irqSetAffinity(s, irq, mask, log);
+      if (r.kind === 'error') log.warn('virtnet_set_affinity', `IRQ ${irq.virq}: irq_set_affinity_and_hint(${bitmapList(mask)}) fails with -${r.err}`);
+      else log.event('virtnet_set_affinity', `${dev.name} queue pair ${i}: IRQ ${irq.virq} affinity and hint ${bitmapList(mask)}`);
+    }
+  }
+}
+
+function eachDriver(s: SimState, log: Log): void {
+  for (const dev of s.system.scope.devices.values()) if (isVirtioNet(dev)) virtnetSetAffinity(s, dev, log);
+}
+
+// CPUHP_VIRT_NET_DEAD → virtnet_cpu_dead(): after the CPU is gone and its IRQs have moved.
+export function driversCpuDead(s: SimState, log: Log): void {
+  eachDriver(s, log);
+}
+
+// CPUHP_AP_ONLINE_DYN → virtnet_cpu_online(): after irq_affinity_online_cpu() restarted the managed IRQs.
+export function driversCpuOnline(s: SimState, log: Log): void {
+  eachDriver(s, log);
+}
