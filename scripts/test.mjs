@@ -37,5 +37,8 @@ const r = spawnSync(
 // The plain closing line, for readers that do not parse node's reporters.
 const tap = readFileSync('test-results/node-tests.tap', 'utf8');
 const count = (key) => Number(new RegExp(`^# ${key} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0);
-process.stdout.write(`\ntests: ${count('pass')} passed, ${count('fail')} failed\n`);
+// A skipped test is named in the summary line, with its reason.
+const skipped = [...tap.matchAll(/^\s*ok \d+ - (.*?) # SKIP\s*(.*)$/gm)].map((m) => `${m[1]}${m[2] ? ` (${m[2]})` : ''}`);
+const skipText = skipped.length ? `, ${skipped.length} skipped: ${skipped.join('; ')}` : ', 0 skipped';
+process.stdout.write(`\ntests: ${count('pass')} passed, ${count('fail')} failed${skipText}\n`);
 process.exit(r.status ?? 1);

@@ -3,6 +3,7 @@
 //
 //   irqd check FILE...   diagnostics as file:line:col: severity CODE message
 //   irqd run FILE...     the step-by-step trace of every scenario, then the diagnostics
+//   irqd snapshot …      copy a live host's interrupt files (host/collect.ts)
 //
 // Exit status: 0 clean, 1 when any file has errors (for run: or a scenario
 // fails), 2 for usage or I/O problems (one line each on stderr, never a
@@ -13,15 +14,18 @@ import { DiskUseResolver, readSource } from './analysis/files.js';
 import { parseKernelVersion } from './model/binder.js';
 import type { IrqdDiagnostic } from './model/diagnostic.js';
 import { traceLines } from './features/trace-text.js';
+import { snapshotMain } from './host/collect.js';
 
 const VERSION = '0.1.0';
 
 const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
        irqd run [--scenario NAME] [--format text|json] [--kernel VERSION] FILE...
+       irqd snapshot [--root DIR] [OUT]
        irqd --help | --version
 
 check: checks .irqd files and prints what the editor would show.
 run:   simulates their scenarios like the kernel would and prints each trace.
+snapshot: copies this host's interrupt files (run as root for debugfs); irqd snapshot --help.
   --format text|json   output format (default text)
   --scenario NAME      run only the scenarios with this name
   --kernel VERSION     kernel for systems that do not say 'kernel' (default 6.1)`;
@@ -162,6 +166,8 @@ function printTraces(reports: readonly FileReport[], opts: Options, out: (s: str
 }
 
 export function main(argv: readonly string[], out: (s: string) => void, err: (s: string) => void): number {
+  // Commands about real machines parse their own arguments.
+  if (argv[0] === 'snapshot') return snapshotMain(argv.slice(1), out, err);
   let opts: ReturnType<typeof parseArgs>;
   try {
     opts = parseArgs(argv);
