@@ -78,9 +78,9 @@ const kindWord: Record<SymbolKind, string> = {
 /** Parses `6.1`, `6.10`, `mainline`; undefined for anything else. */
 export function parseKernelVersion(text: string): KernelVersion | undefined {
   if (text === 'mainline') return MAINLINE;
-  const m = /^(\d+)(?:\.(\d+))?(?:\.\d+)?$/.exec(text);
+  const m = /^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(text);
   if (!m) return undefined;
-  return { text, major: Number(m[1]), minor: Number(m[2] ?? 0) };
+  return { text, major: Number(m[1]), minor: Number(m[2] ?? 0), ...(m[3] !== undefined ? { patch: Number(m[3]) } : {}) };
 }
 
 export function kernelAtLeast(k: KernelVersion, major: number, minor: number): boolean {

@@ -30,6 +30,8 @@ export interface KernelVersion {
   readonly text: string;
   readonly major: number;
   readonly minor: number;
+  /** The stable release (6.1.192 → 192), when the version names one: some fixes reached a stable tree at a patch level. */
+  readonly patch?: number;
 }
 
 export type SymbolKind =

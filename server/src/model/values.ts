@@ -46,6 +46,7 @@ export const backports = {
   'matrix-allocated-fix': 'a0b0bad10587 genirq/matrix: Exclude managed interrupts in irq_matrix_allocated() (6.7)',
   'migrate-retry-fix': '88d724e2301a genirq/cpuhotplug: Retry with cpu_online_mask when migration fails (6.10)',
   'msi-affinity-fix': 'b56ebe7c896d x86/apic/msi: Fix misconfigured non-maskable MSI quirk (6.7)',
+  'vector-leak-fix': 'a6c11c0a5235 genirq/cpuhotplug, x86/vector: Prevent vector leak during CPU offline (6.10; CVE-2024-31076, stable 6.1.94, 6.6.34, 6.9.5)',
 } as const;
 export type BackportName = keyof typeof backports;
 export const backportNames = Object.keys(backports) as BackportName[];

@@ -130,8 +130,23 @@ function ackAndMove(s: SimState, irq: Irq, cpu: number, log: Log): void {
       irq.movePending = undefined;
     }
   }
-  // The cleanup IPI/timer runs once the interrupt returns.
-  if (cleanupQueued) freeMovedVector(s, irq, log);
+  // The cleanup IPI/timer runs once the interrupt returns (__send_cleanup_vector(), 6.6+ __vector_schedule_cleanup()).
+  if (cleanupQueued) {
+    const prevCpu = irq.apic.prevCpu;
+    if (irq.apic.prevVector && !isOnline(s, prevCpu)) {
+      if (s.k.offlineReclaimsMovedVector) {
+        log.warn('__vector_schedule_cleanup', `IRQ ${irq.virq} schedule cleanup for offline CPU ${prevCpu}`);
+        freeMovedVector(s, irq, log);
+      } else {
+        // Before a6c11c0a5235 only prev_vector is cleared: the vector stays allocated on the offline CPU.
+        log.event('__send_cleanup_vector', `IRQ ${irq.virq}: CPU ${prevCpu} is offline, vector ${vec(irq.apic.prevVector)} there is not freed (leaked)`);
+        irq.apic.prevVector = 0;
+        irq.apic.moveInProgress = false;
+      }
+    } else {
+      freeMovedVector(s, irq, log);
+    }
+  }
 }
 
 /** arm64 ITS and riscv64 IMSIC: the message reaches the ITS doorbell or a hart's interrupt file. */

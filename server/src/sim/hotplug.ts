@@ -39,6 +39,9 @@ function fixupMovePending(s: SimState, irq: Irq, log: Log): void {
 
 // migrate_one_irq(): kernel/irq/cpuhotplug.c
 function migrateOneIrq(s: SimState, irq: Irq, dying: number, log: Log): 'moved' | 'shutdown' | 'failed' | 'skipped' {
+  // a6c11c0a5235: irq_force_complete_move() first, for an IRQ now or previously on the outgoing CPU,
+  // so a move whose old vector is on it does not leak that vector.
+  if (s.k.offlineReclaimsMovedVector && irq.apic.prevVector && (irq.apic.cpu === dying || irq.apic.prevCpu === dying)) freeMovedVector(s, irq, log);
   // No move required (not started, or not on the dying CPU): only a pending move to offline CPUs is dropped.
   if (!irq.started || irq.managedShutdown || irq.apic.cpu !== dying || !irq.apic.vector) {
     fixupMovePending(s, irq, log);

@@ -26,12 +26,24 @@ export interface KernelFeatures {
   readonly domainNameBusToken: boolean;
   /** VFIO_DEVICE_STATE_PRE_COPY and PRE_COPY_P2P (6.2+). */
   readonly vfioPreCopy: boolean;
+  /**
+   * a6c11c0a5235 (6.10, CVE-2024-31076; stable 6.1.94, 6.6.34, 6.9.5):
+   * migrate_one_irq() completes a move whose previous vector is on the
+   * outgoing CPU, and a cleanup scheduled for an offline CPU frees the
+   * vector; before, both left it allocated (a vector leak).
+   */
+  readonly offlineReclaimsMovedVector: boolean;
 }
 
 export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>): KernelFeatures {
   const version = system.kernel;
   const at = (major: number, minor: number): boolean => kernelAtLeast(version, major, minor);
   const has = (name: string): boolean => system.backports.has(name);
+  // A fix that reached a stable tree: this series at or after that release.
+  const stable = (series: Record<string, number>): boolean => {
+    const at = series[`${version.major}.${version.minor}`];
+    return at !== undefined && version.patch !== undefined && version.patch >= at;
+  };
   const postedMsi = at(6, 10);
   return {
     version,
@@ -47,6 +59,7 @@ export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>):
     perDeviceMsiDomains: at(6, 2),
     domainNameBusToken: at(6, 11),
     vfioPreCopy: at(6, 2),
+    offlineReclaimsMovedVector: at(6, 10) || stable({ '6.1': 94, '6.6': 34, '6.9': 5 }) || has('vector-leak-fix'),
   };
 }
 
