@@ -127,6 +127,12 @@ function fromProc(snap: HostSnapshot, virq: number, owners: ReturnType<typeof ms
   if (row) return { kind: 'skipped', virq, why: `IRQ ${virq} has the chip '${row.chip}', which irqd does not model.` };
   // A descriptor with no handler and no MSI owner: the legacy ISA lines and the PCI GSIs the IO-APIC maps at boot.
   const pins = (snap.dmesg?.ioapics ?? []).reduce((n, l) => Math.max(n, l.gsiEnd + 1), 0) || 24;
+  // An ISA IRQ whose GSI an override gave to another IRQ has no IO-APIC line: IRQ 2, the 8259 cascade, whose GSI 2 is the timer's.
+  const displaced = virq < 16 && [...Array(16).keys()].some((i) => i !== virq && isaGsi(snap, i) === virq);
+  if (displaced) return { kind: 'skipped', virq, why: `IRQ ${virq} has no IO-APIC line: its GSI carries another ISA IRQ (an interrupt source override), and the legacy PIC's IRQ is not modelled.` };
+  if (!row && !snap.procIrqs.has(virq)) {
+    return { kind: 'ioapic', virq, gsi: virq, trigger: { value: 'level', from: 'PCI INTx lines are level triggered', inferred: true }, from: `inferred: an enabled PCI function routes INTx to GSI ${virq} (pci_enable_device() maps it)` };
+  }
   if (virq < pins) {
     const isa = virq < 16;
     return { kind: 'ioapic', virq, gsi: isa ? isaGsi(snap, virq) : virq, trigger: { value: isa ? 'edge' : 'level', from: `${isa ? 'ISA lines are edge triggered' : 'PCI INTx lines are level triggered'} (no debugfs or handler says)`, inferred: true }, from: at };
@@ -148,6 +154,15 @@ export function classifyIrqs(snap: HostSnapshot, _version: { major: number; mino
     byFn.set(key, l);
   }
   for (const l of byFn.values()) l.sort((a, b) => a - b).forEach((irq, i) => rank.set(irq, i));
+  // Without debugfs the GSIs that pci_enable_device() mapped for functions using MSI have no /proc/irq
+  // directory (no handler): an enabled function's routed GSI is such a line, reserved.
+  if (snap.debugIrqs.size === 0) {
+    for (const p of snap.pci.values()) {
+      const g = p.lspci?.intxIrq ?? p.irq;
+      if (g === undefined || g < 16 || !p.lspci?.intxPin || !(p.lspci.driver ?? p.driver) || p.msiIrqs.has(g)) continue;
+      if (!numbers.has(g)) numbers.add(g);
+    }
+  }
   const out: IrqSource[] = [];
   for (const virq of [...numbers].sort((a, b) => a - b)) {
     const d = snap.debugIrqs.get(virq);

@@ -392,6 +392,7 @@ function devicesAndIrqs(
     if (!device) continue;
     irqs.push(irqOf(snap, s, device, cpus, online));
   }
+  if (snap.debugIrqs.size === 0) inferManaged(irqs, cpus, online, notes);
   inferMissingVectors(irqs, online, notes);
   return { devices, irqs };
 }
@@ -537,7 +538,7 @@ function irqOf(snap: HostSnapshot, s: Exclude<IrqSource, { kind: 'skipped' }>, d
     masked,
     noBalancing: d?.dstate.has('IRQD_NO_BALANCING') === true,
     actions,
-    from: d ? dfile : snap.interrupts?.rows.has(s.virq) ? `proc/interrupts line ${snap.interrupts.rows.get(s.virq)?.origin.line ?? '?'}` : `proc/irq/${s.virq}`,
+    from: d ? dfile : s.from,
   };
 }
 
@@ -565,6 +566,52 @@ function messageOf(snap: HostSnapshot, s: Extract<IrqSource, { kind: 'msi' }>): 
   const handle = ((msg.addressLo >>> 5) & 0x7fff) | (((msg.addressLo >>> 2) & 1) << 15);
   const irte = remappable ? handle + ((msg.addressLo & 0x8) !== 0 ? msg.data & 0xffff : 0) : undefined;
   return { msg, from, ...(irte !== undefined ? { irte } : {}) };
+}
+
+/**
+ * Without debugfs the managed flag is not in the snapshot. A driver's
+ * managed vectors are the ones irq_create_affinity_masks() spread: their
+ * masks split the CPUs between them (every CPU in exactly one mask, set by
+ * set), while unmanaged ones keep the default affinity of every CPU.
+ */
+function inferManaged(irqs: MachineIrq[], cpus: number, online: readonly number[], notes: string[]): void {
+  const byDevice = new Map<string, number[]>();
+  irqs.forEach((irq, i) => {
+    if (irq.cap === 'ioapic') return;
+    const list = byDevice.get(irq.device) ?? [];
+    list.push(i);
+    byDevice.set(irq.device, list);
+  });
+  let n = 0;
+  for (const list of byDevice.values()) {
+    const partial = list.filter((i) => {
+      const aff = irqs[i]?.affinity?.value;
+      return aff !== undefined && aff.length > 0 && aff.length < cpus;
+    });
+    // Each CPU must be covered the same number of times (once per affinity set). Pre vectors come
+    // first and may have had their affinity written, so leading vectors drop out until the rest spread.
+    const spreads = (ids: number[]): boolean => {
+      const cover = new Map<number, number>();
+      for (const i of ids) for (const c of irqs[i]?.affinity?.value ?? []) cover.set(c, (cover.get(c) ?? 0) + 1);
+      return ids.length >= 2 && cover.size === cpus && new Set(cover.values()).size === 1;
+    };
+    let spread = partial;
+    while (spread.length >= 2 && !spreads(spread)) spread = spread.slice(1);
+    if (!spreads(spread)) continue;
+    for (const i of spread) {
+      const irq = irqs[i] as MachineIrq;
+      const managed: Fact<boolean> = { value: true, from: "its mask is one part of a spread over every CPU (irq_create_affinity_masks()'s pattern)", inferred: true };
+      // migrate_one_irq() shuts a managed IRQ down when the last CPU of its mask goes offline.
+      const down = irq.status.value === 'requested' && !(irq.affinity?.value ?? []).some((c) => online.includes(c));
+      const rest = { ...irq };
+      delete (rest as { cpu?: unknown }).cpu;
+      irqs[i] = down
+        ? { ...rest, managed, status: { value: 'shutdown', from: 'managed, and no CPU of its mask is online (irq_shutdown() at unplug)', inferred: true } }
+        : { ...irq, managed };
+      n++;
+    }
+  }
+  if (n > 0) notes.push(`${n} vector${n === 1 ? '' : 's'} inferred managed: their masks spread the CPUs as irq_create_affinity_masks() does.`);
 }
 
 /**
