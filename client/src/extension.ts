@@ -6,7 +6,12 @@ import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /** The server's commands (server/src/features/code-lens.ts). */
-const SERVER_COMMANDS = { run: 'irqd.server.runScenario', step: 'irqd.server.stepScenario', reset: 'irqd.server.resetScenario' } as const;
+const SERVER_COMMANDS = {
+  run: 'irqd.server.runScenario',
+  step: 'irqd.server.stepScenario',
+  reset: 'irqd.server.resetScenario',
+  importSnapshot: 'irqd.server.importSnapshot',
+} as const;
 
 interface StatusParams {
   uri: string;
@@ -27,7 +32,8 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [{ language: 'irqd' }],
-    synchronize: { configurationSection: 'irqd' },
+    // A file another one `use`s may change on disk: the server re-analyses its users.
+    synchronize: { configurationSection: 'irqd', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.irqd') },
     outputChannel: output,
     traceOutputChannel: output,
     middleware: {
@@ -93,6 +99,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('irqd.showTrace', () => scenarioCommand(SERVER_COMMANDS.run, output)),
     vscode.commands.registerCommand('irqd.stepScenario', () => scenarioCommand(SERVER_COMMANDS.step, output)),
     vscode.commands.registerCommand('irqd.resetScenario', () => scenarioCommand(SERVER_COMMANDS.reset, output)),
+    vscode.commands.registerCommand('irqd.importSnapshot', (snapshot?: vscode.Uri, target?: vscode.Uri) => importSnapshot(output, snapshot, target)),
     { dispose: () => void client?.stop() },
   );
   await start();
@@ -113,6 +120,48 @@ async function scenarioCommand(command: string, output: vscode.OutputChannel): P
   });
   if (command === SERVER_COMMANDS.run) output.show(true);
   return result;
+}
+
+/**
+ * irqd: Import Machine Snapshot…: asks for a snapshot (a directory as `irqd
+ * snapshot` writes it, or its .tar.gz) and where to save the .irqd, lets the
+ * server write it, and opens it. Both may be passed (tests, other commands).
+ */
+async function importSnapshot(output: vscode.OutputChannel, snapshot?: vscode.Uri, target?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (!client) return undefined;
+  let source = snapshot;
+  if (!source) {
+    const picked = await vscode.window.showOpenDialog({
+      title: 'Import Machine Snapshot',
+      openLabel: 'Import',
+      canSelectFiles: true,
+      canSelectFolders: true,
+      canSelectMany: false,
+      filters: { 'Machine snapshots (directory or .tar.gz)': ['gz', 'tgz', 'tar'], 'All files': ['*'] },
+    });
+    source = picked?.[0];
+  }
+  if (!source) return undefined;
+  const base = path.basename(source.fsPath).replace(/\.(tar\.gz|tgz|tar)$/, '') || 'machine';
+  let destination = target;
+  if (!destination) {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(path.dirname(source.fsPath));
+    destination = await vscode.window.showSaveDialog({ title: 'Save the imported machine', defaultUri: vscode.Uri.joinPath(folder, `${base}.irqd`), filters: { irqd: ['irqd'] } });
+  }
+  if (!destination) return undefined;
+  const name = path.basename(destination.fsPath, '.irqd');
+  const r = (await client.sendRequest(ExecuteCommandRequest.type, { command: SERVER_COMMANDS.importSnapshot, arguments: [source.fsPath, name] })) as
+    | { text: string; irqs: number; devices: number }
+    | { problem: string }
+    | null;
+  if (!r || 'problem' in r) {
+    void vscode.window.showErrorMessage(`irqd: cannot import ${source.fsPath}: ${r?.problem ?? 'the server did not answer'}`);
+    return undefined;
+  }
+  await vscode.workspace.fs.writeFile(destination, new TextEncoder().encode(r.text));
+  output.appendLine(`[irqd] imported ${source.fsPath} into ${destination.fsPath}: ${r.irqs} IRQs of ${r.devices} devices`);
+  await vscode.window.showTextDocument(destination);
+  return destination;
 }
 
 export async function deactivate(): Promise<void> {

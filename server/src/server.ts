@@ -29,6 +29,10 @@ import { references } from './features/references.js';
 import { prepareRename, rename } from './features/rename.js';
 import { legend, semanticTokens } from './features/semantic-tokens.js';
 import { documentSymbols } from './features/symbols.js';
+import { importSnapshot } from './host/import.js';
+
+/** Writes a machine snapshot as .irqd text (docs/lsp-extensions.md). */
+const IMPORT_COMMAND = 'irqd.server.importSnapshot';
 
 /** Custom notification: analysis progress for the client's status bar (docs/lsp-extensions.md). */
 const STATUS_NOTIFICATION = 'irqd/status';
@@ -43,7 +47,11 @@ interface IrqdSettings {
 
 const connection: Connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const host = new AnalysisHost();
+// A used file that is open is read as the editor has it, unsaved edits included.
+const host = new AnalysisHost((uri) => {
+  const d = documents.get(uri);
+  return d ? { text: d.getText(), version: d.version } : undefined;
+});
 const scheduled = new Map<string, NodeJS.Immediate>();
 let hasConfiguration = false;
 let canRegisterConfigurationChange = false;
@@ -156,7 +164,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       semanticTokensProvider: { legend, full: true, range: true },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
-      executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND] },
+      executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND, IMPORT_COMMAND] },
     },
     serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
   };
@@ -174,23 +182,60 @@ connection.onDidChangeConfiguration(() => {
   void loadSettings();
 });
 
-documents.onDidChangeContent((e) => schedule(e.document));
+/** The open documents that use `uri`: their analyses are stale once it changes. */
+function rescheduleDependents(uri: string): void {
+  for (const dep of host.dependentsOf(uri)) {
+    const doc = documents.get(dep);
+    if (!doc) continue;
+    host.forget(dep);
+    schedule(doc);
+  }
+}
+
+documents.onDidChangeContent((e) => {
+  schedule(e.document);
+  rescheduleDependents(e.document.uri);
+});
+// A used file changed on disk (the client watches **/*.irqd): analyse it again, and what uses it.
+connection.onDidChangeWatchedFiles((p) => {
+  for (const change of p.changes) {
+    host.uses.forget(change.uri);
+    rescheduleDependents(change.uri);
+  }
+});
 documents.onDidClose((e) => {
   const pending = scheduled.get(e.document.uri);
   if (pending) clearImmediate(pending);
   scheduled.delete(e.document.uri);
   host.forget(e.document.uri);
   stepping.delete(e.document.uri);
+  // Users of the closed document read it from disk from now on.
+  host.uses.forget(e.document.uri);
+  rescheduleDependents(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
 connection.onHover((p) => withAnalysis(p.textDocument.uri, 'hover', null, (a) => hover(a, p.position, steppingOf(p.textDocument.uri))));
+/** The current analyses of the other open documents: where references to this one's names may be. */
+function peersOf(uri: string): Analysis[] {
+  const out: Analysis[] = [];
+  for (const d of documents.all()) {
+    if (d.uri === uri) continue;
+    try {
+      out.push(host.analysisFor(d.uri, d.getText(), d.version));
+    } catch (e) {
+      log(`internal error analysing ${d.uri}, please report: ${describe(e)}`);
+    }
+  }
+  return out;
+}
+
 connection.onDefinition((p) => withAnalysis(p.textDocument.uri, 'definition', null, (a) => definition(a, p.textDocument.uri, p.position)));
 connection.onReferences((p) =>
-  withAnalysis(p.textDocument.uri, 'references', [], (a) => references(a, p.textDocument.uri, p.position, p.context.includeDeclaration)),
+  withAnalysis(p.textDocument.uri, 'references', [], (a) => references(a, p.textDocument.uri, p.position, p.context.includeDeclaration, peersOf(p.textDocument.uri))),
 );
 connection.onPrepareRename((p) => withAnalysis(p.textDocument.uri, 'prepareRename', null, (a) => prepareRename(a, p.position)));
-connection.onRenameRequest((p) => withAnalysis(p.textDocument.uri, 'rename', null, (a) => rename(a, p.textDocument.uri, p.position, p.newName)));
+connection.onRenameRequest((p) => withAnalysis(p.textDocument.uri, 'rename', null, (a) => rename(a, p.textDocument.uri, p.position, p.newName, peersOf(p.textDocument.uri))));
 connection.onCompletion((p) => withAnalysis(p.textDocument.uri, 'completion', [], (a) => completion(a, p.position)));
 connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, 'documentSymbol', [], (a) => documentSymbols(a)));
 connection.onFoldingRanges((p) => withAnalysis(p.textDocument.uri, 'foldingRange', [], (a) => foldingRanges(a)));
@@ -226,7 +271,29 @@ interface CommandResult {
   trace?: string[];
 }
 
-connection.onExecuteCommand((p): CommandResult | null => {
+/**
+ * irqd.server.importSnapshot [SNAPSHOT, NAME?]: a machine snapshot (a
+ * directory or .tar.gz on the server's machine) as .irqd text, for the
+ * client to save and open; or the one-line reason it cannot be read.
+ */
+function importCommand(args: readonly unknown[]): { text: string; irqs: number; devices: number } | { problem: string } {
+  const [path, name] = args;
+  if (typeof path !== 'string' || path === '') return { problem: 'no snapshot given: pass the path of a snapshot directory or .tar.gz' };
+  const r = importSnapshot(path, typeof name === 'string' && name !== '' ? name : undefined);
+  if ('problem' in r) return r;
+  connection.console.log(`imported ${path}: ${r.machine.irqs.length} IRQs of ${r.machine.devices.length} devices`);
+  return { text: r.text, irqs: r.machine.irqs.length, devices: r.machine.devices.length };
+}
+
+connection.onExecuteCommand((p): CommandResult | ReturnType<typeof importCommand> | null => {
+  if (p.command === IMPORT_COMMAND) {
+    try {
+      return importCommand(p.arguments ?? []);
+    } catch (e) {
+      log(`internal error importing a snapshot, please report: ${describe(e)}`);
+      return { problem: 'internal error in irqd, please report (see the irqd output)' };
+    }
+  }
   const [uri, target] = (p.arguments ?? []) as [unknown, unknown];
   if (typeof uri !== 'string') return null;
   return withAnalysis(uri, p.command, null, (a): CommandResult | null => {

@@ -2,17 +2,10 @@
 // JSON-RPC client: initialize, open, diagnostics, edits, every feature,
 // shutdown and exit. Also one session over --node-ipc.
 import assert from 'node:assert/strict';
-import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { fork } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
-import {
-  IPCMessageReader,
-  IPCMessageWriter,
-  StreamMessageReader,
-  StreamMessageWriter,
-  createProtocolConnection,
-  type ProtocolConnection,
-} from 'vscode-languageserver-protocol/node';
+import { IPCMessageReader, IPCMessageWriter, createProtocolConnection } from 'vscode-languageserver-protocol/node';
+import { DiagnosticsLog, exited, initialize, serverPath, startStdio, type Session } from '../support/lsp.js';
 import {
   CodeLensRequest,
   CompletionRequest,
@@ -40,11 +33,9 @@ import {
   type Hover,
   type InitializeResult,
   type Location,
-  type PublishDiagnosticsParams,
   type WorkspaceEdit,
 } from 'vscode-languageserver-protocol';
 
-const serverPath = join(__dirname, '..', '..', '..', 'dist', 'server.js');
 const uri = 'file:///work/test.irqd';
 
 const TEXT = `system host {
@@ -60,72 +51,6 @@ scenario boot on host {
   affinity nvme0[1] 9
 }
 `;
-
-/** Collects publishDiagnostics notifications and lets a test wait for one that matches. */
-class DiagnosticsLog {
-  readonly all: PublishDiagnosticsParams[] = [];
-  private waiters: { match: (p: PublishDiagnosticsParams) => boolean; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
-
-  push(p: PublishDiagnosticsParams): void {
-    this.all.push(p);
-    this.waiters = this.waiters.filter((w) => {
-      if (!w.match(p)) return true;
-      w.resolve(p);
-      return false;
-    });
-  }
-
-  waitFor(match: (p: PublishDiagnosticsParams) => boolean, what: string): Promise<PublishDiagnosticsParams> {
-    const seen = this.all.find(match);
-    if (seen) return Promise.resolve(seen);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for diagnostics: ${what}`)), 10000);
-      this.waiters.push({
-        match,
-        resolve: (p) => {
-          clearTimeout(timer);
-          resolve(p);
-        },
-      });
-    });
-  }
-}
-
-interface Session {
-  child: ChildProcess;
-  conn: ProtocolConnection;
-  diagnostics: DiagnosticsLog;
-  stderr: string[];
-}
-
-async function initialize(conn: ProtocolConnection): Promise<InitializeResult> {
-  const result = await conn.sendRequest(InitializeRequest.type, {
-    processId: process.pid,
-    rootUri: null,
-    capabilities: { textDocument: { rename: { prepareSupport: true } } },
-    workspaceFolders: null,
-  });
-  await conn.sendNotification(InitializedNotification.type, {});
-  return result;
-}
-
-function startStdio(): Session {
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const conn = createProtocolConnection(new StreamMessageReader(child.stdout as NodeJS.ReadableStream), new StreamMessageWriter(child.stdin as NodeJS.WritableStream));
-  const diagnostics = new DiagnosticsLog();
-  conn.onNotification(PublishDiagnosticsNotification.type, (p) => diagnostics.push(p));
-  conn.listen();
-  return { child, conn, diagnostics, stderr };
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
 
 describe('language server over stdio', () => {
   let s: Session;

@@ -4,6 +4,7 @@
 // per content and shared by every file that uses them.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { analyze, MAX_TEXT_LENGTH, type Analysis, type AnalysisOptions, type UseResolver } from './analysis.js';
 
 /** Reads a file as UTF-8 text, or returns the one-line reason it cannot (`problem` names the file, `reason` does not). */
@@ -69,5 +70,62 @@ export class DiskUseResolver implements UseResolver {
     const analysis = analyze(src.text, 0, { ...this.options, file, uses: this, chain });
     this.cache.set(file, analysis);
     return { file, analysis };
+  }
+}
+
+/** An open document's text, as the editor has it. */
+export interface OpenDocument {
+  readonly text: string;
+  readonly version: number;
+}
+
+/** The file: URI a `use` path names, relative to the using document's URI; undefined for other schemes. */
+export function resolveUseUri(from: string, path: string): string | undefined {
+  if (!from.startsWith('file:')) return undefined;
+  try {
+    const base = fileURLToPath(from);
+    return pathToFileURL(isAbsolute(path) ? resolve(path) : resolve(dirname(base), path)).href;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The language server's resolver: files are named by URI, an open
+ * document's text (unsaved edits included) wins over the file on disk, and
+ * files read from disk are analysed once per content until the server says
+ * they changed (forget()).
+ */
+export class DocumentUseResolver implements UseResolver {
+  private readonly disk = new Map<string, Analysis>();
+
+  constructor(
+    private readonly open: (uri: string) => OpenDocument | undefined,
+    private readonly analyseOpen: (uri: string, doc: OpenDocument, chain: readonly string[]) => Analysis,
+    private readonly options: () => Omit<AnalysisOptions, 'file' | 'uses' | 'chain'>,
+  ) {}
+
+  analysisOf(from: string, path: string, chain: readonly string[]): ReturnType<UseResolver['analysisOf']> {
+    const uri = resolveUseUri(from, path);
+    if (!uri) return { problem: 'cannot be read: the document is not a file on disk, so there is no directory to resolve the path against' };
+    if (chain.includes(uri)) return { problem: 'uses a file that uses it', cycle: cycleOf(uri, chain) };
+    const doc = this.open(uri);
+    if (doc) return { file: uri, analysis: this.analyseOpen(uri, doc, chain) };
+    const src = readSource(fileURLToPath(uri));
+    if ('problem' in src) return { problem: src.reason.startsWith('is ') ? src.reason : `cannot be read: ${src.reason}` };
+    const cached = this.disk.get(uri);
+    if (cached && cached.text === src.text) return { file: uri, analysis: cached };
+    const analysis = analyze(src.text, 0, { ...this.options(), file: uri, uses: this, chain });
+    this.disk.set(uri, analysis);
+    return { file: uri, analysis };
+  }
+
+  /** A file changed on disk (or was closed): its analysis is made again when next used. */
+  forget(uri: string): void {
+    this.disk.delete(uri);
+  }
+
+  clear(): void {
+    this.disk.clear();
   }
 }

@@ -1,21 +1,35 @@
 // Keeps the latest Analysis of each open document, keyed by version, so every
-// request for the same version shares one computation.
+// request for the same version shares one computation. A document that
+// `use`s others is analysed with them (open ones as the editor has them, the
+// rest from disk), and is made again when one of them changes.
 import { analyze, type Analysis, type AnalysisOptions } from './analysis.js';
+import { DocumentUseResolver, type OpenDocument } from './files.js';
 
 export class AnalysisHost {
   private readonly cache = new Map<string, Analysis>();
   private options: AnalysisOptions = {};
+  readonly uses: DocumentUseResolver;
+
+  /** `open` gives an open document's current text, for the documents it uses. */
+  constructor(private readonly open: (uri: string) => OpenDocument | undefined = () => undefined) {
+    this.uses = new DocumentUseResolver(
+      open,
+      (uri, doc, chain) => this.analysisFor(uri, doc.text, doc.version, chain),
+      () => this.options,
+    );
+  }
 
   configure(options: AnalysisOptions): void {
     this.options = options;
     this.cache.clear();
+    this.uses.clear();
   }
 
   /** The Analysis of this exact version, computed now if not cached. */
-  analysisFor(uri: string, text: string, version: number): Analysis {
+  analysisFor(uri: string, text: string, version: number, chain: readonly string[] = []): Analysis {
     const cached = this.cache.get(uri);
     if (cached && cached.version === version && cached.text === text) return cached;
-    const fresh = analyze(text, version, this.options);
+    const fresh = analyze(text, version, { ...this.options, file: uri, uses: this.uses, chain });
     this.cache.set(uri, fresh);
     return fresh;
   }
@@ -28,4 +42,22 @@ export class AnalysisHost {
   forget(uri: string): void {
     this.cache.delete(uri);
   }
+
+  /** The open documents whose analysis uses `uri`, directly or through other files. */
+  dependentsOf(uri: string): string[] {
+    const out: string[] = [];
+    for (const [doc, a] of this.cache) {
+      if (doc === uri || !this.open(doc)) continue;
+      // A document with a `use` that could not be read may read it now (a file created, a cycle broken).
+      if (usesTransitively(a, uri) || a.diagnostics.some((d) => d.code === 'IRQD051')) out.push(doc);
+    }
+    return out;
+  }
+}
+
+function usesTransitively(a: Analysis, uri: string, seen = new Set<Analysis>()): boolean {
+  if (seen.has(a)) return false;
+  seen.add(a);
+  if (a.used.some((u) => u.file === uri) || a.cycles.some((c) => c.includes(uri))) return true;
+  return a.used.some((u) => usesTransitively(u.analysis, uri, seen));
 }

@@ -1,12 +1,14 @@
-// Find references: every use of the name under the cursor.
+// Find references: every use of the name under the cursor, in this document,
+// in the file that declares it and in the open documents that use it.
 import type { Location, Position } from 'vscode-languageserver';
 import type { Analysis } from '../analysis/analysis.js';
 import { toRange } from './convert.js';
-import { occurrencesOf, symbolAt } from './lookup.js';
+import { occurrencesAcross, symbolAt } from './lookup.js';
 
-export function references(analysis: Analysis, uri: string, position: Position, includeDeclaration: boolean): Location[] {
+export function references(analysis: Analysis, uri: string, position: Position, includeDeclaration: boolean, peers: readonly Analysis[] = []): Location[] {
   const at = symbolAt(analysis, analysis.lines.offset(position));
   if (!at) return [];
-  const spans = occurrencesOf(analysis, at.symbol);
-  return (includeDeclaration ? spans : spans.slice(1)).map((s) => ({ uri, range: toRange(analysis, s) }));
+  return occurrencesAcross(analysis, uri, at.symbol, peers)
+    .filter((o) => includeDeclaration || !o.isDeclaration)
+    .map((o) => ({ uri: o.uri, range: toRange(o.analysis, o.span) }));
 }
