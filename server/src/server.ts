@@ -279,7 +279,8 @@ interface CommandResult {
 function importCommand(args: readonly unknown[]): { text: string; irqs: number; devices: number } | { problem: string } {
   const [path, name] = args;
   if (typeof path !== 'string' || path === '') return { problem: 'no snapshot given: pass the path of a snapshot directory or .tar.gz' };
-  const r = importSnapshot(path, typeof name === 'string' && name !== '' ? name : undefined);
+  const named = typeof name === 'string' && name !== '' ? name : undefined;
+  const r = importSnapshot(path, named, named ? `${named}.irqd` : undefined);
   if ('problem' in r) return r;
   connection.console.log(`imported ${path}: ${r.machine.irqs.length} IRQs of ${r.machine.devices.length} devices`);
   return { text: r.text, irqs: r.machine.irqs.length, devices: r.machine.devices.length };

@@ -4,6 +4,7 @@ import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Analysis } from '../analysis/analysis.js';
 import type {
   AnySymbol,
+  DeclaredIrq,
   DeviceSym,
   DomainSym,
   GuestSym,
@@ -13,8 +14,9 @@ import type {
   SubDeviceSym,
   SystemSym,
 } from '../model/types.js';
-import { backports, domainKindInfo, type BackportName } from '../model/values.js';
-import { stateAfter, type StepRecord, type Trace } from '../sim/engine.js';
+import { backports, domainKindInfo, modelledDrivers, type BackportName } from '../model/values.js';
+import { bootState, stateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
+import type { SimState } from '../sim/state.js';
 import { bitmapList } from '../sim/matrix.js';
 import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
@@ -57,14 +59,19 @@ function hoverDomain(d: DomainSym): string[] {
 }
 
 function hoverDevice(d: DeviceSym): string[] {
-  const where = d.bus === 'vf' ? `VF ${d.vfIndex ?? '?'} of \`${d.pf?.name ?? '?'}\`` : `PCI ${d.address?.text ?? '?'}`;
+  const where =
+    d.bus === 'vf' ? `VF ${d.vfIndex ?? '?'} of \`${d.pf?.name ?? '?'}\`` : d.bus === 'platform' ? 'a kernel-owned interrupt source (no PCI function)' : `PCI ${d.address?.text ?? '?'}`;
   const lines = [`**device** \`${d.name}\` — ${where}, in ${ownerText(d.owner)}`, ''];
+  if (d.driver) lines.push(`- driver ${d.driver}${modelledDrivers[d.driver] ? `: ${modelledDrivers[d.driver] ?? ''}` : ' (no behaviour beyond the core is simulated)'}`);
   for (const cap of Object.values(d.caps)) {
     const name = cap.cap === 'msix' ? 'MSI-X' : cap.cap.toUpperCase();
     const extra = cap.cap === 'ims' ? `, storage in ${cap.storage}` : cap.maskable ? ', maskable' : ', not maskable';
     lines.push(`- ${name}: ${cap.count} vector${cap.count === 1 ? '' : 's'}${extra}; ${domainChain(cap.domain) || 'no domain'}`);
   }
-  if (d.ioapicPin) lines.push(`- IO-APIC pin ${d.ioapicPin.pin}: ${domainChain(d.ioapicPin.domain) || 'no domain'}`);
+  if (d.ioapicPin) {
+    const p = d.ioapicPin;
+    lines.push(`- IO-APIC pin ${p.pin}${p.irq !== undefined ? ` (IRQ ${p.irq})` : ''}, ${p.trigger === 'edge' ? 'edge triggered' : 'level triggered'}: ${domainChain(p.domain) || 'no domain'}`);
+  }
   for (const bar of d.bars.values()) lines.push(`- BAR ${bar.index}: ${size(bar.size)}`);
   if (d.msixTable) lines.push(`- MSI-X table: BAR ${d.msixTable.bar} offset ${hex(d.msixTable.offset)}`);
   if (d.msixPba) lines.push(`- MSI-X PBA: BAR ${d.msixPba.bar} offset ${hex(d.msixPba.offset)}`);
@@ -88,6 +95,10 @@ function hoverSystem(s: SystemSym): string[] {
   for (const b of s.backports) lines.push(`- backport ${b}: ${backports[b as BackportName]}`);
   lines.push(`- ${s.scope.domains.size} domains, ${s.scope.devices.size} devices, ${s.guests.size} guests`);
   if (s.pasid) lines.push(`- PASID capacity ${s.pasid.capacity}, ${s.pasid.sets.size} sets`);
+  if (s.state) {
+    const online = s.state.online ?? Array.from({ length: s.cpus }, (_, i) => i);
+    lines.push(`- found in a state: ${s.state.irqs.length} IRQs, CPUs ${bitmapList([...online])} online; every scenario on it starts there`);
+  }
   return lines;
 }
 
@@ -107,7 +118,8 @@ function hoverSet(s: PasidSetSym): string[] {
 
 function hoverScenario(s: ScenarioSym): string[] {
   const n = s.decl.steps.length;
-  return [`**scenario** \`${s.name}\` on ${s.system ? `system \`${s.system.name}\`` : 'no system'} — ${n} step${n === 1 ? '' : 's'}`];
+  const from = s.after ? `, continuing from where \`${s.after.name}\` ends` : s.system?.state ? ', starting from the state the system was found in' : '';
+  return [`**scenario** \`${s.name}\` on ${s.system ? `system \`${s.system.name}\`` : 'no system'}${from} — ${n} step${n === 1 ? '' : 's'}`];
 }
 
 function hoverSub(s: SubDeviceSym): string[] {
@@ -163,6 +175,19 @@ function hoverStep(analysis: Analysis, trace: Trace, r: StepRecord): string {
   return lines.join('\n');
 }
 
+/** The IRQs of a system found in a state, as found (sim/declared.ts). */
+function asFound(system: SystemSym, pick: (s: SimState) => number[], what: string): string | undefined {
+  if (!system.state || unsimulatable(system)) return undefined;
+  const s = bootState(system);
+  const virqs = pick(s);
+  const views = virqs.slice(0, 4).flatMap((v) => {
+    const irq = s.irqs.get(v);
+    return irq ? irqViewLines(irqView(s, irq)) : [];
+  });
+  if (views.length === 0) return undefined;
+  return [`${what} as the system was found:`, '```', ...views, ...(virqs.length > 4 ? [`… ${virqs.length - 4} more`] : []), '```'].join('\n');
+}
+
 /** A device's IRQs as of the stepped position of the first scenario that allocates it (or its end). */
 function deviceState(analysis: Analysis, device: DeviceSym, stepping: SteppingState): string | undefined {
   for (const [index, sc] of analysis.model.scenarios.entries()) {
@@ -179,6 +204,18 @@ function deviceState(analysis: Analysis, device: DeviceSym, stepping: SteppingSt
     const where = upTo >= trace.records.length ? 'at the end of' : `after step ${upTo} of`;
     return [`In scenario \`${sc.name}\`, ${where} the scenario (${dev.virqs.length} IRQs):`, '```', ...views, ...(dev.virqs.length > 4 ? [`… ${dev.virqs.length - 4} more`] : []), '```'].join('\n');
   }
+  const system = device.owner.kind === 'system' ? device.owner : undefined;
+  return system ? asFound(system, (s) => [...s.irqs.values()].filter((i) => i.device === device).map((i) => i.virq), `Its ${device.name} IRQs`) : undefined;
+}
+
+/** A state block's `irq` line: that IRQ as the system was found. */
+function stateIrqAt(analysis: Analysis, offset: number): { system: SystemSym; irq: DeclaredIrq } | undefined {
+  for (const system of analysis.model.systems.values()) {
+    const st = system.state;
+    if (!st || offset < st.span.start || offset > st.span.end) continue;
+    const irq = st.irqs.find((i) => offset >= i.item.span.start && offset <= i.item.span.end);
+    return irq ? { system, irq } : undefined;
+  }
   return undefined;
 }
 
@@ -190,6 +227,11 @@ export function hover(analysis: Analysis, position: Position, stepping: Stepping
   const at = symbolAt(analysis, offset);
   if (trace && record && !at) {
     return { contents: { kind: MarkupKind.Markdown, value: hoverStep(analysis, trace, record) }, range: toRange(analysis, record.step.span) };
+  }
+  const stateIrq = at ? undefined : stateIrqAt(analysis, offset);
+  if (stateIrq) {
+    const text = asFound(stateIrq.system, () => [stateIrq.irq.virq], `IRQ ${stateIrq.irq.virq}`);
+    if (text) return { contents: { kind: MarkupKind.Markdown, value: text }, range: toRange(analysis, stateIrq.irq.item.span) };
   }
   if (!at) {
     if (sc && trace?.skipped && offset <= sc.scenario.decl.keyword.end + 1) {

@@ -4,6 +4,7 @@
 // snapshot found it. Each line says in a comment where it came from; what
 // the snapshot cannot tell is marked inferred (machine.ts decides both).
 import { writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import { loadSnapshot } from './load.js';
 import { cpuListText, interpretSnapshot, type Fact, type Machine, type MachineDevice, type MachineIrq } from './machine.js';
 
@@ -100,8 +101,8 @@ function stateLine(irq: MachineIrq, dev: MachineDevice | undefined): { code: str
   return { code: words.join(' '), comment: why.join('; ') };
 }
 
-/** The .irqd text of a machine. */
-export function machineText(m: Machine): string {
+/** The .irqd text of a machine; `file` is where it will be saved, for the header's `use` hint. */
+export function machineText(m: Machine, file = `${m.name}.irqd`): string {
   const out: string[] = [];
   const ir = m.domains.find((d) => d.kind === 'intel-ir' || d.kind === 'amd-ir');
   const summary = `Linux ${m.kernel.value}, ${m.possible.value} CPU${m.possible.value === 1 ? '' : 's'}`;
@@ -110,7 +111,7 @@ export function machineText(m: Machine): string {
   out.push('// Each line says in a comment which snapshot file it comes from; "inferred"');
   out.push('// marks what the snapshot cannot tell, chosen the way the kernel would.');
   out.push('// Scenarios on this system start from the state block at the end: write');
-  out.push(`// them here or in another file that says use "${m.name}.irqd".`);
+  out.push(`// them here or in another file that says use "${file}".`);
   for (const n of m.notes) out.push(`// Note: ${n}`);
   const problems = m.problems.filter((p) => p.severity === 'error' || p.severity === 'warning');
   for (const p of problems.slice(0, MAX_LISTED_PROBLEMS)) out.push(`// Snapshot ${p.severity}: ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`);
@@ -205,7 +206,7 @@ export function importMain(argv: readonly string[], out: (s: string) => void, er
     err(IMPORT_USAGE);
     return 2;
   }
-  const r = importSnapshot(snapshot, name);
+  const r = importSnapshot(snapshot, name, output ? basename(output) : undefined);
   if ('problem' in r) {
     err(`irqd import: ${r.problem}`);
     return 2;
@@ -225,12 +226,12 @@ export function importMain(argv: readonly string[], out: (s: string) => void, er
 }
 
 /** Loads, interprets and writes one snapshot: the text, or a one-line problem. */
-export function importSnapshot(path: string, name?: string): { text: string; machine: Machine } | { problem: string } {
+export function importSnapshot(path: string, name?: string, file?: string): { text: string; machine: Machine } | { problem: string } {
   const snap = loadSnapshot(path);
   if ('problem' in snap) return snap;
   const fatal = snap.problems.find((p) => p.severity === 'error' && (p.file === 'proc/interrupts' || p.file.startsWith('sys/kernel/debug/irq/domains/VECTOR')));
   if (fatal) return { problem: `${fatal.file}${fatal.line ? `:${fatal.line}` : ''}: ${fatal.message}` };
   const machine = interpretSnapshot(snap, name ? { name } : {});
   if ('problem' in machine) return machine;
-  return { text: machineText(machine), machine };
+  return { text: machineText(machine, file), machine };
 }
