@@ -7,34 +7,72 @@
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
 import { lex } from '../../../grammar/index.js';
 import type { Analysis } from '../analysis/analysis.js';
-import type { DomainKind, GuestSym, Scope, SystemSym } from '../model/types.js';
+import type { DomainKind, GuestSym, ScenarioSym, Scope, SystemSym } from '../model/types.js';
 import * as V from '../model/values.js';
 
-type BlockKind = 'top' | 'system' | 'guest' | 'device' | 'domain' | 'pasid' | 'steps' | 'guest-steps' | 'other';
+type BlockKind = 'top' | 'system' | 'guest' | 'device' | 'domain' | 'pasid' | 'state' | 'steps' | 'guest-steps' | 'other';
 
 interface Block {
   readonly kind: BlockKind;
-  /** The system or guest whose names are in scope. */
-  readonly system?: string;
+  /** The system whose names are in scope (for a scenario: the one it runs on, possibly from a used file). */
+  readonly system?: SystemSym;
+  /** The guest whose names are in scope, in that system. */
   readonly guest?: string;
-  /** For a domain's braces: its kind. For a device: whose scope it is in. */
+  /** For a domain's braces: its kind. */
   readonly domainKind?: string;
+  /** For a device's braces: a platform device (no PCI function). */
+  readonly platform?: boolean;
 }
 
 const itemKeywords: Record<BlockKind, readonly string[]> = {
-  top: ['system', 'scenario'],
-  system: ['arch', 'kernel', 'cpus', 'apic', 'dest-mode', 'page-size', 'node', 'domain', 'device', 'pasid', 'guest', 'backport'],
+  top: ['use', 'system', 'scenario'],
+  system: ['arch', 'kernel', 'cpus', 'apic', 'dest-mode', 'page-size', 'node', 'domain', 'device', 'pasid', 'guest', 'backport', 'state'],
   guest: ['cpus', 'hypervisor', 'apic', 'dest-mode', 'domain', 'device', 'assign'],
-  device: ['msi', 'msix', 'ims', 'ioapic', 'bar', 'msix-table', 'msix-pba', 'register', 'pasid', 'sriov', 'migration', 'node'],
+  device: ['msi', 'msix', 'ims', 'ioapic', 'bar', 'msix-table', 'msix-pba', 'register', 'pasid', 'sriov', 'migration', 'node', 'driver'],
   domain: [],
   pasid: ['set'],
+  state: ['online', 'irq'],
   steps: ['alloc', 'free', 'request', 'release', 'affinity', 'offline', 'online', 'mask', 'unmask', 'fire', 'vfio', 'mmio', 'dma', 'pasid', 'guest', 'expect'],
   'guest-steps': ['alloc', 'free', 'request', 'release', 'affinity', 'offline', 'online', 'mask', 'unmask', 'fire', 'vfio', 'mmio', 'dma', 'pasid', 'expect'],
   other: [],
 };
 
+/** The items of a platform device's braces: no PCI function, so an IO-APIC line or one DMAR/HPET MSI (check/topology.ts). */
+const platformDeviceKeywords: readonly string[] = ['msi', 'ioapic', 'driver', 'node'];
+
 /** Keywords after which a name follows, so a keyword there is a name, not a new statement. */
-const nameTakers = new Set(['domain', 'device', 'guest', 'system', 'parent', 'of', 'assign', 'sub', 'set', 'alloc', 'free', 'request', 'release', 'mask', 'unmask', 'fire', 'affinity', 'vfio', 'mmio', 'dma', 'expect', 'on', 'register']);
+const nameTakers = new Set(['domain', 'device', 'guest', 'system', 'parent', 'of', 'assign', 'sub', 'set', 'alloc', 'free', 'request', 'release', 'mask', 'unmask', 'fire', 'affinity', 'vfio', 'mmio', 'dma', 'expect', 'on', 'after', 'register', 'driver']);
+
+/** What a bare name looks like (grammar/tokens.ts Identifier); other scenario names are written as strings. */
+const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:[.-]+[A-Za-z0-9_]+)*$/;
+
+/**
+ * Where a selection (`nvme0`, `nvme0[0-3]`, `irq 35`) that starts at `from`
+ * ends: the index after it, or undefined while it is still being typed.
+ */
+function selectionEnd(stmt: readonly string[], from: number): number | undefined {
+  const first = stmt[from];
+  if (first === undefined) return undefined;
+  if (first === 'irq' && stmt[from + 1] !== '[') return stmt[from + 1] === undefined ? undefined : from + 2;
+  if (stmt[from + 1] !== '[') return from + 1;
+  const close = stmt.indexOf(']', from + 2);
+  return close < 0 ? undefined : close + 1;
+}
+
+/**
+ * A keyword that, on the same line, continues the statement before it rather
+ * than starting one: `expect nvme0[0] affinity 0-3`, `pasid alloc S`,
+ * `assign vf0 as 00:04.0 domain D`.
+ */
+function continuesStatement(kind: BlockKind, stmt: readonly string[], word: string): boolean {
+  const head = stmt[0];
+  if (kind === 'steps' || kind === 'guest-steps') {
+    if (head === 'expect' && stmt[1] !== 'fail' && word === 'affinity') return selectionEnd(stmt, 1) === stmt.length;
+    if (head === 'pasid' && stmt.length === 1) return word === 'alloc' || word === 'free';
+  }
+  if ((kind === 'system' || kind === 'guest') && head === 'assign') return word === 'domain';
+  return false;
+}
 
 function keywordItems(words: readonly string[]): CompletionItem[] {
   return words.map((w) => ({ label: w, kind: CompletionItemKind.Keyword }));
@@ -51,10 +89,29 @@ interface Ctx {
   readonly stmt: readonly string[];
 }
 
-function systemOf(ctx: Ctx): SystemSym | undefined {
-  const systems = ctx.analysis.model.systems;
-  if (ctx.block.system) return systems.get(ctx.block.system);
+/** The systems a scenario may name: this file's, then the used files' a local one does not hide (as the binder sees them). */
+function allSystems(analysis: Analysis): Map<string, SystemSym> {
+  const out = new Map(analysis.model.systems);
+  for (const [name, sys] of analysis.model.imported.systems) if (!out.has(name)) out.set(name, sys);
+  return out;
+}
+
+/** The scenarios `after` may name: this file's, then the used files' (as the binder resolves them). */
+function allScenarios(analysis: Analysis): Map<string, ScenarioSym> {
+  const out = new Map<string, ScenarioSym>();
+  for (const sc of analysis.model.scenarios) if (sc.name !== '' && !out.has(sc.name)) out.set(sc.name, sc);
+  for (const [name, sc] of analysis.model.imported.scenarios) if (!out.has(name)) out.set(name, sc);
+  return out;
+}
+
+/** The only system there is, for a scenario without `on`. */
+function onlySystem(analysis: Analysis): SystemSym | undefined {
+  const systems = allSystems(analysis);
   return systems.size === 1 ? [...systems.values()][0] : undefined;
+}
+
+function systemOf(ctx: Ctx): SystemSym | undefined {
+  return ctx.block.system ?? onlySystem(ctx.analysis);
 }
 
 function guestOf(ctx: Ctx): GuestSym | undefined {
@@ -73,6 +130,12 @@ function domainItems(ctx: Ctx, kinds?: readonly DomainKind[]): CompletionItem[] 
     .map((d) => ({ label: d.name, kind: CompletionItemKind.Module, detail: `${d.domainKind ?? ''} domain` }));
 }
 
+function deviceDetail(d: { bus: 'pci' | 'vf' | 'platform'; pf?: { name: string }; address?: { text: string } }): string {
+  if (d.bus === 'vf') return `VF of ${d.pf?.name ?? '?'}`;
+  if (d.bus === 'platform') return 'platform device';
+  return `pci ${d.address?.text ?? ''}`;
+}
+
 /** Devices a step may name: the host's, or in a guest block what the guest sees. */
 function deviceItems(ctx: Ctx): CompletionItem[] {
   const guest = guestOf(ctx);
@@ -85,11 +148,12 @@ function deviceItems(ctx: Ctx): CompletionItem[] {
   }
   const system = systemOf(ctx);
   if (!system) return [];
-  return [...system.scope.devices.values()].map((d) => ({
-    label: d.name,
-    kind: CompletionItemKind.Class,
-    detail: d.bus === 'vf' ? `VF of ${d.pf?.name ?? '?'}` : `pci ${d.address?.text ?? ''}`,
-  }));
+  return [...system.scope.devices.values()].map((d) => ({ label: d.name, kind: CompletionItemKind.Class, detail: deviceDetail(d) }));
+}
+
+/** What a selection may start with: a device, or (outside a guest, whose IRQ numbers are not the host's) `irq N`. */
+function selectionItems(ctx: Ctx): CompletionItem[] {
+  return ctx.block.kind === 'guest-steps' ? deviceItems(ctx) : [...deviceItems(ctx), ...keywordItems(['irq'])];
 }
 
 function setItems(ctx: Ctx): CompletionItem[] {
@@ -98,12 +162,52 @@ function setItems(ctx: Ctx): CompletionItem[] {
 }
 
 function systemItems(ctx: Ctx): CompletionItem[] {
-  return [...ctx.analysis.model.systems.values()].map((s) => ({ label: s.name, kind: CompletionItemKind.Module, detail: 'system' }));
+  const origin = ctx.analysis.model.imported.origin;
+  return [...allSystems(ctx.analysis).values()].map((s) => {
+    const from = origin.get(s);
+    return { label: s.name, kind: CompletionItemKind.Module, detail: from ? `system, from ${from}` : 'system' };
+  });
+}
+
+/** Scenarios `after` may continue from, but not the one being declared; a name that is no bare name is offered as a string. */
+function scenarioItems(ctx: Ctx, self: string | undefined): CompletionItem[] {
+  const origin = ctx.analysis.model.imported.origin;
+  const own = self?.startsWith('"') ? self.slice(1, -1) : self;
+  return [...allScenarios(ctx.analysis).values()]
+    .filter((sc) => sc.name !== own)
+    .map((sc) => {
+      const from = origin.get(sc);
+      const where = [sc.system ? `on ${sc.system.name}` : '', from ? `from ${from}` : ''].filter(Boolean).join(', ');
+      return { label: BARE_NAME.test(sc.name) ? sc.name : JSON.stringify(sc.name), kind: CompletionItemKind.Function, detail: where ? `scenario ${where}` : 'scenario' };
+    });
 }
 
 function guestItems(ctx: Ctx): CompletionItem[] {
   const system = systemOf(ctx);
   return system ? [...system.guests.values()].map((g) => ({ label: g.name, kind: CompletionItemKind.Module, detail: 'guest' })) : [];
+}
+
+/** `scenario NAME [on SYS] [after SCENARIO] {`. */
+function scenarioHeaderCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
+  const n = stmt.length;
+  const last = stmt[n - 1];
+  if (n === 2) return keywordItems(['on', 'after']);
+  if (last === 'on' && n === 3) return systemItems(ctx);
+  if (last === 'after' && (n === 3 || n === 5)) return scenarioItems(ctx, stmt[1]);
+  if (stmt[2] === 'on' && n === 4) return keywordItems(['after']);
+  return [];
+}
+
+/** Words after which `alloc` expects a number (or, after `via`, a kind). */
+const allocValueWords = new Set(['min', 'pre', 'post', 'sets', ',', 'via']);
+
+function allocCompletions(stmt: readonly string[]): CompletionItem[] {
+  const last = stmt[stmt.length - 1] as string;
+  if (last === 'via') return valueItems(V.allocKinds);
+  if (allocValueWords.has(last)) return [];
+  // struct irq_affinity (`pre`, `post`, `sets`) describes a managed spread.
+  const options = stmt.includes('managed') ? ['min', 'managed', 'via', 'pre', 'post', 'sets'] : ['min', 'managed', 'via'];
+  return keywordItems(options.filter((k) => !stmt.includes(k)));
 }
 
 function stepCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
@@ -113,17 +217,16 @@ function stepCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
   switch (head) {
     case 'alloc':
       if (n === 1) return deviceItems(ctx);
-      if (last === 'via') return valueItems(V.allocKinds);
-      if (n >= 3) return keywordItems(['min', 'managed', 'via'].filter((k) => !stmt.includes(k)));
-      return [];
+      return n >= 3 ? allocCompletions(stmt) : [];
     case 'free':
+      return n === 1 ? deviceItems(ctx) : [];
     case 'request':
     case 'release':
     case 'mask':
     case 'unmask':
     case 'fire':
     case 'affinity':
-      return n === 1 ? deviceItems(ctx) : [];
+      return n === 1 ? selectionItems(ctx) : [];
     case 'vfio':
       if (n === 1) return deviceItems(ctx);
       return n === 2 ? valueItems(V.vfioStates, 'VFIO migration state') : [];
@@ -152,10 +255,13 @@ function stepCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
   }
 }
 
+/** What `expect SELECTION` may assert. */
+const selectionAssertions: readonly string[] = ['cpu', 'affinity', 'vector', 'message', 'lost', 'delivered', 'irte'];
+
 function expectCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
   const n = stmt.length;
   const second = stmt[1];
-  if (n === 1) return [...keywordItems(['cpu', 'vfio', 'pasid', 'fail']), ...deviceItems(ctx)];
+  if (n === 1) return [...keywordItems(['cpu', 'vfio', 'pasid', 'fail']), ...selectionItems(ctx)];
   if (second === 'fail') {
     const rest = stmt.slice(2).filter((w) => !w.startsWith('-E'));
     if (rest.length === 0) return keywordItems(itemKeywords[ctx.block.kind === 'guest-steps' ? 'guest-steps' : 'steps'].filter((k) => k !== 'expect'));
@@ -164,10 +270,81 @@ function expectCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] 
   if (second === 'vfio') return n === 2 ? deviceItems(ctx) : n === 3 ? valueItems(V.vfioStates) : [];
   if (second === 'pasid') return n === 2 ? setItems(ctx) : n === 3 ? keywordItems(['used']) : [];
   if (second === 'cpu' && n === 3) return keywordItems(['available']);
-  const last = stmt[n - 1] as string;
-  // After a selection (`nvme0` or `nvme0[3]`): what to assert about it.
-  if (n === 2 || last === ']') return keywordItems(['cpu', 'vector', 'message', 'lost', 'delivered', 'irte']);
-  return [];
+  // After a selection (`nvme0`, `nvme0[3]` or `irq 35`): what to assert about it.
+  return selectionEnd(stmt, 1) === n ? keywordItems(selectionAssertions) : [];
+}
+
+/** The words of a state's `irq` line after its source (grammar/parser-topology.ts stateIrq). */
+const stateIrqFields: readonly string[] = ['via', 'managed', 'cpu', 'vector', 'affinity', 'pending', 'previous', 'irte', 'message'];
+
+/**
+ * `irq N SOURCE [via K] [managed] STATUS [cpu C vector V] …`: reads the words
+ * after the source and says what may come next: more fields, or the value a
+ * field is waiting for.
+ */
+function stateIrqCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
+  const n = stmt.length;
+  if (n === 1) return [];
+  if (n === 2) return deviceItems(ctx);
+  const from = selectionEnd(stmt, 2);
+  if (from === undefined || stmt[2] === 'irq') return [];
+  const used = new Set<string>();
+  const isNumber = (w: string | undefined): boolean => w !== undefined && /^[0-9]/.test(w);
+  let i = from;
+  while (i < n) {
+    const w = stmt[i] as string;
+    used.add(w);
+    switch (w) {
+      case 'via':
+        if (i + 1 >= n) return valueItems(V.allocKinds);
+        i += 2;
+        break;
+      case 'cpu':
+      case 'vector':
+      case 'irte':
+        if (i + 1 >= n) return [];
+        i += 2;
+        break;
+      case 'message':
+        if (i + 2 >= n) return [];
+        i += 3;
+        break;
+      case 'affinity':
+      case 'pending':
+        // A CPU list: numbers joined by ',' and '-'.
+        i++;
+        if (i >= n) return [];
+        while (i < n && (isNumber(stmt[i]) || stmt[i] === ',' || stmt[i] === '-')) i++;
+        if (stmt[i - 1] === ',' || stmt[i - 1] === '-') return [];
+        break;
+      case 'previous':
+        // `previous cpu C vector V`.
+        if (i + 1 >= n) return keywordItems(['cpu']);
+        if (i + 3 === n) return keywordItems(['vector']);
+        if (i + 5 > n) return [];
+        i += 5;
+        break;
+      default:
+        i++;
+    }
+  }
+  const hasStatus = V.irqStatuses.some((s) => used.has(s));
+  return [
+    ...keywordItems(stateIrqFields.filter((f) => !used.has(f))),
+    ...(hasStatus ? [] : valueItems(V.irqStatuses, 'IRQ status')),
+    ...valueItems(V.irqStateFlags.filter((f) => !used.has(f)), 'IRQ flag'),
+  ];
+}
+
+function stateCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
+  switch (stmt[0]) {
+    case 'online':
+      return stmt.length === 1 ? keywordItems(['cpu']) : [];
+    case 'irq':
+      return stateIrqCompletions(ctx, stmt);
+    default:
+      return [];
+  }
 }
 
 function bodyCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
@@ -205,7 +382,7 @@ function bodyCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
       return n === 3 ? keywordItems(['parent']) : [];
     }
     case 'device':
-      if (n === 2) return keywordItems(['pci', 'vf']);
+      if (n === 2) return keywordItems(['pci', 'vf', 'platform']);
       if (last === 'vf') return keywordItems(['of']);
       if (last === 'of') {
         return (deviceItems(ctx) ?? []).filter((d) => systemOf(ctx)?.scope.devices.get(d.label)?.sriov !== undefined);
@@ -238,16 +415,24 @@ function deviceCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] 
     case 'msix':
     case 'ims':
       if (n === 2) return keywordItems(['domain']);
-      if (last === 'domain') return domainItems(ctx, head === 'ims' ? ['ims'] : ['pci-msi']);
+      // A platform device's MSI is the IOMMU's or the HPET's own (check/topology.ts).
+      if (last === 'domain') return domainItems(ctx, ctx.block.platform ? ['dmar-msi', 'hpet-msi'] : head === 'ims' ? ['ims'] : ['pci-msi']);
       if (last === 'maskable') return valueItems(V.yesNo);
       if (last === 'storage') return valueItems(V.imsStorages);
       if (n >= 4) return keywordItems(head === 'ims' ? ['storage'] : ['maskable']);
       return [];
-    case 'ioapic':
+    case 'ioapic': {
+      // `ioapic pin P [domain D] [irq N] [edge|level]`, the options in any order.
       if (n === 1) return keywordItems(['pin']);
-      if (n === 3) return keywordItems(['domain']);
       if (last === 'domain') return domainItems(ctx, ['ioapic']);
-      return [];
+      if (n < 3 || last === 'pin' || last === 'irq') return [];
+      const rest = stmt.slice(3);
+      const options = ['domain', 'irq'].filter((k) => !rest.includes(k));
+      const triggers = rest.some((w) => (V.triggers as readonly string[]).includes(w)) ? [] : valueItems(V.triggers, 'trigger');
+      return [...keywordItems(options), ...triggers];
+    }
+    case 'driver':
+      return n === 1 ? Object.entries(V.modelledDrivers).map(([name, why]) => ({ label: name, kind: CompletionItemKind.Value, detail: 'driver irqd models', documentation: why })) : [];
     case 'bar':
       return n === 2 ? keywordItems(['size']) : [];
     case 'msix-table':
@@ -278,7 +463,7 @@ function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: st
     prevEnd = t.startOffset + t.image.length;
     const top = stack[stack.length - 1] as Block;
     if (t.image === '{') {
-      stack.push(openBlock(top, stmt, analysis));
+      stack.push(openBlock(top, stmt, analysis, t.startOffset));
       stmt = [];
       continue;
     }
@@ -288,9 +473,15 @@ function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: st
       continue;
     }
     const prev = stmt[stmt.length - 1];
+    const inSteps = top.kind === 'steps' || top.kind === 'guest-steps';
     const startsItem =
       itemKeywords[top.kind].includes(t.image) &&
-      (stmt.length === 0 || lineStart || (prev !== undefined && !nameTakers.has(prev) && !(top.kind === 'steps' && stmt[0] === 'expect' && stmt[1] === 'fail' && stmt.length === 2)));
+      (stmt.length === 0 ||
+        lineStart ||
+        (prev !== undefined &&
+          !nameTakers.has(prev) &&
+          !(inSteps && stmt[0] === 'expect' && stmt[1] === 'fail' && stmt.length === 2) &&
+          !continuesStatement(top.kind, stmt, t.image)));
     if (startsItem || (lineStart && stmt.length > 0 && !stmtFirstOnLine)) {
       stmt = [];
     }
@@ -307,23 +498,34 @@ function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: st
   return { block, stmt, partial };
 }
 
-function openBlock(parent: Block, stmt: readonly string[], analysis: Analysis): Block {
+/** The system a scenario runs on: as the binder resolved it, else from `on` or `after` as typed so far. */
+function scenarioSystem(stmt: readonly string[], analysis: Analysis, open: number): SystemSym | undefined {
+  const sym = analysis.model.scenarios.find((sc) => sc.decl.body?.start === open);
+  if (sym?.system) return sym.system;
+  const on = stmt.indexOf('on');
+  const system = on >= 0 ? stmt[on + 1] : undefined;
+  if (system !== undefined) return allSystems(analysis).get(system);
+  const after = stmt.indexOf('after');
+  const from = after >= 0 ? stmt[after + 1] : undefined;
+  if (from !== undefined) return allScenarios(analysis).get(from.startsWith('"') ? from.slice(1, -1) : from)?.system;
+  return onlySystem(analysis);
+}
+
+function openBlock(parent: Block, stmt: readonly string[], analysis: Analysis, open: number): Block {
   const head = stmt[0];
   switch (parent.kind) {
     case 'top':
-      if (head === 'system') return { kind: 'system', system: stmt[1] };
-      if (head === 'scenario') {
-        const on = stmt.indexOf('on');
-        const system = on >= 0 ? stmt[on + 1] : analysis.model.systems.size === 1 ? [...analysis.model.systems.keys()][0] : undefined;
-        return { kind: 'steps', system };
-      }
+      if (head === 'system') return { kind: 'system', system: stmt[1] === undefined ? undefined : analysis.model.systems.get(stmt[1]) };
+      if (head === 'scenario') return { kind: 'steps', system: scenarioSystem(stmt, analysis, open) };
       return { kind: 'other' };
     case 'system':
     case 'guest':
       if (head === 'guest' && parent.kind === 'system') return { kind: 'guest', system: parent.system, guest: stmt[1] };
-      if (head === 'device') return { kind: 'device', system: parent.system, guest: parent.guest };
+      if (head === 'device') return { kind: 'device', system: parent.system, guest: parent.guest, platform: stmt[2] === 'platform' };
       if (head === 'domain') return { kind: 'domain', system: parent.system, guest: parent.guest, domainKind: stmt[2] };
       if (head === 'pasid') return { kind: 'pasid', system: parent.system };
+      // A declared machine state belongs to a system (a guest's kernel boots fresh).
+      if (head === 'state' && parent.kind === 'system') return { kind: 'state', system: parent.system };
       return { kind: 'other' };
     case 'steps':
       if (head === 'guest') return { kind: 'guest-steps', system: parent.system, guest: stmt[1] };
@@ -358,12 +560,12 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
       const props = kind && kind in V.domainKindInfo ? Object.keys(V.domainKindInfo[kind].props) : [];
       return keywordItems(props);
     }
-    return keywordItems(itemKeywords[block.kind]);
+    return keywordItems(block.kind === 'device' && block.platform ? platformDeviceKeywords : itemKeywords[block.kind]);
   }
   let items: CompletionItem[];
   switch (block.kind) {
     case 'top':
-      items = stmt[0] === 'scenario' ? (stmt.length === 2 ? keywordItems(['on']) : stmt[2] === 'on' && stmt.length === 3 ? systemItems(ctx) : []) : [];
+      items = stmt[0] === 'scenario' ? scenarioHeaderCompletions(ctx, stmt) : [];
       break;
     case 'system':
     case 'guest':
@@ -371,6 +573,9 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
       break;
     case 'device':
       items = deviceCompletions(ctx, stmt);
+      break;
+    case 'state':
+      items = stateCompletions(ctx, stmt);
       break;
     case 'steps':
     case 'guest-steps':

@@ -1,11 +1,12 @@
-// Folding ranges: every braced body, block comments, and runs of line comments.
+// Folding ranges: every braced body, block comments, runs of line comments,
+// and runs of `use` lines (as imports).
 import { FoldingRangeKind, type FoldingRange } from 'vscode-languageserver';
 import type * as A from '../../../grammar/index.js';
 import type { Analysis } from '../analysis/analysis.js';
 
 function bodiesOf(items: readonly A.BodyItem[], out: A.Span[]): void {
   for (const item of items) {
-    if ((item.kind === 'domain' || item.kind === 'device' || item.kind === 'pasid') && item.body) out.push(item.body);
+    if ((item.kind === 'domain' || item.kind === 'device' || item.kind === 'pasid' || item.kind === 'state') && item.body) out.push(item.body);
     if (item.kind === 'guest') {
       if (item.body) out.push(item.body);
       bodiesOf(item.items, out);
@@ -22,6 +23,28 @@ function stepBodies(steps: readonly A.Step[], out: A.Span[]): void {
   }
 }
 
+/** Consecutive `use` lines at the top level, each run from its first line to its last. */
+function useRuns(analysis: Analysis): FoldingRange[] {
+  const out: FoldingRange[] = [];
+  let run: A.UseDecl[] = [];
+  const flush = (): void => {
+    const first = run[0];
+    const last = run[run.length - 1];
+    if (first && last) {
+      const start = analysis.lines.lineOf(first.span.start);
+      const end = analysis.lines.lineOf(last.span.end);
+      if (end > start) out.push({ startLine: start, endLine: end, kind: FoldingRangeKind.Imports });
+    }
+    run = [];
+  };
+  for (const item of analysis.parse.ast.items) {
+    if (item.kind === 'use') run.push(item);
+    else flush();
+  }
+  flush();
+  return out;
+}
+
 export function foldingRanges(analysis: Analysis): FoldingRange[] {
   const bodies: A.Span[] = [];
   for (const item of analysis.parse.ast.items) {
@@ -30,7 +53,7 @@ export function foldingRanges(analysis: Analysis): FoldingRange[] {
     if (item.kind === 'system') bodiesOf(item.items, bodies);
     else stepBodies(item.steps, bodies);
   }
-  const out: FoldingRange[] = [];
+  const out: FoldingRange[] = useRuns(analysis);
   for (const b of bodies) {
     const start = analysis.lines.lineOf(b.start);
     // Fold up to the line before the closing brace, so '}' stays visible.

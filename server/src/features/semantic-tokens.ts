@@ -43,7 +43,7 @@ interface Tok {
   declaration: boolean;
 }
 
-/** Spans of words that are values of their item (a domain kind, an arch, a VFIO state). */
+/** Spans of words that are values of their item (a domain kind, an arch, a VFIO state, an IRQ's status). */
 function valueSpans(ast: A.SourceFile): A.Span[] {
   const out: A.Span[] = [];
   const add = (i: A.Ident | undefined): void => {
@@ -78,6 +78,16 @@ function valueSpans(ast: A.SourceFile): A.Span[] {
           for (const d of item.items) {
             if (d.kind === 'cap') for (const o of d.options) add(o.value);
             if (d.kind === 'migration') d.flags.forEach(add);
+            // `edge` and `level` are keywords to the lexer, values of the pin to the reader.
+            if (d.kind === 'ioapic-pin') add(d.trigger);
+          }
+          break;
+        case 'state':
+          for (const s of item.items) {
+            if (s.kind !== 'state-irq') continue;
+            add(s.via);
+            // The status (`requested`, …) and the flags (`masked`, `no-balancing`).
+            s.flags.forEach(add);
           }
           break;
         default:
@@ -104,12 +114,15 @@ function valueSpans(ast: A.SourceFile): A.Span[] {
 
 function classify(analysis: Analysis): Tok[] {
   const names = new Map<number, Tok>();
+  // A name written as a string (`scenario "hot-unplug"`, `after "boot"`) stays a string.
+  const quoted = (span: A.Span): boolean => analysis.text.charAt(span.start) === '"';
   for (const sym of analysis.model.symbols) {
-    if (analysis.text.charAt(sym.nameSpan.start) === '"') continue;
+    if (quoted(sym.nameSpan)) continue;
     names.set(sym.nameSpan.start, { ...sym.nameSpan, type: typeOfSymbol[sym.kind], declaration: true });
   }
+  // References include `after SCENARIO` (a scenario, possibly of a used file) and the device of a state's `irq` line.
   for (const ref of analysis.model.references) {
-    if (ref.target) names.set(ref.span.start, { ...ref.span, type: typeOfSymbol[ref.target.kind], declaration: false });
+    if (ref.target && !quoted(ref.span)) names.set(ref.span.start, { ...ref.span, type: typeOfSymbol[ref.target.kind], declaration: false });
   }
   for (const v of valueSpans(analysis.parse.ast)) names.set(v.start, { ...v, type: 'enumMember', declaration: false });
 

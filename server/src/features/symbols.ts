@@ -1,5 +1,5 @@
 // Document symbols: the outline of systems, domains, devices, guests, PASID
-// sets, scenarios and their steps.
+// sets, declared machine states and their IRQs, scenarios and their steps.
 import { SymbolKind, type DocumentSymbol } from 'vscode-languageserver';
 import type * as A from '../../../grammar/index.js';
 import type { Analysis } from '../analysis/analysis.js';
@@ -24,6 +24,34 @@ function symbol(
   };
 }
 
+/** A span's text on one line, shortened for the outline. */
+function shortText(analysis: Analysis, span: A.Span): string {
+  const text = analysis.text.slice(span.start, span.end).replace(/\s+/g, ' ').trim();
+  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+}
+
+function deviceDetail(item: A.DeviceDecl): string {
+  if (item.bus === 'vf') return `VF ${item.vfIndex?.text ?? '?'} of ${item.pf?.text ?? '?'}`;
+  if (item.bus === 'platform') return 'platform';
+  return `pci ${item.address?.text ?? ''}`;
+}
+
+/** `state { … }`: one child per `irq` line, "IRQ 35 nvme0[0]" with the rest of the line as detail. */
+function stateSymbol(analysis: Analysis, item: A.StateDecl): DocumentSymbol {
+  const irqs = item.items
+    .filter((i): i is A.StateIrq => i.kind === 'state-irq')
+    .map((irq) => {
+      const source = irq.source ? ' ' + shortText(analysis, irq.source.span) : '';
+      const restStart = irq.source?.span.end ?? irq.irq?.span.end ?? irq.keyword.end;
+      const detail = shortText(analysis, { start: restStart, end: irq.span.end });
+      return symbol(analysis, `IRQ ${irq.irq?.text ?? '?'}${source}`, detail, SymbolKind.Field, irq.span, irq.irq?.span ?? irq.keyword);
+    });
+  const online = item.items.find((i): i is A.StateOnline => i.kind === 'state-online');
+  const count = `${irqs.length} IRQ${irqs.length === 1 ? '' : 's'}`;
+  const detail = online?.cpus ? `online cpu ${shortText(analysis, online.cpus.span)}, ${count}` : count;
+  return symbol(analysis, 'state', detail, SymbolKind.Object, item.span, item.keyword, irqs);
+}
+
 function bodySymbols(analysis: Analysis, items: readonly A.BodyItem[]): DocumentSymbol[] {
   const out: DocumentSymbol[] = [];
   for (const item of items) {
@@ -36,7 +64,7 @@ function bodySymbols(analysis: Analysis, items: readonly A.BodyItem[]): Document
         break;
       case 'device':
         if (item.name) {
-          const detail = item.bus === 'vf' ? `VF ${item.vfIndex?.text ?? '?'} of ${item.pf?.text ?? '?'}` : `pci ${item.address?.text ?? ''}`;
+          const detail = deviceDetail(item);
           const regs = item.items
             .filter((i): i is A.RegisterItem => i.kind === 'register' && i.name !== undefined)
             .map((r) => symbol(analysis, (r.name as A.Ident).text, 'register', SymbolKind.Field, r.span, (r.name as A.Ident).span));
@@ -55,6 +83,9 @@ function bodySymbols(analysis: Analysis, items: readonly A.BodyItem[]): Document
         out.push(symbol(analysis, 'pasid', `capacity ${item.capacity?.text ?? '?'}`, SymbolKind.Package, item.span, item.keyword, sets));
         break;
       }
+      case 'state':
+        out.push(stateSymbol(analysis, item));
+        break;
       case 'assign':
         if (item.sub) out.push(symbol(analysis, item.sub.text, `sub-device of ${item.device?.text ?? '?'}`, SymbolKind.Object, item.span, item.sub.span));
         break;
@@ -66,8 +97,7 @@ function bodySymbols(analysis: Analysis, items: readonly A.BodyItem[]): Document
 }
 
 function stepText(analysis: Analysis, step: A.Step): string {
-  const text = analysis.text.slice(step.span.start, step.span.end).replace(/\s+/g, ' ');
-  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+  return shortText(analysis, step.span);
 }
 
 function stepSymbols(analysis: Analysis, steps: readonly A.Step[]): DocumentSymbol[] {
@@ -85,7 +115,8 @@ export function documentSymbols(analysis: Analysis): DocumentSymbol[] {
       out.push(symbol(analysis, item.name.text, item.description?.text ?? 'system', SymbolKind.Module, item.span, item.name.span, bodySymbols(analysis, item.items)));
     } else if (item.kind === 'scenario') {
       const name = item.name?.text ?? '';
-      const detail = item.system ? `on ${item.system.text}` : 'scenario';
+      const where = [item.system ? `on ${item.system.text}` : '', item.after ? `after ${shortText(analysis, item.after.span)}` : ''].filter(Boolean).join(' ');
+      const detail = where || 'scenario';
       out.push(symbol(analysis, name, detail, SymbolKind.Function, item.span, item.name?.span ?? item.keyword, stepSymbols(analysis, item.steps)));
     }
   }
