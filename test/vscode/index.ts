@@ -2,6 +2,8 @@
 // started by scripts/e2e/run-vscode.mjs with extensionTestsPath: the real
 // extension, the real language client, the real bundled server.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -98,6 +100,47 @@ const tests: [string, () => Promise<void>][] = [
       await waitFor('the trace in the irqd output channel', () =>
         vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'output' && /request nic\[0-3\]/.test(d.getText())),
       );
+    },
+  ],
+  [
+    'Import Machine Snapshot writes the machine, opens it, and a scenario file uses it',
+    async () => {
+      // A real boot's dumps (test/lab), imported through the command a user runs.
+      const snapshot = vscode.Uri.file(path.join(root, 'test', 'lab', 'B4-ir-traced', '01-boot'));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'irqd-import-'));
+      const target = vscode.Uri.file(path.join(dir, 'lab.irqd'));
+      const written = await vscode.commands.executeCommand<vscode.Uri | undefined>('irqd.importSnapshot', snapshot, target);
+      assert.equal(written?.fsPath, target.fsPath);
+      const text = fs.readFileSync(target.fsPath, 'utf8');
+      assert.match(text, /^system lab "Linux 6\.1\.192, 4 CPUs/m);
+      assert.match(text, /^\s+state \{/m);
+      await waitFor('the imported file in the active editor', () => vscode.window.activeTextEditor?.document.uri.fsPath === target.fsPath || undefined);
+      // The server analyses what it wrote: no errors (the snapshot is a consistent state).
+      await new Promise((r) => setTimeout(r, 1500));
+      const errors = vscode.languages.getDiagnostics(target).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+      assert.deepEqual(errors.map((d) => d.message), []);
+      // A hover on one of its state lines shows that IRQ as the kernel had it.
+      const irq35 = text.split('\n').findIndex((l) => /^\s+irq 35 nvme0\[0\]/.test(l));
+      assert.ok(irq35 > 0, 'IRQ 35 is in the state block');
+      const found = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', target, new vscode.Position(irq35, 6));
+      assert.match(hoverText(found ?? []), /IRQ 35 as the system was found:[\s\S]*CPU 3 vector 0x25/);
+      // A second file runs a what-if on the imported machine; go to definition crosses files.
+      const whatIf = vscode.Uri.file(path.join(dir, 'what-if.irqd'));
+      fs.writeFileSync(whatIf.fsPath, 'use "lab.irqd"\nscenario pin-admin on lab {\n  affinity irq 35 3\n  expect nvme0[0] cpu 3\n}\n');
+      await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(whatIf));
+      const defs = await waitFor('a definition in the imported file', async () => {
+        const d = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', whatIf, new vscode.Position(1, 22));
+        return d && d.length > 0 ? d : undefined;
+      });
+      const first = defs[0] as vscode.Location | vscode.LocationLink;
+      const uri = 'targetUri' in first ? first.targetUri : first.uri;
+      assert.equal(uri.fsPath, target.fsPath);
+      const lenses = await waitFor('the what-if result lens', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', whatIf);
+        const titles = (l ?? []).map((x) => x.command?.title ?? '');
+        return titles.some((t) => /passes|fails/.test(t)) ? titles : undefined;
+      });
+      assert.ok(lenses.includes('✓ passes (2 steps)'), lenses.join(' | '));
     },
   ],
 ];

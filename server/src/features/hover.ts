@@ -158,7 +158,9 @@ export function describeSymbol(sym: AnySymbol): string {
 /** A step: what the kernel did and the state of its IRQs after it. */
 function hoverStep(analysis: Analysis, trace: Trace, r: StepRecord): string {
   const n = trace.records.length;
-  const lines = [`**step ${r.ordinal}/${n}** \`${stepLabel(analysis, r)}\` — ${r.outcome === 'ok' ? r.summary || 'ok' : `${r.outcome}${r.summary ? `: ${r.summary}` : ''}`}`];
+  const result = r.outcome === 'ok' ? r.summary || 'ok' : `${r.outcome}${r.summary ? `: ${r.summary}` : ''}`;
+  // A summary that is an arrow ("→ CPU 3 vec 0x25") reads on from the step without a dash.
+  const lines = [`**step ${r.ordinal}/${n}** \`${stepLabel(analysis, r)}\`${result.startsWith('→') ? ' ' : ' — '}${result}`];
   // The state first (what the user asks about), then how the kernel got there.
   if (r.views.length > 0) {
     lines.push('', `After this step (${trace.system.name}, Linux ${trace.system.kernel.text}):`, '```');

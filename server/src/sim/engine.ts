@@ -8,7 +8,7 @@ import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeviceSym, ScenarioSym, SystemSym } from '../model/types.js';
 import { fireIrq } from './deliver.js';
 import { offlineCpu, onlineCpu } from './hotplug.js';
-import { FIRST_EXTERNAL_VECTOR, hex, ISA_IRQ_VECTOR_BASE, kernelFeatures, NR_VECTORS, PIC_CASCADE_VECTOR, systemVectorsInWindow, vec } from './kernel.js';
+import { counted, FIRST_EXTERNAL_VECTOR, hex, ISA_IRQ_VECTOR_BASE, kernelFeatures, NR_VECTORS, PIC_CASCADE_VECTOR, systemVectorsInWindow, vec } from './kernel.js';
 import { bitmapList, IrqMatrix, type Errno } from './matrix.js';
 import { pciAllocIntx } from './intx.js';
 import { capFor, deviceMsg, freeIrq, irqSetAffinity, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
@@ -295,7 +295,7 @@ class Runner implements Log {
       const virq = state.virqs[index];
       const irq = virq === undefined ? undefined : this.s.irqs.get(virq);
       if (!irq) {
-        throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has ${state.virqs.length} IRQ(s) allocated (indices 0-${state.virqs.length - 1}); index ${index} is not one of them`, sel.indices.span);
+        throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has ${counted(state.virqs.length, 'IRQ')} allocated (indices 0-${state.virqs.length - 1}); index ${index} is not one of them`, sel.indices.span);
       }
       out.push(irq);
     }
@@ -317,9 +317,9 @@ class Runner implements Log {
         const state = this.s.devices.get(dev.name);
         if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs to free`, step.device?.span);
         const live = state.virqs.filter((v) => this.s.irqs.get(v)?.started).length;
-        if (live > 0) this.warn('pci_free_irq_vectors', `${live} IRQ(s) of ${dev.name} still have handlers: free_irq() first (the kernel WARNs)`);
+        if (live > 0) this.warn('pci_free_irq_vectors', `${counted(live, 'IRQ')} of ${dev.name} still ${live === 1 ? 'has a handler' : 'have handlers'}: free_irq() first (the kernel WARNs)`);
         pciFreeIrqVectors(this.s, dev, this);
-        return { summary: `${state.virqs.length} IRQ(s) freed`, irqs: [] };
+        return { summary: `${counted(state.virqs.length, 'IRQ')} freed`, irqs: [] };
       }
       case 'request':
         return this.request(step);
@@ -329,7 +329,7 @@ class Runner implements Log {
           if (!irq.started) throw new StepFailure('IRQD038', 'EINVAL', `IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) has no handler: Trying to free already-free IRQ`, step.selection?.span);
           freeIrq(this.s, irq, this);
         }
-        return { summary: `${irqs.length} IRQ(s) released`, irqs };
+        return { summary: `${counted(irqs.length, 'IRQ')} released`, irqs };
       }
       case 'affinity':
         return this.affinity(step);
@@ -338,7 +338,7 @@ class Runner implements Log {
       case 'online': {
         let restarted = 0;
         for (const cpu of this.cpus(step.cpus)) restarted += onlineCpu(this.s, cpu, this).restarted;
-        return { summary: restarted ? `${restarted} managed IRQ(s) restarted` : 'online', irqs: [] };
+        return { summary: restarted ? `${counted(restarted, 'managed IRQ')} restarted` : 'online', irqs: [] };
       }
       case 'mask':
       case 'unmask':
@@ -511,7 +511,7 @@ class Runner implements Log {
     const first = r.irqs[0];
     const last = r.irqs[r.irqs.length - 1];
     const range = first && last ? (first === last ? `IRQ ${first.virq}` : `IRQs ${first.virq}-${last.virq}`) : '';
-    this.event(call, `${r.count} vector(s): ${range}`);
+    this.event(call, `${counted(r.count, 'vector')}: ${range}`);
     const how = r.irqs.every((i) => i.apic.hasReserved) ? ', reserved' : r.irqs.some((i) => i.apic.isManaged) ? ', managed' : '';
     return { summary: `→ ${r.count} IRQ${r.count === 1 ? '' : 's'} (${range.replace('IRQs ', '').replace('IRQ ', '')})${how}`, irqs: r.irqs };
   }

@@ -1,6 +1,7 @@
 // CPU hot-unplug and hot-plug on x86 (semantics.md §3.8): the refusal check,
 // per-IRQ migration, managed shutdown and restart.
 import { driversCpuDead, driversCpuOnline } from './drivers.js';
+import { counted } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { activateHierarchy, deactivateHierarchy, doSetAffinity } from './msi.js';
 import { onlineCpus, type Irq, type SimState } from './state.js';
@@ -107,7 +108,7 @@ export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | 
   s.vectorIrq[cpu]?.clear();
   // lapic_offline() → irq_matrix_offline()
   s.matrix.offline(cpu);
-  log.event('irq_matrix_offline', `CPU ${cpu} offline: ${moved} IRQ(s) moved, ${shutdown} managed IRQ(s) shut down`);
+  log.event('irq_matrix_offline', `CPU ${cpu} offline: ${counted(moved, 'IRQ')} moved, ${counted(shutdown, 'managed IRQ')} shut down`);
   driversCpuDead(s, log);
   return { moved, shutdown, failed };
 }

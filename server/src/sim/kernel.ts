@@ -83,3 +83,8 @@ export function hex(n: number, width = 0): string {
 export function vec(n: number): string {
   return '0x' + n.toString(16);
 }
+
+/** "1 IRQ", "3 IRQs": a count with its noun, for messages a user reads. */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -5,7 +5,7 @@
 import type { DeviceSym, DomainSym, InterruptCap } from '../model/types.js';
 import { apicDriver, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
 import { irqCalcAffinityVectors, irqCreateAffinityMasks, type AffinityDesc, type IrqAffinity } from './affinity.js';
-import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
+import { counted, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
@@ -280,7 +280,7 @@ function allocOnce(
     if (ir) {
       const err = allocIrtes(s, group, ir, log);
       if (err) {
-        log.event('irq_domain_free_irqs_parent', `IRTE allocation failed: the vector allocation of ${group.length} IRQ(s) is undone`);
+        log.event('irq_domain_free_irqs_parent', `IRTE allocation failed: the vector allocation of ${counted(group.length, 'IRQ')} is undone`);
         rollback();
         return { err, done: index - nvec };
       }
@@ -389,7 +389,7 @@ export function pciAllocIrqVectors(
     nvec = 1;
   }
   if (nvec < min) {
-    log.event('__pci_enable_msi_range', `only ${nvec} vector(s) possible, ${min} required`);
+    log.event('__pci_enable_msi_range', `only ${counted(nvec, 'vector')} possible, ${min} required`);
     return 'ENOSPC';
   }
   s.devices.set(dev.name, { cap: cap.cap, virqs: [], msgs: new Map() });
@@ -407,7 +407,7 @@ export function pciAllocIrqVectors(
       if (retry > 0 || (cap.cap === 'msi' && nvec > 1)) return 'ENOSPC';
       return r.err === 'ENOSYS' ? 'ENOSPC' : r.err;
     }
-    log.event('__pci_enable_msix_range', `retrying with ${retry} vector(s)`);
+    log.event('__pci_enable_msix_range', `retrying with ${counted(retry, 'vector')}`);
     nvec = retry;
   }
 }
@@ -478,7 +478,7 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
     releaseVirq(s, virq);
   }
   s.devices.delete(dev.name);
-  log.event('pci_free_irq_vectors', `${dev.name}: ${state.virqs.length} IRQ(s) freed`);
+  log.event('pci_free_irq_vectors', `${dev.name}: ${counted(state.virqs.length, 'IRQ')} freed`);
 }
 
 /**
