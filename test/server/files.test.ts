@@ -16,6 +16,8 @@ import {
   DidCloseTextDocumentNotification,
   DidOpenTextDocumentNotification,
   ExecuteCommandRequest,
+  HoverRequest,
+  type Hover,
   FileChangeType,
   ReferencesRequest,
   RenameRequest,
@@ -84,6 +86,15 @@ describe('several files over the protocol', () => {
     const sc = (await s.conn.sendRequest(DefinitionRequest.type, { textDocument: { uri: whatifUri }, position: { line: 1, character: 24 } })) as Location;
     assert.equal(sc.uri, boxUri);
     assert.equal(sc.range.start.line, 6);
+  });
+
+  test('hover on a name from the used file describes it there', async () => {
+    const h = (await s.conn.sendRequest(HoverRequest.type, { textDocument: { uri: whatifUri }, position: { line: 3, character: 10 } })) as Hover;
+    const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
+    assert.match(value, /\*\*device\*\* `nvme0` — PCI 01:00\.0, in system `box`/);
+    const sys = (await s.conn.sendRequest(HoverRequest.type, { textDocument: { uri: whatifUri }, position: { line: 1, character: 24 } })) as Hover;
+    const scText = typeof sys.contents === 'object' && 'value' in sys.contents ? sys.contents.value : '';
+    assert.match(scText, /\*\*scenario\*\* `boot` on system `box`/);
   });
 
   test('references and rename reach both files', async () => {
