@@ -187,7 +187,7 @@ function rescheduleDependents(uri: string): void {
   for (const dep of host.dependentsOf(uri)) {
     const doc = documents.get(dep);
     if (!doc) continue;
-    host.forget(dep);
+    host.invalidate(dep);
     schedule(doc);
   }
 }

@@ -11,6 +11,7 @@ import { bind, type BindOptions } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { AnySymbol, ImportedNames, Model, ScenarioSym, SystemSym } from '../model/types.js';
 import { runScenario, type EndStates, type Trace } from '../sim/engine.js';
+import { moveTrace, ScenarioKeys, type Reusable } from './reuse.js';
 
 export interface AnalysisOptions extends BindOptions {
   /** Stop reporting after this many problems (the irqd.maxProblems setting). */
@@ -21,6 +22,8 @@ export interface AnalysisOptions extends BindOptions {
   readonly uses?: UseResolver;
   /** The files being analysed on the way here (`a` uses `b` uses this one): a `use` of one of them is a cycle. */
   readonly chain?: readonly string[];
+  /** The last analysis of the same document: the traces of scenarios the edit did not touch are taken from it (reuse.ts). */
+  readonly previous?: Analysis;
 }
 
 /** A file named by `use`, analysed. */
@@ -57,6 +60,10 @@ export interface Analysis {
   readonly used: readonly UsedFile[];
   /** The `use` cycles found through this file: each loop from a file back to itself. */
   readonly cycles: readonly (readonly string[])[];
+  /** Each trace by what it was computed from, for the next analysis of this document (reuse.ts). */
+  readonly reusable: ReadonlyMap<string, Reusable>;
+  /** How many scenarios were simulated for this analysis, and how many traces were taken from the previous one. */
+  readonly simulated: { readonly run: number; readonly reused: number };
 }
 
 /** Files larger than this are not analysed; the diagnostic says so. */
@@ -80,7 +87,20 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
     diagnostics.push(
       diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
     );
-    return { version, text, lines, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics, traces: new Map(), ...(options.file ? { file: options.file } : {}), used: [], cycles: [] };
+    return {
+      version,
+      text,
+      lines,
+      parse: { ast: emptyFile, errors: [], comments: [] },
+      model: emptyModel(),
+      diagnostics,
+      traces: new Map(),
+      ...(options.file ? { file: options.file } : {}),
+      used: [],
+      cycles: [],
+      reusable: new Map(),
+      simulated: { run: 0, reused: 0 },
+    };
   }
 
   let parsed: ParseResult = { ast: emptyFile, errors: [], comments: [] };
@@ -116,13 +136,31 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
   const errorsIn = systemErrorCounter(model, used, staticErrors);
   const ends: EndStates = new Map();
   const local = new Set(model.scenarios);
+  const keys = new ScenarioKeys(text, local, new Set(model.systems.values()), optionsKey(options));
+  const previous = options.previous?.reusable;
+  const reusable = new Map<string, Reusable>();
+  const simulated = { run: 0, reused: 0 };
   for (const sc of model.scenarios) {
     try {
-      const trace = simulate(sc, staticErrors, errorsIn, ends, local);
-      if (trace) {
-        traces.set(sc, trace);
-        diagnostics.push(...trace.diagnostics);
+      const skipped = skipReason(sc, staticErrors, errorsIn, local);
+      if (skipped !== undefined) {
+        if (skipped) traces.set(sc, skipped);
+        continue;
       }
+      const system = sc.system as SystemSym;
+      const key = keys.keyOf(sc);
+      const tokens = key === undefined ? undefined : keys.tokensOf(sc);
+      const old = key === undefined ? undefined : previous?.get(key);
+      let trace = old && tokens ? moveTrace(old, tokens, sc, system) : undefined;
+      if (trace) simulated.reused++;
+      else {
+        trace = runScenario(sc, { ends });
+        simulated.run++;
+      }
+      if (!trace) continue;
+      traces.set(sc, trace);
+      diagnostics.push(...trace.diagnostics);
+      if (key !== undefined && tokens) reusable.set(key, { trace, tokens });
     } catch (e) {
       diagnostics.push({ ...internalError(`simulating scenario '${sc.name}'`, e), span: sc.nameSpan });
     }
@@ -141,7 +179,14 @@ export function analyze(text: string, version: number, options: AnalysisOptions 
     ...(options.file ? { file: options.file } : {}),
     used,
     cycles,
+    reusable,
+    simulated,
   };
+}
+
+/** The options a trace depends on, as part of its key. */
+function optionsKey(options: AnalysisOptions): string {
+  return `kernel=${options.defaultKernel ?? ''}`;
 }
 
 /** A loop of files for messages: the base names, 'a.irqd → b.irqd → a.irqd'. */
@@ -231,34 +276,33 @@ function inside(span: { start: number; end: number }, outer: { start: number; en
 }
 
 /**
- * Runs a scenario unless its system or its own steps have errors: a broken
- * topology would only produce misleading kernel behaviour.
+ * Why a scenario is not simulated: undefined when it is to be; a trace that
+ * says why when its system or its own steps (or a scenario it continues) have
+ * errors, since a broken topology would only produce misleading kernel
+ * behaviour; null when it has no system at all.
  */
-function simulate(
+function skipReason(
   sc: ScenarioSym,
   staticErrors: readonly IrqdDiagnostic[],
   errorsIn: (system: SystemSym) => { errors: number; where: string },
-  ends: EndStates,
   local: ReadonlySet<ScenarioSym>,
-): Trace | undefined {
+): Trace | null | undefined {
   const system = sc.system;
-  if (!system) return undefined;
+  if (!system) return null;
   const inSystem = errorsIn(system);
   // A scenario it continues must be free of errors too: its steps run first.
   const chain: ScenarioSym[] = [];
   for (let s: ScenarioSym | undefined = sc; s && !chain.includes(s); s = s.after) chain.push(s);
   const own = staticErrors.filter((d) => chain.some((s) => local.has(s) && inside(d.span, s.declSpan))).length;
   const errors = inSystem.errors + own;
-  if (errors > 0) {
-    // The errors themselves are the diagnostics; lenses and hovers say why nothing ran.
-    return {
-      scenario: sc,
-      system,
-      records: [],
-      diagnostics: [],
-      passed: false,
-      skipped: `fix the ${errors} error${errors === 1 ? '' : 's'} in system '${system.name}'${inSystem.where} or this scenario first`,
-    };
-  }
-  return runScenario(sc, { ends });
+  if (errors === 0) return undefined;
+  // The errors themselves are the diagnostics; lenses and hovers say why nothing ran.
+  return {
+    scenario: sc,
+    system,
+    records: [],
+    diagnostics: [],
+    passed: false,
+    skipped: `fix the ${errors} error${errors === 1 ? '' : 's'} in system '${system.name}'${inSystem.where} or this scenario first`,
+  };
 }

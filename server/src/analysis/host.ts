@@ -7,6 +7,8 @@ import { DocumentUseResolver, type OpenDocument } from './files.js';
 
 export class AnalysisHost {
   private readonly cache = new Map<string, Analysis>();
+  /** Documents whose cached analysis is out of date although their text is not (a used file changed). */
+  private readonly stale = new Set<string>();
   private options: AnalysisOptions = {};
   readonly uses: DocumentUseResolver;
 
@@ -28,8 +30,10 @@ export class AnalysisHost {
   /** The Analysis of this exact version, computed now if not cached. */
   analysisFor(uri: string, text: string, version: number, chain: readonly string[] = []): Analysis {
     const cached = this.cache.get(uri);
-    if (cached && cached.version === version && cached.text === text) return cached;
-    const fresh = analyze(text, version, { ...this.options, file: uri, uses: this.uses, chain });
+    if (cached && !this.stale.has(uri) && cached.version === version && cached.text === text) return cached;
+    this.stale.delete(uri);
+    // The previous version's traces serve every scenario the edit did not touch.
+    const fresh = analyze(text, version, { ...this.options, file: uri, uses: this.uses, chain, ...(cached ? { previous: cached } : {}) });
     this.cache.set(uri, fresh);
     return fresh;
   }
@@ -41,6 +45,12 @@ export class AnalysisHost {
 
   forget(uri: string): void {
     this.cache.delete(uri);
+    this.stale.delete(uri);
+  }
+
+  /** The document is to be analysed again though its text is the same; its last analysis still serves as the previous one. */
+  invalidate(uri: string): void {
+    if (this.cache.has(uri)) this.stale.add(uri);
   }
 
   /** The open documents whose analysis uses `uri`, directly or through other files. */

@@ -1,0 +1,218 @@
+// Reusing the simulation of scenarios an edit did not touch.
+//
+// A scenario's trace is a function of what the scenario says, what its system
+// says, what the scenarios it continues (`after`) say, and the analysis
+// options: not of where they stand in the file, nor of their comments and
+// whitespace. So an Analysis remembers, for every trace, a key made of those
+// inputs as tokens, and the next analysis of the same document takes the
+// trace of any scenario whose key is unchanged instead of simulating it again
+// (architecture.md, "Incremental analysis"). Taking it means moving it to the
+// new text: every span the trace holds is mapped token by token from the old
+// text to the new, and each record is re-pointed at the new AST's step.
+//
+// Invariant: a reused trace equals, field for field, the trace a fresh
+// simulation of the new text would give (test/analysis/incremental.test.ts
+// checks it over thousands of random edits). Whenever a mapping is not exact
+// (a span that does not fall on token boundaries, a step not found) the trace
+// is not reused and the scenario is simulated again.
+import type * as A from '../../../grammar/index.js';
+import { lex } from '../../../grammar/index.js';
+import type { IrqdDiagnostic } from '../model/diagnostic.js';
+import type { ScenarioSym, SystemSym } from '../model/types.js';
+import type { StepRecord, Trace } from '../sim/engine.js';
+
+/** The tokens of one declaration: what it says (the key) and where each token is (to map spans). */
+export interface Tokens {
+  /** Each token's image with its type and whether a line break precedes it (keywords are retyped by line starts). */
+  readonly key: string;
+  /** Absolute offsets of each token's start and end in the text, ascending. */
+  readonly starts: readonly number[];
+  readonly ends: readonly number[];
+}
+
+/** The tokens of `text` within `span`, with offsets in the whole text. */
+export function tokensOf(text: string, span: A.Span): Tokens {
+  const slice = text.slice(span.start, span.end);
+  const tokens = lex(slice);
+  const parts: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let prevEnd = 0;
+  for (const t of tokens) {
+    const start = t.startOffset;
+    const end = start + t.image.length;
+    const lineBreak = prevEnd === 0 || hasLineBreak(slice, prevEnd, start);
+    // A length prefix keeps the key unambiguous whatever the images contain.
+    parts.push(`${lineBreak ? '\n' : ' '}${t.tokenType.name}:${t.image.length}:${t.image}`);
+    starts.push(span.start + start);
+    ends.push(span.start + end);
+    prevEnd = end;
+  }
+  return { key: parts.join(''), starts, ends };
+}
+
+function hasLineBreak(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return true;
+  }
+  return false;
+}
+
+/** Numbers for symbols of other files: an unchanged used file keeps its Analysis, so its symbols are the same objects. */
+const foreignIds = new WeakMap<object, number>();
+let nextForeignId = 1;
+
+function foreignId(sym: object): number {
+  let id = foreignIds.get(sym);
+  if (id === undefined) {
+    id = nextForeignId++;
+    foreignIds.set(sym, id);
+  }
+  return id;
+}
+
+/** What a trace was computed from, and where its scenario's tokens were. */
+export interface Reusable {
+  readonly trace: Trace;
+  readonly tokens: Tokens;
+}
+
+/**
+ * Builds the keys of one analysis: each scenario's key names the tokens of
+ * its declaration, of its system (or, for a system of a used file, that
+ * system object) and of every scenario it continues, and the options.
+ */
+export class ScenarioKeys {
+  private readonly systems = new Map<SystemSym, string>();
+  private readonly keys = new Map<ScenarioSym, string>();
+  private readonly tokens = new Map<ScenarioSym, Tokens>();
+
+  constructor(
+    private readonly text: string,
+    private readonly local: ReadonlySet<ScenarioSym>,
+    private readonly localSystems: ReadonlySet<SystemSym>,
+    private readonly options: string,
+  ) {}
+
+  /** The tokens of a scenario of this file. */
+  tokensOf(sc: ScenarioSym): Tokens {
+    let t = this.tokens.get(sc);
+    if (!t) {
+      t = tokensOf(this.text, sc.declSpan);
+      this.tokens.set(sc, t);
+    }
+    return t;
+  }
+
+  private systemKey(system: SystemSym): string {
+    let k = this.systems.get(system);
+    if (k === undefined) {
+      k = this.localSystems.has(system) ? `S${tokensOf(this.text, system.declSpan).key}` : `F${foreignId(system)}`;
+      this.systems.set(system, k);
+    }
+    return k;
+  }
+
+  /** The key of a scenario of this file that has a system, or undefined for a chain it cannot follow. */
+  keyOf(sc: ScenarioSym): string | undefined {
+    const cached = this.keys.get(sc);
+    if (cached !== undefined) return cached;
+    const parts: string[] = [this.options];
+    const seen = new Set<ScenarioSym>();
+    for (let s: ScenarioSym | undefined = sc; s; s = s.after) {
+      // The binder refuses cycles; a loop here would be a bug, not a key.
+      if (seen.has(s)) return undefined;
+      seen.add(s);
+      parts.push(this.local.has(s) ? `C${this.tokensOf(s).key}` : `X${foreignId(s)}`);
+    }
+    if (!sc.system) return undefined;
+    parts.push(this.systemKey(sc.system));
+    const key = parts.join('\u0000');
+    this.keys.set(sc, key);
+    return key;
+  }
+}
+
+/** The index of `offset` in an ascending array, or -1. */
+function indexOf(sorted: readonly number[], offset: number): number {
+  let lo = 0;
+  let hi = sorted.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const v = sorted[mid] as number;
+    if (v === offset) return mid;
+    if (v < offset) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Maps spans from the old tokens to the new ones; undefined where a span does not fall on token boundaries. */
+class SpanMap {
+  constructor(
+    private readonly from: Tokens,
+    private readonly to: Tokens,
+  ) {}
+
+  span(s: A.Span): A.Span | undefined {
+    const i = indexOf(this.from.starts, s.start);
+    const j = s.end === s.start ? i : indexOf(this.from.ends, s.end);
+    if (i < 0 || j < 0) return undefined;
+    const start = this.to.starts[i] as number;
+    const end = s.end === s.start ? start : (this.to.ends[j] as number);
+    return { start, end };
+  }
+}
+
+/** Every step of a scenario, nested ones (guest blocks, `expect fail`) included, by the offset it starts at. */
+function stepsByStart(steps: readonly A.Step[], out = new Map<number, A.Step>()): Map<number, A.Step> {
+  for (const step of steps) {
+    out.set(step.span.start, step);
+    if (step.kind === 'guest') stepsByStart(step.steps, out);
+    if (step.kind === 'expect' && step.assertion?.kind === 'fail' && step.assertion.step) stepsByStart([step.assertion.step], out);
+  }
+  return out;
+}
+
+function moveDiagnostic(d: IrqdDiagnostic, map: SpanMap): IrqdDiagnostic | undefined {
+  const span = map.span(d.span);
+  if (!span) return undefined;
+  if (!d.related) return { ...d, span };
+  const related = [];
+  for (const r of d.related) {
+    const rs = map.span(r.span);
+    if (!rs) return undefined;
+    related.push({ ...r, span: rs });
+  }
+  return { ...d, span, related };
+}
+
+/**
+ * The old trace moved to the new text, for the new scenario and system
+ * symbols; undefined when it cannot be moved exactly.
+ */
+export function moveTrace(old: Reusable, tokens: Tokens, scenario: ScenarioSym, system: SystemSym): Trace | undefined {
+  if (old.tokens.starts.length !== tokens.starts.length) return undefined;
+  const map = new SpanMap(old.tokens, tokens);
+  const diagnostics: IrqdDiagnostic[] = [];
+  for (const d of old.trace.diagnostics) {
+    const moved = moveDiagnostic(d, map);
+    if (!moved) return undefined;
+    diagnostics.push(moved);
+  }
+  const steps = stepsByStart(scenario.decl.steps);
+  const records: StepRecord[] = [];
+  for (const r of old.trace.records) {
+    const span = map.span(r.step.span);
+    const step = span ? steps.get(span.start) : undefined;
+    if (!step || step.kind !== r.step.kind || step.span.end !== span?.end) return undefined;
+    records.push(recordAt(r, step));
+  }
+  return { ...old.trace, scenario, system, records, diagnostics };
+}
+
+/** The same record for the step at its new place (a record's other fields hold no positions). */
+function recordAt(r: StepRecord, step: A.Step): StepRecord {
+  return { ...r, step };
+}

@@ -1,0 +1,156 @@
+// Incremental analysis (server/src/analysis/reuse.ts): an analysis that takes
+// the traces of untouched scenarios from the previous version must equal a
+// fresh analysis of the same text, always. Thousands of seeded random edits
+// of every sample and simulator fixture check that, and a few exact cases
+// check that only what an edit touches is simulated again.
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { analyze, type Analysis, type AnalysisOptions } from '../../server/src/analysis/analysis.js';
+import { DiskUseResolver } from '../../server/src/analysis/files.js';
+import type { IrqdDiagnostic } from '../../server/src/model/diagnostic.js';
+
+const root = join(__dirname, '..', '..', '..');
+
+/** Everything an analysis shows a user, positions included, as one comparable value. */
+function shown(a: Analysis): unknown {
+  const diag = (d: IrqdDiagnostic): unknown => [d.code, d.severity, d.span.start, d.span.end, d.message, d.related?.map((r) => [r.span.start, r.span.end, r.message]) ?? null, d.unnecessary ?? false];
+  return {
+    diagnostics: a.diagnostics.map(diag),
+    traces: a.model.scenarios.map((sc) => {
+      const t = a.traces.get(sc);
+      if (!t) return null;
+      return {
+        system: t.system.name,
+        passed: t.passed,
+        skipped: t.skipped ?? null,
+        diagnostics: t.diagnostics.map(diag),
+        records: t.records.map((r) => [r.ordinal, r.outcome, r.summary, r.step.kind, r.step.span.start, r.step.span.end, r.events.map((e) => [e.fn, e.text, e.warning ?? false]), JSON.stringify(r.views)]),
+      };
+    }),
+  };
+}
+
+/** A small deterministic generator (mulberry32). */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const INSERTS = ['1', '0', '3', ' ', '\n', 'x', '-', ',', '[', ']', '{', '}', '// note\n', '/* c */', '"', '  expect cpu 0 available 1\n', '  offline cpu 1\n', '0x', 'managed ', 'irq '];
+
+/** One random edit: most keep the file mostly valid (a digit, a comment, a line), some break it. */
+function edit(text: string, rnd: () => number): string {
+  const at = Math.floor(rnd() * (text.length + 1));
+  const r = rnd();
+  if (r < 0.3) {
+    // Change a digit: the commonest real edit in a scenario.
+    const digits = [...text.matchAll(/\d/g)];
+    const m = digits[Math.floor(rnd() * digits.length)];
+    if (m?.index !== undefined) return text.slice(0, m.index) + String(Math.floor(rnd() * 10)) + text.slice(m.index + 1);
+  }
+  if (r < 0.45) {
+    // A comment line or a comment word in a line that has one.
+    const nl = text.indexOf('\n', at);
+    const p = nl < 0 ? text.length : nl;
+    return text.slice(0, p) + ' // edited' + text.slice(p);
+  }
+  if (r < 0.6) {
+    const n = 1 + Math.floor(rnd() * 3);
+    return text.slice(0, at) + text.slice(at + n);
+  }
+  if (r < 0.7) {
+    // Duplicate a line.
+    const s = text.lastIndexOf('\n', at - 1) + 1;
+    const e = text.indexOf('\n', at);
+    const line = text.slice(s, e < 0 ? text.length : e + 1);
+    return text.slice(0, s) + line + text.slice(s);
+  }
+  const ins = INSERTS[Math.floor(rnd() * INSERTS.length)] as string;
+  return text.slice(0, at) + ins + text.slice(at);
+}
+
+function files(): string[] {
+  const out = readdirSync(join(root, 'samples'))
+    .filter((f) => f.endsWith('.irqd'))
+    .map((f) => join(root, 'samples', f));
+  for (const dir of ['test/sim', 'test/model', 'test/check']) {
+    for (const f of readdirSync(join(root, dir))) if (f.endsWith('.irqd')) out.push(join(root, dir, f));
+  }
+  return out;
+}
+
+describe('incremental analysis equals a fresh analysis', () => {
+  test('over seeded random edit sequences of every sample and fixture', () => {
+    let compared = 0;
+    let reused = 0;
+    for (const [n, file] of files().entries()) {
+      const uses = new DiskUseResolver();
+      const options: AnalysisOptions = { file, uses };
+      const rnd = random(1000 + n);
+      const original = readFileSync(file, 'utf8');
+      for (let seq = 0; seq < 4; seq++) {
+        let text = original;
+        let previous = analyze(text, 0, options);
+        for (let i = 0; i < 25; i++) {
+          // Now and then go back to the original: traces reused across an error state.
+          text = rnd() < 0.1 ? original : edit(text, rnd);
+          const incremental = analyze(text, i + 1, { ...options, previous });
+          const fresh = analyze(text, i + 1, options);
+          assert.deepEqual(shown(incremental), shown(fresh), `${file}, sequence ${seq}, edit ${i}`);
+          compared++;
+          reused += incremental.simulated.reused;
+          previous = incremental;
+        }
+      }
+    }
+    // The edits mostly leave most scenarios alone, so most traces are taken, not simulated.
+    assert.ok(compared >= 3000, `${compared} comparisons`);
+    assert.ok(reused > compared, `only ${reused} traces reused in ${compared} analyses`);
+  });
+});
+
+describe('only what an edit touches is simulated again', () => {
+  const text = readFileSync(join(root, 'samples', 'hotunplug-exhaustion.irqd'), 'utf8');
+  const first = analyze(text, 1);
+  const scenarios = first.model.scenarios.filter((sc) => !first.traces.get(sc)?.skipped);
+
+  test('the file has several simulated scenarios', () => {
+    assert.ok(scenarios.length >= 2, `${scenarios.length} scenarios`);
+  });
+
+  test('a comment edit simulates nothing', () => {
+    const sc = scenarios[0];
+    assert.ok(sc);
+    const at = sc.declSpan.start + text.slice(sc.declSpan.start).indexOf('\n') + 1;
+    const edited = text.slice(0, at) + '  // a new comment\n' + text.slice(at);
+    const a = analyze(edited, 2, { previous: first });
+    assert.deepEqual(a.simulated, { run: 0, reused: scenarios.length });
+  });
+
+  test('an edit inside one scenario simulates that scenario alone', () => {
+    const sc = scenarios[scenarios.length - 1];
+    assert.ok(sc);
+    const at = sc.declSpan.end - 1;
+    const edited = text.slice(0, at) + '  expect cpu 0 available 1\n' + text.slice(at);
+    const a = analyze(edited, 2, { previous: first });
+    assert.deepEqual(a.simulated, { run: 1, reused: scenarios.length - 1 });
+  });
+
+  test('an edit in the system simulates the scenarios on it again', () => {
+    const system = [...first.model.systems.values()][0];
+    assert.ok(system);
+    const at = system.declSpan.end - 1;
+    const edited = text.slice(0, at) + '  // new line in the system\n  node 0 cpus 0\n' + text.slice(at);
+    const a = analyze(edited, 2, { previous: first });
+    const onIt = scenarios.filter((sc) => sc.system === system).length;
+    assert.equal(a.simulated.run, onIt);
+  });
+});
