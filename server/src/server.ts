@@ -77,17 +77,28 @@ function describe(e: unknown): string {
   return e instanceof Error ? `${e.message}\n${e.stack ?? ''}` : String(e);
 }
 
-/** The current Analysis of an open document, or undefined when it is not open. */
+/** The current Analysis of an open document as far as it has got, or undefined when it is not open. */
 function currentAnalysis(uri: string): Analysis | undefined {
   const doc = documents.get(uri);
   if (!doc) return undefined;
   return host.analysisFor(uri, doc.getText(), doc.version);
 }
 
-/** Runs a feature on the current Analysis; an exception is logged, never thrown at the client. */
-function withAnalysis<T>(uri: string, what: string, fallback: T, feature: (a: Analysis) => T): T {
+/** The current Analysis of an open document with every scenario simulated (Run, Step). */
+function currentCompleteAnalysis(uri: string): Analysis | undefined {
+  const doc = documents.get(uri);
+  if (!doc) return undefined;
+  return host.completeAnalysisFor(uri, doc.getText(), doc.version);
+}
+
+/**
+ * Runs a feature on the current Analysis (complete, or with scenarios still
+ * pending, which features show as such; `complete` simulates the rest first);
+ * an exception is logged, never thrown at the client.
+ */
+function withAnalysis<T>(uri: string, what: string, fallback: T, feature: (a: Analysis) => T, complete = false): T {
   try {
-    const a = currentAnalysis(uri);
+    const a = complete ? currentCompleteAnalysis(uri) : currentAnalysis(uri);
     return a ? feature(a) : fallback;
   } catch (e) {
     log(`internal error in ${what} for ${uri}, please report: ${describe(e)}`);
@@ -95,24 +106,49 @@ function withAnalysis<T>(uri: string, what: string, fallback: T, feature: (a: An
   }
 }
 
-function publish(uri: string, version: number): void {
+/** How long one slice of simulation may hold the event loop before requests are answered again. */
+const SLICE_MS = 8;
+
+/** Documents whose analysis needed more than one slice: their lenses and hints are refreshed when it completes. */
+const sliced = new Set<string>();
+
+function readyStatus(uri: string, version: number, analysis?: Analysis): void {
+  const errors = analysis?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
+  const warnings = analysis?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+}
+
+/**
+ * Analyses one slice of a document's version and publishes when the analysis
+ * is complete. Between slices the event loop answers requests (on the
+ * analysis as far as it has got) and a newer edit drops this version's work.
+ */
+function analyseSlice(uri: string, version: number): void {
+  scheduled.delete(uri);
   const doc = documents.get(uri);
-  // A newer edit arrived after this job was scheduled: its own job publishes.
+  // A newer edit arrived after this slice was scheduled: its own slices publish.
   if (!doc || doc.version !== version) return;
+  let more = false;
   let analysis: Analysis;
   try {
-    analysis = host.analysisFor(uri, doc.getText(), version);
+    const run = host.runFor(uri, doc.getText(), version);
+    more = run.step(SLICE_MS);
+    analysis = run.analysis;
   } catch (e) {
     log(`internal error analysing ${uri}, please report: ${describe(e)}`);
     // The status bar must not stay on "analyzing" for ever.
-    void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors: 0, warnings: 0 });
+    readyStatus(uri, version);
     return;
   }
-  if (documents.get(uri)?.version !== version) return;
+  if (more) {
+    sliced.add(uri);
+    scheduled.set(uri, setImmediate(() => analyseSlice(uri, version)));
+    return;
+  }
   void connection.sendDiagnostics({ uri, version, diagnostics: toLspDiagnostics(analysis, uri) });
-  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
-  const warnings = analysis.diagnostics.filter((d) => d.severity === 'warning').length;
-  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+  readyStatus(uri, version, analysis);
+  // Lenses and hints asked for while scenarios were pending showed them as pending.
+  if (sliced.delete(uri)) refreshViews();
 }
 
 function schedule(doc: TextDocument): void {
@@ -122,10 +158,7 @@ function schedule(doc: TextDocument): void {
   const version = doc.version;
   scheduled.set(
     doc.uri,
-    setImmediate(() => {
-      scheduled.delete(doc.uri);
-      publish(doc.uri, version);
-    }),
+    setImmediate(() => analyseSlice(doc.uri, version)),
   );
 }
 
@@ -325,7 +358,7 @@ connection.onExecuteCommand((p): CommandResult | ReturnType<typeof importCommand
     }
     refreshViews();
     return result;
-  });
+  }, true);
 });
 
 // Whatever escapes a handler must not take the server down with it.

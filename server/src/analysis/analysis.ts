@@ -64,6 +64,10 @@ export interface Analysis {
   readonly reusable: ReadonlyMap<string, Reusable>;
   /** How many scenarios were simulated for this analysis, and how many traces were taken from the previous one. */
   readonly simulated: { readonly run: number; readonly reused: number };
+  /** The scenarios not simulated yet (AnalysisRun simulates in slices); empty once `complete`. */
+  readonly pending: ReadonlySet<ScenarioSym>;
+  /** Every scenario that can run has its trace, and `diagnostics` are final. */
+  readonly complete: boolean;
 }
 
 /** Files larger than this are not analysed; the diagnostic says so. */
@@ -80,108 +84,188 @@ function internalError(phase: string, e: unknown): IrqdDiagnostic {
   return diagnostic('IRQD003', { start: 0, end: 0 }, `internal error in irqd, please report: ${phase} failed: ${what}`);
 }
 
-export function analyze(text: string, version: number, options: AnalysisOptions = {}): Analysis {
-  const lines = new LineIndex(text);
-  const diagnostics: IrqdDiagnostic[] = [];
-  if (text.length > MAX_TEXT_LENGTH) {
-    diagnostics.push(
-      diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
-    );
-    return {
-      version,
-      text,
-      lines,
-      parse: { ast: emptyFile, errors: [], comments: [] },
-      model: emptyModel(),
-      diagnostics,
-      traces: new Map(),
-      ...(options.file ? { file: options.file } : {}),
-      used: [],
-      cycles: [],
-      reusable: new Map(),
-      simulated: { run: 0, reused: 0 },
-    };
-  }
+/** What an AnalysisRun fills in as it goes; features see it as the readonly Analysis. */
+interface AnalysisInProgress extends Omit<Analysis, 'diagnostics' | 'complete'> {
+  diagnostics: readonly IrqdDiagnostic[];
+  complete: boolean;
+  readonly traces: Map<ScenarioSym, Trace>;
+  readonly pending: Set<ScenarioSym>;
+  readonly reusable: Map<string, Reusable>;
+  readonly simulated: { run: number; reused: number };
+}
 
-  let parsed: ParseResult = { ast: emptyFile, errors: [], comments: [] };
-  try {
-    parsed = parse(text);
-    for (const e of parsed.errors) diagnostics.push(diagnostic(e.phase === 'lex' ? 'IRQD002' : 'IRQD001', e.span, e.message));
-  } catch (e) {
-    diagnostics.push(internalError('parsing', e));
-  }
+/**
+ * One analysis of one document version, in two parts: the constructor does
+ * everything but simulation (parse, uses, binding, checks) and takes the
+ * traces the previous analysis can lend (reuse.ts); step() then simulates the
+ * remaining scenarios one at a time, so the server can answer requests in
+ * between and drop the run when a newer edit arrives. `analysis` is usable
+ * at once: until it is complete, `pending` names the scenarios still to be
+ * simulated and `diagnostics` holds all but theirs.
+ */
+export class AnalysisRun {
+  readonly analysis: Analysis;
+  private readonly state: AnalysisInProgress;
+  private readonly queue: ScenarioSym[] = [];
+  private readonly staticDiagnostics: IrqdDiagnostic[];
+  /** Per scenario, what its simulation added to the diagnostics (its trace's, or an internal error). */
+  private readonly scenarioDiagnostics = new Map<ScenarioSym, readonly IrqdDiagnostic[]>();
+  private readonly ends: EndStates = new Map();
+  private readonly keys: ScenarioKeys | undefined;
 
-  const cycles: string[][] = [];
-  const used = resolveUses(parsed.ast, options, diagnostics, cycles);
-  let model = emptyModel();
-  try {
-    const bound = bind(parsed.ast, { ...options, imported: importedNames(used) }, text);
-    model = bound.model;
-    diagnostics.push(...bound.diagnostics);
-  } catch (e) {
-    diagnostics.push(internalError('name binding', e));
-  }
+  private readonly options: AnalysisOptions;
 
-  try {
-    diagnostics.push(...checkTopology(model));
-    diagnostics.push(...checkStates(model.systems.values()));
-  } catch (e) {
-    diagnostics.push(internalError('topology checks', e));
-  }
-
-  const traces = new Map<ScenarioSym, Trace>();
-  // The static errors, once: a scenario's own trace diagnostics never fall in
-  // another scenario's span or in a system's, so they need not be re-scanned.
-  const staticErrors = diagnostics.filter((d) => d.severity === 'error');
-  const errorsIn = systemErrorCounter(model, used, staticErrors);
-  const ends: EndStates = new Map();
-  const local = new Set(model.scenarios);
-  const keys = new ScenarioKeys(text, local, new Set(model.systems.values()), optionsKey(options));
-  const previous = options.previous?.reusable;
-  const reusable = new Map<string, Reusable>();
-  const simulated = { run: 0, reused: 0 };
-  for (const sc of model.scenarios) {
-    try {
-      const skipped = skipReason(sc, staticErrors, errorsIn, local);
-      if (skipped !== undefined) {
-        if (skipped) traces.set(sc, skipped);
-        continue;
-      }
-      const system = sc.system as SystemSym;
-      const key = keys.keyOf(sc);
-      const tokens = key === undefined ? undefined : keys.tokensOf(sc);
-      const old = key === undefined ? undefined : previous?.get(key);
-      let trace = old && tokens ? moveTrace(old, tokens, sc, system) : undefined;
-      if (trace) simulated.reused++;
-      else {
-        trace = runScenario(sc, { ends });
-        simulated.run++;
-      }
-      if (!trace) continue;
-      traces.set(sc, trace);
-      diagnostics.push(...trace.diagnostics);
-      if (key !== undefined && tokens) reusable.set(key, { trace, tokens });
-    } catch (e) {
-      diagnostics.push({ ...internalError(`simulating scenario '${sc.name}'`, e), span: sc.nameSpan });
+  constructor(text: string, version: number, options: AnalysisOptions = {}) {
+    // The previous analysis lends its traces here, in the constructor, and is not kept (no chain of old versions).
+    const { previous, ...rest } = options;
+    this.options = rest;
+    const lines = new LineIndex(text);
+    const diagnostics: IrqdDiagnostic[] = [];
+    const base = { version, text, lines, ...(options.file ? { file: options.file } : {}) };
+    const empty = { traces: new Map(), pending: new Set<ScenarioSym>(), reusable: new Map(), simulated: { run: 0, reused: 0 }, complete: false };
+    if (text.length > MAX_TEXT_LENGTH) {
+      diagnostics.push(
+        diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
+      );
+      this.staticDiagnostics = diagnostics;
+      this.state = { ...base, ...empty, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics, used: [], cycles: [] };
+      this.analysis = this.state;
+      this.keys = undefined;
+      this.finishDiagnostics();
+      return;
     }
+
+    let parsed: ParseResult = { ast: emptyFile, errors: [], comments: [] };
+    try {
+      parsed = parse(text);
+      for (const e of parsed.errors) diagnostics.push(diagnostic(e.phase === 'lex' ? 'IRQD002' : 'IRQD001', e.span, e.message));
+    } catch (e) {
+      diagnostics.push(internalError('parsing', e));
+    }
+
+    const cycles: string[][] = [];
+    const used = resolveUses(parsed.ast, options, diagnostics, cycles);
+    let model = emptyModel();
+    try {
+      const bound = bind(parsed.ast, { ...options, imported: importedNames(used) }, text);
+      model = bound.model;
+      diagnostics.push(...bound.diagnostics);
+    } catch (e) {
+      diagnostics.push(internalError('name binding', e));
+    }
+
+    try {
+      diagnostics.push(...checkTopology(model));
+      diagnostics.push(...checkStates(model.systems.values()));
+    } catch (e) {
+      diagnostics.push(internalError('topology checks', e));
+    }
+    this.staticDiagnostics = diagnostics;
+    this.state = { ...base, ...empty, parse: parsed, model, diagnostics, used, cycles };
+    this.analysis = this.state;
+
+    // The static errors, once: a scenario's own trace diagnostics never fall in
+    // another scenario's span or in a system's, so they need not be re-scanned.
+    const staticErrors = diagnostics.filter((d) => d.severity === 'error');
+    const errorsIn = systemErrorCounter(model, used, staticErrors);
+    const local = new Set(model.scenarios);
+    this.keys = new ScenarioKeys(text, local, new Set(model.systems.values()), optionsKey(options));
+    for (const sc of model.scenarios) {
+      try {
+        const skipped = skipReason(sc, staticErrors, errorsIn, local);
+        if (skipped !== undefined) {
+          if (skipped) this.state.traces.set(sc, skipped);
+          continue;
+        }
+        if (!this.reuse(sc, previous)) {
+          this.queue.push(sc);
+          this.state.pending.add(sc);
+        }
+      } catch (e) {
+        this.scenarioDiagnostics.set(sc, [{ ...internalError(`simulating scenario '${sc.name}'`, e), span: sc.nameSpan }]);
+      }
+    }
+    if (this.queue.length === 0) this.finishDiagnostics();
+    else this.state.diagnostics = this.sortedDiagnostics();
   }
 
-  diagnostics.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
-  const max = options.maxProblems ?? Infinity;
-  return {
-    version,
-    text,
-    lines,
-    parse: parsed,
-    model,
-    diagnostics: diagnostics.length > max ? diagnostics.slice(0, max) : diagnostics,
-    traces,
-    ...(options.file ? { file: options.file } : {}),
-    used,
-    cycles,
-    reusable,
-    simulated,
-  };
+  /** Takes the previous analysis's trace of an unchanged scenario; false when there is none to take. */
+  private reuse(sc: ScenarioSym, previous: Analysis | undefined): boolean {
+    const key = this.keys?.keyOf(sc);
+    const old = key === undefined ? undefined : previous?.reusable.get(key);
+    if (!old || !this.keys || key === undefined) return false;
+    const tokens = this.keys.tokensOf(sc);
+    const trace = moveTrace(old, tokens, sc, sc.system as SystemSym);
+    if (!trace) return false;
+    this.record(sc, trace, key);
+    this.state.simulated.reused++;
+    return true;
+  }
+
+  private record(sc: ScenarioSym, trace: Trace, key: string | undefined): void {
+    this.state.traces.set(sc, trace);
+    this.scenarioDiagnostics.set(sc, trace.diagnostics);
+    if (key !== undefined && this.keys) this.state.reusable.set(key, { trace, tokens: this.keys.tokensOf(sc) });
+  }
+
+  /** Simulates the next scenario; true while more remain. */
+  private simulateNext(): boolean {
+    const sc = this.queue.shift();
+    if (!sc) return false;
+    this.state.pending.delete(sc);
+    try {
+      const trace = runScenario(sc, { ends: this.ends });
+      this.state.simulated.run++;
+      if (trace) this.record(sc, trace, this.keys?.keyOf(sc));
+    } catch (e) {
+      this.scenarioDiagnostics.set(sc, [{ ...internalError(`simulating scenario '${sc.name}'`, e), span: sc.nameSpan }]);
+    }
+    return this.queue.length > 0;
+  }
+
+  /**
+   * Simulates scenarios until none is left or `budgetMs` has passed (at least
+   * one runs); true while more remain.
+   */
+  step(budgetMs = Infinity): boolean {
+    if (this.state.complete) return false;
+    const until = performance.now() + budgetMs;
+    let more = this.queue.length > 0;
+    while (more) {
+      more = this.simulateNext();
+      if (performance.now() >= until) break;
+    }
+    if (!more) this.finishDiagnostics();
+    else this.state.diagnostics = this.sortedDiagnostics();
+    return more;
+  }
+
+  /** Runs to the end and returns the complete analysis. */
+  finish(): Analysis {
+    while (this.step()) {
+      // step() runs until the queue is empty.
+    }
+    return this.analysis;
+  }
+
+  /** Static diagnostics, then each scenario's in the order of the scenarios, sorted by position (a stable sort). */
+  private sortedDiagnostics(): IrqdDiagnostic[] {
+    const all = [...this.staticDiagnostics];
+    for (const sc of this.state.model.scenarios) all.push(...(this.scenarioDiagnostics.get(sc) ?? []));
+    all.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
+    const max = this.options.maxProblems ?? Infinity;
+    return all.length > max ? all.slice(0, max) : all;
+  }
+
+  private finishDiagnostics(): void {
+    this.state.diagnostics = this.sortedDiagnostics();
+    this.state.complete = true;
+  }
+}
+
+/** The complete analysis of a text, computed now (the CLI, tests, used files). */
+export function analyze(text: string, version: number, options: AnalysisOptions = {}): Analysis {
+  return new AnalysisRun(text, version, options).finish();
 }
 
 /** The options a trace depends on, as part of its key. */

@@ -1,12 +1,16 @@
-// Keeps the latest Analysis of each open document, keyed by version, so every
-// request for the same version shares one computation. A document that
+// Keeps the latest analysis run of each open document, keyed by version, so
+// every request for the same version shares one computation. A document that
 // `use`s others is analysed with them (open ones as the editor has them, the
 // rest from disk), and is made again when one of them changes.
-import { analyze, type Analysis, type AnalysisOptions } from './analysis.js';
+//
+// A run's static part (parse, binding, checks, reused traces) is done when it
+// is created; its simulation is done in slices by whoever drives it (the
+// server, between requests) or at once by completeAnalysisFor().
+import { AnalysisRun, type Analysis, type AnalysisOptions } from './analysis.js';
 import { DocumentUseResolver, type OpenDocument } from './files.js';
 
 export class AnalysisHost {
-  private readonly cache = new Map<string, Analysis>();
+  private readonly cache = new Map<string, AnalysisRun>();
   /** Documents whose cached analysis is out of date although their text is not (a used file changed). */
   private readonly stale = new Set<string>();
   private options: AnalysisOptions = {};
@@ -24,23 +28,39 @@ export class AnalysisHost {
   configure(options: AnalysisOptions): void {
     this.options = options;
     this.cache.clear();
+    this.stale.clear();
     this.uses.clear();
   }
 
-  /** The Analysis of this exact version, computed now if not cached. */
-  analysisFor(uri: string, text: string, version: number, chain: readonly string[] = []): Analysis {
+  /** The run for this exact version, started now (its static part) if not cached. */
+  runFor(uri: string, text: string, version: number, chain: readonly string[] = []): AnalysisRun {
     const cached = this.cache.get(uri);
-    if (cached && !this.stale.has(uri) && cached.version === version && cached.text === text) return cached;
+    if (cached && !this.stale.has(uri) && cached.analysis.version === version && cached.analysis.text === text) return cached;
     this.stale.delete(uri);
     // The previous version's traces serve every scenario the edit did not touch.
-    const fresh = analyze(text, version, { ...this.options, file: uri, uses: this.uses, chain, ...(cached ? { previous: cached } : {}) });
-    this.cache.set(uri, fresh);
-    return fresh;
+    const previous = cached?.analysis;
+    const run = new AnalysisRun(text, version, { ...this.options, file: uri, uses: this.uses, chain, ...(previous ? { previous } : {}) });
+    this.cache.set(uri, run);
+    return run;
+  }
+
+  /**
+   * The Analysis of this exact version as far as it has got: complete, or
+   * with `pending` scenarios still to be simulated (a request never waits
+   * for a simulation).
+   */
+  analysisFor(uri: string, text: string, version: number, chain: readonly string[] = []): Analysis {
+    return this.runFor(uri, text, version, chain).analysis;
+  }
+
+  /** The complete Analysis of this version, simulating what is left now (commands that need a trace). */
+  completeAnalysisFor(uri: string, text: string, version: number): Analysis {
+    return this.runFor(uri, text, version).finish();
   }
 
   /** The last Analysis computed for a document, whatever its version. */
   lastAnalysis(uri: string): Analysis | undefined {
-    return this.cache.get(uri);
+    return this.cache.get(uri)?.analysis;
   }
 
   forget(uri: string): void {
@@ -56,7 +76,8 @@ export class AnalysisHost {
   /** The open documents whose analysis uses `uri`, directly or through other files. */
   dependentsOf(uri: string): string[] {
     const out: string[] = [];
-    for (const [doc, a] of this.cache) {
+    for (const [doc, run] of this.cache) {
+      const a = run.analysis;
       if (doc === uri || !this.open(doc)) continue;
       // A document with a `use` that could not be read may read it now (a file created, a cycle broken).
       if (usesTransitively(a, uri) || a.diagnostics.some((d) => d.code === 'IRQD051')) out.push(doc);

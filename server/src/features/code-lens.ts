@@ -18,7 +18,9 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     const range = toRange(analysis, { start: sc.decl.keyword.start, end: sc.decl.keyword.end });
     const args = [uri, index];
     let status: string;
-    if (!trace) status = 'not simulated: no system';
+    // The server simulates in slices: this scenario's turn has not come yet, and a refresh follows.
+    if (analysis.pending.has(sc)) status = '⏳ simulating…';
+    else if (!trace) status = 'not simulated: no system';
     else if (trace.skipped) status = `not simulated: ${trace.skipped}`;
     else if (trace.passed) status = `✓ passes (${trace.records.length} steps)`;
     else {

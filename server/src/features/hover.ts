@@ -236,6 +236,9 @@ export function hover(analysis: Analysis, position: Position, stepping: Stepping
     if (text) return { contents: { kind: MarkupKind.Markdown, value: text }, range: toRange(analysis, stateIrq.irq.item.span) };
   }
   if (!at) {
+    if (sc && analysis.pending.has(sc.scenario)) {
+      return { contents: { kind: MarkupKind.Markdown, value: `**scenario** \`${sc.scenario.name}\` — being simulated after the last edit; hover again in a moment for the kernel's state` } };
+    }
     if (sc && trace?.skipped && offset <= sc.scenario.decl.keyword.end + 1) {
       return { contents: { kind: MarkupKind.Markdown, value: `**scenario** \`${sc.scenario.name}\` — not simulated: ${trace.skipped}` } };
     }
