@@ -450,16 +450,36 @@ function deviceCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] 
   }
 }
 
+/**
+ * Where the replay of tokens may start: just after the last top-level block
+ * that ends with its '}' before the cursor, when nothing before it is broken
+ * (an unbalanced brace before it would leave the replay inside a block).
+ */
+function replayStart(analysis: Analysis, offset: number): number {
+  const firstError = analysis.parse.errors[0]?.span.start ?? Infinity;
+  let from = 0;
+  for (const item of analysis.parse.ast.items) {
+    const end = item.span.end;
+    if (end > offset || end > firstError) break;
+    if (analysis.text.charCodeAt(end - 1) === 125 /* '}' */) from = end;
+  }
+  return from;
+}
+
 /** Block stack and current statement from the tokens before the cursor. */
 function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: string[]; partial: boolean } | undefined {
-  const before = analysis.text.slice(0, offset);
+  // Replaying from the last closed top-level block before the cursor gives the
+  // same context as replaying the whole file, in time proportional to the block.
+  const from = replayStart(analysis, offset);
+  const before = analysis.text.slice(from, offset);
   const tokens = lex(before);
+  for (const t of tokens) t.startOffset += from;
   const stack: Block[] = [{ kind: 'top' }];
   let stmt: string[] = [];
   let stmtFirstOnLine = true;
-  let prevEnd = 0;
+  let prevEnd = from;
   for (const t of tokens) {
-    const lineStart = /[\r\n]/.test(before.slice(prevEnd, t.startOffset));
+    const lineStart = /[\r\n]/.test(before.slice(prevEnd - from, t.startOffset - from));
     prevEnd = t.startOffset + t.image.length;
     const top = stack[stack.length - 1] as Block;
     if (t.image === '{') {
@@ -494,7 +514,7 @@ function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: st
   const partial = last !== undefined && last.startOffset + last.image.length === offset && /[A-Za-z0-9_.-]$/.test(last.image);
   if (partial) stmt.pop();
   // On a fresh line after a statement, the user starts the next one.
-  if (!partial && last && /[\r\n]/.test(before.slice(last.startOffset + last.image.length))) stmt = [];
+  if (!partial && last && /[\r\n]/.test(before.slice(last.startOffset + last.image.length - from))) stmt = [];
   return { block, stmt, partial };
 }
 
