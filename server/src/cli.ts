@@ -216,7 +216,27 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
   return scenarioFailed || reports.some((r) => r.analysis.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
 }
 
+/**
+ * A write that fails (the reader of a pipe went away: `irqd run | head -1`;
+ * a full disk: `> /dev/full`) ends the command with one line, not a stack trace.
+ */
+function exitOnWriteError(stream: NodeJS.WriteStream, name: string): void {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    const why = e.code === 'EPIPE' ? 'the reader closed the pipe' : e.code === 'ENOSPC' ? 'no space left on the device' : (e.code ?? e.message);
+    if (stream !== process.stderr) {
+      try {
+        process.stderr.write(`irqd: cannot write to ${name}: ${why}\n`);
+      } catch {
+        // stderr is gone too: the exit status says it.
+      }
+    }
+    process.exit(2);
+  });
+}
+
 if (require.main === module) {
+  exitOnWriteError(process.stdout, 'standard output');
+  exitOnWriteError(process.stderr, 'standard error');
   try {
     process.exitCode = main(process.argv.slice(2), (s) => process.stdout.write(s + '\n'), (s) => process.stderr.write(s + '\n'));
   } catch (e) {

@@ -1,7 +1,7 @@
 // The CLI as a user runs it: the bundled dist/cli.js in a child process.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -111,4 +111,26 @@ test('--kernel sets the kernel of systems that do not say', () => {
   const r = run('check', '--kernel', 'banana', p);
   assert.equal(r.code, 2);
   assert.match(r.err, /^irqd: --kernel takes a version such as 6.1, 6.6, 6.10 or mainline, not 'banana'\n/);
+});
+
+test('a closed pipe or a full disk ends a command with one line and exit 2, not a stack trace', async () => {
+  const samples = join(root, 'samples');
+  const files = ['quickstart.irqd', 'hotunplug-exhaustion.irqd', 'siov-guests.irqd', 'vfio-migration.irqd'].map((f) => join(samples, f));
+  // `irqd run … | head -1`: the reader goes away after the first chunk.
+  const child = spawn(process.execPath, [cli, 'run', ...files, ...files, ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  child.stdout.once('data', () => child.stdout.destroy());
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  assert.equal(code, 2);
+  assert.equal(err, 'irqd: cannot write to standard output: the reader closed the pipe\n');
+  // `irqd run … > /dev/full`.
+  const full = openSync('/dev/full', 'w');
+  try {
+    const r = spawnSync(process.execPath, [cli, 'run', ...files], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    assert.equal(r.stderr, 'irqd: cannot write to standard output: no space left on the device\n');
+  } finally {
+    closeSync(full);
+  }
 });

@@ -149,14 +149,14 @@ export class AnalysisRun {
     try {
       const bound = bind(parsed.ast, { ...options, imported: importedNames(used) }, text);
       model = bound.model;
-      diagnostics.push(...bound.diagnostics);
+      appendAll(diagnostics, bound.diagnostics);
     } catch (e) {
       diagnostics.push(internalError('name binding', e));
     }
 
     try {
-      diagnostics.push(...checkTopology(model));
-      diagnostics.push(...checkStates(model.systems.values()));
+      appendAll(diagnostics, checkTopology(model));
+      appendAll(diagnostics, checkStates(model.systems.values()));
     } catch (e) {
       diagnostics.push(internalError('topology checks', e));
     }
@@ -251,7 +251,7 @@ export class AnalysisRun {
   /** Static diagnostics, then each scenario's in the order of the scenarios, sorted by position (a stable sort). */
   private sortedDiagnostics(): IrqdDiagnostic[] {
     const all = [...this.staticDiagnostics];
-    for (const sc of this.state.model.scenarios) all.push(...(this.scenarioDiagnostics.get(sc) ?? []));
+    for (const sc of this.state.model.scenarios) appendAll(all, this.scenarioDiagnostics.get(sc) ?? []);
     all.sort((a, b) => a.span.start - b.span.start || a.span.end - b.span.end);
     const max = this.options.maxProblems ?? Infinity;
     return all.length > max ? all.slice(0, max) : all;
@@ -266,6 +266,11 @@ export class AnalysisRun {
 /** The complete analysis of a text, computed now (the CLI, tests, used files). */
 export function analyze(text: string, version: number, options: AnalysisOptions = {}): Analysis {
   return new AnalysisRun(text, version, options).finish();
+}
+
+/** Appends one array to another; `push(...items)` overflows the stack on a few hundred thousand items. */
+function appendAll<T>(to: T[], items: readonly T[]): void {
+  for (const item of items) to.push(item);
 }
 
 /** The options a trace depends on, as part of its key. */

@@ -207,7 +207,7 @@ export function checkStates(systems: Iterable<SystemSym>): IrqdDiagnostic[] {
   for (const s of systems) {
     const c = new StateChecker(s);
     c.run();
-    out.push(...c.diagnostics);
+    for (const d of c.diagnostics) out.push(d);
   }
   return out;
 }

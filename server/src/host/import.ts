@@ -74,7 +74,7 @@ function deviceLines(d: MachineDevice, out: string[]): void {
     return;
   }
   out.push(`  ${head} {${about}`);
-  out.push(...lines);
+  for (const line of lines) out.push(line);
   out.push('  }');
 }
 
@@ -124,14 +124,15 @@ export function machineText(m: Machine, file = `${m.name}.irqd`): string {
   top.add(`apic ${m.apic.value}`, note(m.apic));
   top.add(`dest-mode ${m.destMode.value}`, note(m.destMode));
   for (const n of m.nodes) top.add(`node ${n.id} cpus ${cpuListText(n.cpus)}`, n.from);
-  out.push(...top.lines(), '');
+  for (const line of top.lines()) out.push(line);
+  out.push('');
   out.push('  // The irqdomain hierarchy');
   const doms = new Block('  ');
   for (const d of m.domains) {
     const props = d.props.length ? ` { ${d.props.map((p) => `${p.key} ${p.text}`).join(' ')} }` : '';
     doms.add(`domain ${d.name} ${d.kind}${d.parent ? ` parent ${d.parent}` : ''}${props}`, d.from);
   }
-  out.push(...doms.lines());
+  for (const line of doms.lines()) out.push(line);
   const platform = m.devices.filter((d) => d.bus === 'platform');
   if (platform.length) {
     out.push('', "  // The kernel's own interrupts: ISA and ACPI lines, the IOMMU's fault interrupt");
@@ -151,7 +152,7 @@ export function machineText(m: Machine, file = `${m.name}.irqd`): string {
     const l = stateLine(irq, byName.get(irq.device));
     st.add(l.code, l.comment);
   }
-  out.push(...st.lines());
+  for (const line of st.lines()) out.push(line);
   out.push('  }', '}', '');
   out.push('// A what-if to start from:');
   out.push(`// scenario "what if" on ${m.name} {`);

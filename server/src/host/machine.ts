@@ -124,7 +124,7 @@ function cpuFacts(snap: HostSnapshot, notes: string[]): { possible: Fact<number>
   const seen = [...(snap.interrupts?.cpus ?? []), ...(snap.vectorMatrix?.cpus.map((c) => c.cpu) ?? [])];
   const highest = Math.max(-1, ...(cpus.possible ?? []), ...(cpus.present ?? []), ...(cpus.online ?? []), ...seen);
   const possible: Fact<number> = cpus.possible
-    ? { value: Math.max(...cpus.possible) + 1, from: 'sys/devices/system/cpu/possible' }
+    ? { value: cpus.possible.reduce((m, c) => Math.max(m, c), -1) + 1, from: 'sys/devices/system/cpu/possible' }
     : { value: Math.max(1, highest + 1), from: 'the highest CPU the snapshot shows (no sys/devices/system/cpu/possible)', inferred: true };
   if (!cpus.possible) notes.push('The snapshot has no sys/devices/system/cpu/possible: the CPU count is the highest CPU it shows.');
   let online: Fact<readonly number[]>;
@@ -421,13 +421,13 @@ function pciDevice(
       from: `lspci line ${ls.msix.origin.line ?? '?'}: MSI-X Count=${ls.msix.count}`,
     };
   } else if (usedMsix.length > 0) {
-    msix = { value: { count: Math.max(...usedMsix.map((s) => s.index)) + 1 }, from: 'the vectors in use (no lspci: the table may be larger)', inferred: true };
+    msix = { value: { count: usedMsix.reduce((m, s) => Math.max(m, s.index), -1) + 1 }, from: 'the vectors in use (no lspci: the table may be larger)', inferred: true };
   }
   let msi: MachineDevice['msi'];
   if (ls?.msi) {
     msi = { value: { count: ls.msi.maxCount, maskable: ls.msi.maskable }, from: `lspci line ${ls.msi.origin.line ?? '?'}: MSI Count=${ls.msi.count}/${ls.msi.maxCount} Maskable${ls.msi.maskable ? '+' : '-'}` };
   } else if (usedMsi.length > 0) {
-    const n = Math.max(...usedMsi.map((s) => s.index)) + 1;
+    const n = usedMsi.reduce((m, s) => Math.max(m, s.index), -1) + 1;
     // msi_init_virq() clears can_reserve of an MSI without mask bits once it is activated.
     const maskable = usedMsi.some((s) => s.canReserve === true);
     msi = { value: { count: 2 ** Math.ceil(Math.log2(n)), maskable }, from: 'the vectors in use (no lspci)', inferred: true };
