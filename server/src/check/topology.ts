@@ -5,7 +5,7 @@ import type * as A from '../../../grammar/index.js';
 import { expandCpuList } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeviceSym, DomainSym, GuestSym, Model, ScenarioSym, SubDeviceSym, SystemSym } from '../model/types.js';
-import { article, domainKindInfo, listOf, pageSizes } from '../model/values.js';
+import { article, domainKindInfo, listOf, ownEntry, pageSizes } from '../model/values.js';
 
 /** NR_CPUS of a CONFIG_MAXSMP x86_64 kernel. */
 const MAX_CPUS = 8192;
@@ -145,7 +145,7 @@ class Checker {
       this.diagnostics.push(diagnostic('IRQD022', kindSpan, 'an hcall domain models a guest\'s hypercall path: declare it inside a guest'));
     }
     for (const [key, value] of d.props) {
-      const rule = info.props[key];
+      const rule = ownEntry(info.props, key);
       const prop = d.decl.props.find((p) => p.key.text === key);
       if (!rule || !prop) continue;
       if (rule.oneOf && !rule.oneOf.includes(value)) {

@@ -376,7 +376,7 @@ function bodyCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] {
       }
       if (last === 'parent') {
         const kind = stmt[2] as DomainKind | undefined;
-        const parents = kind && kind in V.domainKindInfo ? V.domainKindInfo[kind].parents : undefined;
+        const parents = kind && Object.hasOwn(V.domainKindInfo, kind) ? V.domainKindInfo[kind].parents : undefined;
         return domainItems(ctx, parents);
       }
       return n === 3 ? keywordItems(['parent']) : [];
@@ -577,7 +577,7 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
   if (stmt.length === 0) {
     if (block.kind === 'domain') {
       const kind = block.domainKind as DomainKind | undefined;
-      const props = kind && kind in V.domainKindInfo ? Object.keys(V.domainKindInfo[kind].props) : [];
+      const props = kind && Object.hasOwn(V.domainKindInfo, kind) ? Object.keys(V.domainKindInfo[kind].props) : [];
       return keywordItems(props);
     }
     return keywordItems(block.kind === 'device' && block.platform ? platformDeviceKeywords : itemKeywords[block.kind]);

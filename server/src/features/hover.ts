@@ -14,7 +14,7 @@ import type {
   SubDeviceSym,
   SystemSym,
 } from '../model/types.js';
-import { backports, domainKindInfo, modelledDrivers, type BackportName } from '../model/values.js';
+import { backports, domainKindInfo, modelledDrivers, ownEntry, type BackportName } from '../model/values.js';
 import { bootState, stateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
 import type { SimState } from '../sim/state.js';
 import { bitmapList } from '../sim/matrix.js';
@@ -62,7 +62,10 @@ function hoverDevice(d: DeviceSym): string[] {
   const where =
     d.bus === 'vf' ? `VF ${d.vfIndex ?? '?'} of \`${d.pf?.name ?? '?'}\`` : d.bus === 'platform' ? 'a kernel-owned interrupt source (no PCI function)' : `PCI ${d.address?.text ?? '?'}`;
   const lines = [`**device** \`${d.name}\` — ${where}, in ${ownerText(d.owner)}`, ''];
-  if (d.driver) lines.push(`- driver ${d.driver}${modelledDrivers[d.driver] ? `: ${modelledDrivers[d.driver] ?? ''}` : ' (no behaviour beyond the core is simulated)'}`);
+  if (d.driver) {
+    const modelled = ownEntry(modelledDrivers, d.driver);
+    lines.push(`- driver ${d.driver}${modelled ? `: ${modelled}` : ' (no behaviour beyond the core is simulated)'}`);
+  }
   for (const cap of Object.values(d.caps)) {
     const name = cap.cap === 'msix' ? 'MSI-X' : cap.cap.toUpperCase();
     const extra = cap.cap === 'ims' ? `, storage in ${cap.storage}` : cap.maskable ? ', maskable' : ', not maskable';

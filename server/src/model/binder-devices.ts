@@ -21,7 +21,7 @@ export function domainOf(b: BinderCore, decl: A.DomainDecl, owner: SystemSym | G
   const seen = new Map<string, A.Span>();
   const allowed = domainKind ? V.domainKindInfo[domainKind].props : {};
   for (const p of decl.props) {
-    if (!(p.key.text in allowed)) {
+    if (V.ownEntry(allowed, p.key.text) === undefined) {
       const keys = Object.keys(allowed);
       b.diagnostics.push(
         diagnostic(

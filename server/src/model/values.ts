@@ -32,6 +32,14 @@ export const irqStatuses = ['reserved', 'allocated', 'requested', 'shutdown'] as
 export const irqStateFlags = ['masked', 'no-balancing'] as const;
 /** `ioapic pin P edge|level`. */
 export const triggers = ['edge', 'level'] as const;
+/**
+ * A table's own entry for a word the user wrote, never an inherited one: a
+ * property named `constructor` or `toString` is unknown, not Object's.
+ */
+export function ownEntry<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** Drivers whose interrupt behaviour beyond the core irqd simulates (simulation.md, "Drivers"). */
 export const modelledDrivers: Readonly<Record<string, string>> = {
   'virtio-net': 'virtnet_set_affinity(): after every CPU online and dead event, the queue IRQs get the online CPUs spread over the queue pairs (irq_set_affinity_and_hint())',
