@@ -30,6 +30,7 @@ import { prepareRename, rename } from './features/rename.js';
 import { legend, semanticTokens } from './features/semantic-tokens.js';
 import { documentSymbols } from './features/symbols.js';
 import { importSnapshot } from './host/import.js';
+import { documentUri, includeDeclarationOf, newNameOf, positionOf, rangeOf } from './params.js';
 
 /** Writes a machine snapshot as .irqd text (docs/lsp-extensions.md). */
 const IMPORT_COMMAND = 'irqd.server.importSnapshot';
@@ -248,7 +249,11 @@ documents.onDidClose((e) => {
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 
-connection.onHover((p) => withAnalysis(p.textDocument.uri, 'hover', null, (a) => hover(a, p.position, steppingOf(p.textDocument.uri))));
+connection.onHover((p) => {
+  const uri = documentUri(p);
+  const position = positionOf(p);
+  return withAnalysis(uri, 'hover', null, (a) => hover(a, position, steppingOf(uri)));
+});
 /** The current analyses of the other open documents: where references to this one's names may be. */
 function peersOf(uri: string): Analysis[] {
   const out: Analysis[] = [];
@@ -263,22 +268,46 @@ function peersOf(uri: string): Analysis[] {
   return out;
 }
 
-connection.onDefinition((p) => withAnalysis(p.textDocument.uri, 'definition', null, (a) => definition(a, p.textDocument.uri, p.position)));
-connection.onReferences((p) =>
-  withAnalysis(p.textDocument.uri, 'references', [], (a) => references(a, p.textDocument.uri, p.position, p.context.includeDeclaration, peersOf(p.textDocument.uri))),
-);
-connection.onPrepareRename((p) => withAnalysis(p.textDocument.uri, 'prepareRename', null, (a) => prepareRename(a, p.position)));
-connection.onRenameRequest((p) => withAnalysis(p.textDocument.uri, 'rename', null, (a) => rename(a, p.textDocument.uri, p.position, p.newName, peersOf(p.textDocument.uri))));
-connection.onCompletion((p) => withAnalysis(p.textDocument.uri, 'completion', [], (a) => completion(a, p.position)));
-connection.onDocumentSymbol((p) => withAnalysis(p.textDocument.uri, 'documentSymbol', [], (a) => documentSymbols(a)));
-connection.onFoldingRanges((p) => withAnalysis(p.textDocument.uri, 'foldingRange', [], (a) => foldingRanges(a)));
-connection.languages.semanticTokens.on((p) => withAnalysis(p.textDocument.uri, 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
-connection.languages.semanticTokens.onRange((p) =>
-  withAnalysis(p.textDocument.uri, 'semanticTokens/range', { data: [] }, (a) => semanticTokens(a, p.range)),
-);
+connection.onDefinition((p) => {
+  const uri = documentUri(p);
+  const position = positionOf(p);
+  return withAnalysis(uri, 'definition', null, (a) => definition(a, uri, position));
+});
+connection.onReferences((p) => {
+  const uri = documentUri(p);
+  const position = positionOf(p);
+  return withAnalysis(uri, 'references', [], (a) => references(a, uri, position, includeDeclarationOf(p), peersOf(uri)));
+});
+connection.onPrepareRename((p) => {
+  const position = positionOf(p);
+  return withAnalysis(documentUri(p), 'prepareRename', null, (a) => prepareRename(a, position));
+});
+connection.onRenameRequest((p) => {
+  const uri = documentUri(p);
+  const position = positionOf(p);
+  const newName = newNameOf(p);
+  return withAnalysis(uri, 'rename', null, (a) => rename(a, uri, position, newName, peersOf(uri)));
+});
+connection.onCompletion((p) => {
+  const position = positionOf(p);
+  return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position));
+});
+connection.onDocumentSymbol((p) => withAnalysis(documentUri(p), 'documentSymbol', [], (a) => documentSymbols(a)));
+connection.onFoldingRanges((p) => withAnalysis(documentUri(p), 'foldingRange', [], (a) => foldingRanges(a)));
+connection.languages.semanticTokens.on((p) => withAnalysis(documentUri(p), 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
+connection.languages.semanticTokens.onRange((p) => {
+  const range = rangeOf(p);
+  return withAnalysis(documentUri(p), 'semanticTokens/range', { data: [] }, (a) => semanticTokens(a, range));
+});
 
-connection.onCodeLens((p) => withAnalysis(p.textDocument.uri, 'codeLens', [], (a) => codeLenses(a, p.textDocument.uri, steppingOf(p.textDocument.uri))));
-connection.languages.inlayHint.on((p) => withAnalysis(p.textDocument.uri, 'inlayHint', [], (a) => inlayHints(a, p.range)));
+connection.onCodeLens((p) => {
+  const uri = documentUri(p);
+  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri)));
+});
+connection.languages.inlayHint.on((p) => {
+  const range = rangeOf(p);
+  return withAnalysis(documentUri(p), 'inlayHint', [], (a) => inlayHints(a, range));
+});
 
 /** The scenario a command names: an index, or `{line}` for the scenario around a line. */
 function scenarioIndex(a: Analysis, target: unknown): number | undefined {

@@ -189,6 +189,27 @@ describe('language server over stdio', () => {
     assert.equal(h, null);
   });
 
+  test('malformed params answer -32602 (invalid params) saying what is wrong, and the server keeps serving', async () => {
+    const cases: [string, unknown, RegExp][] = [
+      ['textDocument/hover', { position: { line: 0, character: 0 } }, /textDocument\.uri must be a string/],
+      ['textDocument/hover', { textDocument: { uri }, position: { line: -1, character: 0 } }, /position must be/],
+      ['textDocument/hover', { textDocument: { uri }, position: { line: 1.5, character: 'x' } }, /position must be/],
+      ['textDocument/completion', { textDocument: { uri: 42 }, position: { line: 0, character: 0 } }, /textDocument\.uri/],
+      ['textDocument/rename', { textDocument: { uri }, position: { line: 0, character: 0 } }, /newName must be a string/],
+      ['textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0 } } }, /range must be/],
+      ['textDocument/documentSymbol', {}, /textDocument\.uri/],
+    ];
+    for (const [method, params, message] of cases) {
+      await assert.rejects(s.conn.sendRequest(method, params), (e: { code?: number; message?: string }) => {
+        assert.equal(e.code, -32602, `${method} ${JSON.stringify(params)}`);
+        assert.match(e.message ?? '', message);
+        return true;
+      });
+    }
+    const h = await s.conn.sendRequest(HoverRequest.type, { textDocument: { uri: 'file:///nope.irqd' }, position: { line: 0, character: 0 } });
+    assert.equal(h, null);
+  });
+
   test('garbage typed into the document still gets diagnostics, never a dead server', async () => {
     const garbage = '\u0000{{{ ]]] -> "unterminated\n/* \u{1F600} ' + 'expect fail '.repeat(100);
     await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: 5 }, contentChanges: [{ text: garbage }] });
