@@ -11,7 +11,7 @@ import { bind, type BindOptions } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { AnySymbol, ImportedNames, Model, ScenarioSym, SystemSym } from '../model/types.js';
 import { runScenario, type EndStates, type Trace } from '../sim/engine.js';
-import { moveTrace, ScenarioKeys, type Reusable } from './reuse.js';
+import { moveTrace, sameRaw, ScenarioKeys, shiftTrace, type Reusable } from './reuse.js';
 
 export interface AnalysisOptions extends BindOptions {
   /** Stop reporting after this many problems (the irqd.maxProblems setting). */
@@ -60,8 +60,8 @@ export interface Analysis {
   readonly used: readonly UsedFile[];
   /** The `use` cycles found through this file: each loop from a file back to itself. */
   readonly cycles: readonly (readonly string[])[];
-  /** Each trace by what it was computed from, for the next analysis of this document (reuse.ts). */
-  readonly reusable: ReadonlyMap<string, Reusable>;
+  /** Each trace with what it was computed from, for the next analysis of this document (reuse.ts). */
+  readonly reusable: readonly Reusable[];
   /** How many scenarios were simulated for this analysis, and how many traces were taken from the previous one. */
   readonly simulated: { readonly run: number; readonly reused: number };
   /** The scenarios not simulated yet (AnalysisRun simulates in slices); empty once `complete`. */
@@ -90,7 +90,7 @@ interface AnalysisInProgress extends Omit<Analysis, 'diagnostics' | 'complete'> 
   complete: boolean;
   readonly traces: Map<ScenarioSym, Trace>;
   readonly pending: Set<ScenarioSym>;
-  readonly reusable: Map<string, Reusable>;
+  readonly reusable: Reusable[];
   readonly simulated: { run: number; reused: number };
 }
 
@@ -122,7 +122,7 @@ export class AnalysisRun {
     const lines = new LineIndex(text);
     const diagnostics: IrqdDiagnostic[] = [];
     const base = { version, text, lines, ...(options.file ? { file: options.file } : {}) };
-    const empty = { traces: new Map(), pending: new Set<ScenarioSym>(), reusable: new Map(), simulated: { run: 0, reused: 0 }, complete: false };
+    const empty = { traces: new Map(), pending: new Set<ScenarioSym>(), reusable: [], simulated: { run: 0, reused: 0 }, complete: false };
     if (text.length > MAX_TEXT_LENGTH) {
       diagnostics.push(
         diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
@@ -189,23 +189,55 @@ export class AnalysisRun {
     else this.state.diagnostics = this.sortedDiagnostics();
   }
 
-  /** Takes the previous analysis's trace of an unchanged scenario; false when there is none to take. */
+  /**
+   * Takes the previous analysis's trace of an unchanged scenario: one whose
+   * exact text is unchanged (it only moved), or else one of the same name
+   * whose tokens are unchanged (comments or whitespace edited); false when
+   * there is none to take.
+   */
   private reuse(sc: ScenarioSym, previous: Analysis | undefined): boolean {
-    const key = this.keys?.keyOf(sc);
-    const old = key === undefined ? undefined : previous?.reusable.get(key);
-    if (!old || !this.keys || key === undefined) return false;
-    const tokens = this.keys.tokensOf(sc);
-    const trace = moveTrace(old, tokens, sc, sc.system as SystemSym);
+    const keys = this.keys;
+    if (!previous || !keys || sc.system === undefined) return false;
+    const system = sc.system;
+    const raw = keys.rawKeyOf(sc);
+    if (raw === undefined) return false;
+    const candidates = this.previousByName(previous).get(sc.name) ?? [];
+    const same = candidates.find((old) => sameRaw(old.raw, raw));
+    let trace = same ? shiftTrace(same, sc.declSpan.start, sc, system) : undefined;
+    if (!trace && candidates.length > 0) {
+      const tokenKey = keys.tokenKeyOf(sc);
+      for (const old of candidates) {
+        if (old.tokenKey() !== tokenKey) continue;
+        trace = moveTrace(old, keys.tokensOf(sc), sc, system);
+        if (trace) break;
+      }
+    }
     if (!trace) return false;
-    this.record(sc, trace, key);
+    this.record(sc, trace);
     this.state.simulated.reused++;
     return true;
   }
 
-  private record(sc: ScenarioSym, trace: Trace, key: string | undefined): void {
+  private byName: Map<string, Reusable[]> | undefined;
+
+  /** The previous analysis's traces by scenario name, built on the first miss. */
+  private previousByName(previous: Analysis): Map<string, Reusable[]> {
+    if (!this.byName) {
+      this.byName = new Map();
+      for (const r of previous.reusable) {
+        const list = this.byName.get(r.name) ?? [];
+        list.push(r);
+        this.byName.set(r.name, list);
+      }
+    }
+    return this.byName;
+  }
+
+  private record(sc: ScenarioSym, trace: Trace): void {
     this.state.traces.set(sc, trace);
     this.scenarioDiagnostics.set(sc, trace.diagnostics);
-    if (key !== undefined && this.keys) this.state.reusable.set(key, { trace, tokens: this.keys.tokensOf(sc) });
+    const reusable = this.keys?.reusable(sc, trace);
+    if (reusable) this.state.reusable.push(reusable);
   }
 
   /** Simulates the next scenario; true while more remain. */
@@ -216,7 +248,7 @@ export class AnalysisRun {
     try {
       const trace = runScenario(sc, { ends: this.ends });
       this.state.simulated.run++;
-      if (trace) this.record(sc, trace, this.keys?.keyOf(sc));
+      if (trace) this.record(sc, trace);
     } catch (e) {
       this.scenarioDiagnostics.set(sc, [{ ...internalError(`simulating scenario '${sc.name}'`, e), span: sc.nameSpan }]);
     }

@@ -72,21 +72,43 @@ function foreignId(sym: object): number {
   return id;
 }
 
-/** What a trace was computed from, and where its scenario's tokens were. */
+/**
+ * A trace with what it was computed from. `raw` names the exact text of the
+ * scenario, the scenarios it continues and its system: an edit elsewhere
+ * leaves it equal, and the trace only shifts. Where the text differs only in
+ * comments and whitespace, the token key (computed when first asked for)
+ * is equal, and the trace is mapped token by token.
+ */
 export interface Reusable {
   readonly trace: Trace;
-  readonly tokens: Tokens;
+  /** The exact texts it was computed from (the scenario, those it continues, its system), or a used file's symbol. */
+  readonly raw: readonly (string | number)[];
+  /** The scenario's name: where the next analysis looks for it. */
+  readonly name: string;
+  /** Where the scenario's declaration was in its text. */
+  readonly span: A.Span;
+  tokenKey(): string | undefined;
+  tokens(): Tokens;
 }
 
+/** Whether two exact-text keys are equal (the texts compared as strings, no hashing of long keys). */
+export function sameRaw(a: readonly (string | number)[], b: readonly (string | number)[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** One input of a key: a declaration of this file (its text, and its tokens when asked), or a symbol of a used file. */
+type Part = { readonly span: A.Span } | { readonly foreign: number };
+
 /**
- * Builds the keys of one analysis: each scenario's key names the tokens of
- * its declaration, of its system (or, for a system of a used file, that
- * system object) and of every scenario it continues, and the options.
+ * Builds the keys of one analysis: each scenario's key names its declaration,
+ * its system (or, for a system of a used file, that system object) and every
+ * scenario it continues, and the options.
  */
 export class ScenarioKeys {
-  private readonly systems = new Map<SystemSym, string>();
-  private readonly keys = new Map<ScenarioSym, string>();
-  private readonly tokens = new Map<ScenarioSym, Tokens>();
+  private readonly parts = new Map<ScenarioSym, Part[] | undefined>();
+  private readonly tokens = new Map<number, Tokens>();
 
   constructor(
     private readonly text: string,
@@ -95,42 +117,79 @@ export class ScenarioKeys {
     private readonly options: string,
   ) {}
 
-  /** The tokens of a scenario of this file. */
-  tokensOf(sc: ScenarioSym): Tokens {
-    let t = this.tokens.get(sc);
+  /** The tokens of a declaration of this file, once per declaration. */
+  private tokensAt(span: A.Span): Tokens {
+    let t = this.tokens.get(span.start);
     if (!t) {
-      t = tokensOf(this.text, sc.declSpan);
-      this.tokens.set(sc, t);
+      t = tokensOf(this.text, span);
+      this.tokens.set(span.start, t);
     }
     return t;
   }
 
-  private systemKey(system: SystemSym): string {
-    let k = this.systems.get(system);
-    if (k === undefined) {
-      k = this.localSystems.has(system) ? `S${tokensOf(this.text, system.declSpan).key}` : `F${foreignId(system)}`;
-      this.systems.set(system, k);
-    }
-    return k;
+  /** The tokens of a scenario of this file. */
+  tokensOf(sc: ScenarioSym): Tokens {
+    return this.tokensAt(sc.declSpan);
   }
 
-  /** The key of a scenario of this file that has a system, or undefined for a chain it cannot follow. */
-  keyOf(sc: ScenarioSym): string | undefined {
-    const cached = this.keys.get(sc);
-    if (cached !== undefined) return cached;
-    const parts: string[] = [this.options];
+  private partsOf(sc: ScenarioSym): Part[] | undefined {
+    if (this.parts.has(sc)) return this.parts.get(sc);
+    let parts: Part[] | undefined = [];
     const seen = new Set<ScenarioSym>();
     for (let s: ScenarioSym | undefined = sc; s; s = s.after) {
       // The binder refuses cycles; a loop here would be a bug, not a key.
-      if (seen.has(s)) return undefined;
+      if (seen.has(s)) {
+        parts = undefined;
+        break;
+      }
       seen.add(s);
-      parts.push(this.local.has(s) ? `C${this.tokensOf(s).key}` : `X${foreignId(s)}`);
+      parts.push(this.local.has(s) ? { span: s.declSpan } : { foreign: foreignId(s) });
     }
-    if (!sc.system) return undefined;
-    parts.push(this.systemKey(sc.system));
-    const key = parts.join('\u0000');
-    this.keys.set(sc, key);
-    return key;
+    if (parts && sc.system) parts.push(this.localSystems.has(sc.system) ? { span: sc.system.declSpan } : { foreign: foreignId(sc.system) });
+    else parts = undefined;
+    this.parts.set(sc, parts);
+    return parts;
+  }
+
+  /** The exact-text key of a scenario that has a system, or undefined for a chain it cannot follow. */
+  rawKeyOf(sc: ScenarioSym): (string | number)[] | undefined {
+    const parts = this.partsOf(sc);
+    if (!parts) return undefined;
+    return [this.options, ...parts.map((p) => ('foreign' in p ? p.foreign : this.sliceAt(p.span)))];
+  }
+
+  private readonly slices = new Map<number, string>();
+
+  /** A declaration's text, once per declaration (a system is shared by all its scenarios). */
+  private sliceAt(span: A.Span): string {
+    let t = this.slices.get(span.start);
+    if (t === undefined) {
+      t = this.text.slice(span.start, span.end);
+      this.slices.set(span.start, t);
+    }
+    return t;
+  }
+
+  /** The token key of the same inputs: equal when only comments and whitespace differ. */
+  tokenKeyOf(sc: ScenarioSym): string | undefined {
+    const parts = this.partsOf(sc);
+    if (!parts) return undefined;
+    return [this.options, ...parts.map((p) => ('foreign' in p ? `F${p.foreign}` : `K${this.tokensAt(p.span).key}`))].join('\u0000');
+  }
+
+  /** What the next analysis needs to take this scenario's trace. */
+  reusable(sc: ScenarioSym, trace: Trace): Reusable | undefined {
+    const raw = this.rawKeyOf(sc);
+    if (raw === undefined) return undefined;
+    let tokenKey: string | undefined | null = null;
+    return {
+      trace,
+      raw,
+      name: sc.name,
+      span: sc.declSpan,
+      tokenKey: () => (tokenKey === null ? (tokenKey = this.tokenKeyOf(sc)) : tokenKey),
+      tokens: () => this.tokensOf(sc),
+    };
   }
 }
 
@@ -148,8 +207,22 @@ function indexOf(sorted: readonly number[], offset: number): number {
   return -1;
 }
 
+/** Where a span of the old text is in the new one, or undefined when it has no exact place. */
+interface SpanMapping {
+  span(s: A.Span): A.Span | undefined;
+}
+
+/** An unchanged declaration that moved: every span shifts by the same amount. */
+class Shift implements SpanMapping {
+  constructor(private readonly delta: number) {}
+
+  span(s: A.Span): A.Span {
+    return { start: s.start + this.delta, end: s.end + this.delta };
+  }
+}
+
 /** Maps spans from the old tokens to the new ones; undefined where a span does not fall on token boundaries. */
-class SpanMap {
+class SpanMap implements SpanMapping {
   constructor(
     private readonly from: Tokens,
     private readonly to: Tokens,
@@ -175,7 +248,7 @@ function stepsByStart(steps: readonly A.Step[], out = new Map<number, A.Step>())
   return out;
 }
 
-function moveDiagnostic(d: IrqdDiagnostic, map: SpanMap): IrqdDiagnostic | undefined {
+function moveDiagnostic(d: IrqdDiagnostic, map: SpanMapping): IrqdDiagnostic | undefined {
   const span = map.span(d.span);
   if (!span) return undefined;
   if (!d.related) return { ...d, span };
@@ -193,23 +266,33 @@ function moveDiagnostic(d: IrqdDiagnostic, map: SpanMap): IrqdDiagnostic | undef
  * symbols; undefined when it cannot be moved exactly.
  */
 export function moveTrace(old: Reusable, tokens: Tokens, scenario: ScenarioSym, system: SystemSym): Trace | undefined {
-  if (old.tokens.starts.length !== tokens.starts.length) return undefined;
-  const map = new SpanMap(old.tokens, tokens);
+  const from = old.tokens();
+  if (from.starts.length !== tokens.starts.length) return undefined;
+  return rebaseTrace(old.trace, new SpanMap(from, tokens), scenario, system);
+}
+
+/** The old trace of a scenario whose text is unchanged, shifted to where it now starts. */
+export function shiftTrace(old: Reusable, start: number, scenario: ScenarioSym, system: SystemSym): Trace | undefined {
+  return rebaseTrace(old.trace, new Shift(start - old.span.start), scenario, system);
+}
+
+/** Moves every span of a trace through `map` and re-points its records; undefined when a span or step has no exact new place. */
+function rebaseTrace(old: Trace, map: SpanMapping, scenario: ScenarioSym, system: SystemSym): Trace | undefined {
   const diagnostics: IrqdDiagnostic[] = [];
-  for (const d of old.trace.diagnostics) {
+  for (const d of old.diagnostics) {
     const moved = moveDiagnostic(d, map);
     if (!moved) return undefined;
     diagnostics.push(moved);
   }
   const steps = stepsByStart(scenario.decl.steps);
   const records: StepRecord[] = [];
-  for (const r of old.trace.records) {
+  for (const r of old.records) {
     const span = map.span(r.step.span);
     const step = span ? steps.get(span.start) : undefined;
     if (!step || step.kind !== r.step.kind || step.span.end !== span?.end) return undefined;
     records.push(recordAt(r, step));
   }
-  return { ...old.trace, scenario, system, records, diagnostics };
+  return { ...old, scenario, system, records, diagnostics };
 }
 
 /** The same record for the step at its new place (a record's other fields hold no positions). */
