@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { analyze, type Analysis, type AnalysisOptions } from '../../server/src/analysis/analysis.js';
 import { DiskUseResolver } from '../../server/src/analysis/files.js';
 import type { IrqdDiagnostic } from '../../server/src/model/diagnostic.js';
+import { mulberry32 } from '../support/random.js';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -29,18 +30,6 @@ function shown(a: Analysis): unknown {
         records: t.records.map((r) => [r.ordinal, r.outcome, r.summary, r.step.kind, r.step.span.start, r.step.span.end, r.events.map((e) => [e.fn, e.text, e.warning ?? false]), JSON.stringify(r.views)]),
       };
     }),
-  };
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
 
@@ -94,7 +83,7 @@ describe('incremental analysis equals a fresh analysis', () => {
     for (const [n, file] of files().entries()) {
       const uses = new DiskUseResolver();
       const options: AnalysisOptions = { file, uses };
-      const rnd = random(1000 + n);
+      const rnd = mulberry32(1000 + n);
       const original = readFileSync(file, 'utf8');
       for (let seq = 0; seq < 4; seq++) {
         let text = original;

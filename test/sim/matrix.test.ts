@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { IrqMatrix } from '../../server/src/sim/matrix.js';
+import { mulberry32 } from '../support/random.js';
 
 /** A 4-CPU 6.1 matrix: window 0x20..0xEB, system bits 0x20, 0x32, 0x80. */
 function fresh(cpus = 4): IrqMatrix {
@@ -65,4 +66,72 @@ test('a CPU that comes back keeps its stale available (initialized once)', () =>
   m.online(1);
   assert.equal(m.cpus[1]?.available, 201);
   assert.equal(m.cpus[1]?.managed, 1);
+});
+
+// ---- irqd's indexes and forks (not the kernel's; they must change no result) ----
+
+test('the best-CPU tree finds what matrix_find_best_cpu() finds over cpu_online_mask, through allocations, frees and hotplug', () => {
+  for (const cpus of [1, 3, 8, 37]) {
+    const m = fresh(cpus);
+    const next = mulberry32(cpus);
+    const online = new Set(Array.from({ length: cpus }, (_, i) => i));
+    const held: { cpu: number; bit: number }[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const mask = [...online].sort((a, b) => a - b);
+      assert.equal(m.findBestOnlineCpu(), m.findBestCpu(mask), `${cpus} CPUs, operation ${i}`);
+      const r = next();
+      if (r < 0.6) {
+        const got = m.alloc(mask, false, true);
+        if (typeof got !== 'string') held.push(got);
+      } else if (r < 0.9 && held.length > 0) {
+        const [h] = held.splice(Math.floor(next() * held.length), 1);
+        if (h) m.free(h.cpu, h.bit, false);
+      } else {
+        // A CPU goes (cpu_online_mask first, the matrix later, as fixup_irqs() and lapic_offline() do) or comes back.
+        const cpu = Math.floor(next() * cpus);
+        if (online.has(cpu) && online.size > 1) {
+          online.delete(cpu);
+          m.setCpuOnline(cpu, false);
+          assert.equal(m.findBestOnlineCpu(), m.findBestCpu([...online].sort((a, b) => a - b)));
+          m.offline(cpu);
+        } else if (!online.has(cpu)) {
+          m.online(cpu);
+          m.setCpuOnline(cpu, true);
+          online.add(cpu);
+        }
+      }
+    }
+  }
+});
+
+test('matrix_alloc_area() with the search hint takes the lowest free bit, after frees too', () => {
+  const m = fresh(1);
+  const bits = Array.from({ length: 10 }, () => (m.alloc([0], false) as { bit: number }).bit);
+  assert.deepEqual(bits, [0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28, 0x29, 0x2a]);
+  m.free(0, 0x24, false);
+  m.free(0, 0x22, false);
+  assert.equal((m.alloc([0], false) as { bit: number }).bit, 0x22);
+  assert.equal(m.lowestFree(0), 0x24);
+  m.reserveManaged([0]);
+  assert.equal(m.lowestFree(0), 0x2b);
+  m.removeManaged([0]);
+  assert.equal(m.lowestFree(0), 0x24);
+});
+
+test('a fork of the matrix shares the CPU maps until it writes one; the sealed base refuses writes', () => {
+  const base = fresh(4);
+  base.alloc([0, 1, 2, 3], false);
+  const before = base.cpus.map((c) => ({ ...c, allocMap: [...c.allocMap], managedMap: [...c.managedMap] }));
+  const fork = base.fork();
+  assert.equal(fork.cpus[2], base.cpus[2], 'an untouched CPU map is shared');
+  const got = fork.alloc([0, 1, 2, 3], false, true);
+  assert.notEqual(typeof got, 'string');
+  const cpu = (got as { cpu: number }).cpu;
+  assert.notEqual(fork.cpus[cpu], base.cpus[cpu], 'the written CPU map is the fork’s own');
+  assert.deepEqual(base.cpus.map((c) => ({ ...c, allocMap: [...c.allocMap], managedMap: [...c.managedMap] })), before);
+  assert.equal(fork.globalAvailable, base.globalAvailable - 1);
+  assert.throws(() => base.alloc([0], false), /sealed/);
+  const copy = fork.clone();
+  copy.alloc([0], false);
+  assert.notEqual(copy.cpus[0]?.allocated, fork.cpus[0]?.allocated);
 });

@@ -10,7 +10,7 @@ import { checkTopology } from '../check/topology.js';
 import { bind, type BindOptions } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { AnySymbol, ImportedNames, Model, ScenarioSym, SystemSym } from '../model/types.js';
-import { runScenario, type EndStates, type Trace } from '../sim/engine.js';
+import { adoptEndState, runScenario, type EndStates, type Trace } from '../sim/engine.js';
 import { moveTrace, sameRaw, ScenarioKeys, shiftTrace, type Reusable } from './reuse.js';
 
 export interface AnalysisOptions extends BindOptions {
@@ -204,15 +204,20 @@ export class AnalysisRun {
     const candidates = this.previousByName(previous).get(sc.name) ?? [];
     const same = candidates.find((old) => sameRaw(old.raw, raw));
     let trace = same ? shiftTrace(same, sc.declSpan.start, sc, system) : undefined;
+    let used: Reusable | undefined;
     if (!trace && candidates.length > 0) {
       const tokenKey = keys.tokenKeyOf(sc);
       for (const old of candidates) {
         if (old.tokenKey() !== tokenKey) continue;
         trace = moveTrace(old, keys.tokensOf(sc), sc, system);
-        if (trace) break;
+        if (trace) {
+          used = old;
+          break;
+        }
       }
     }
     if (!trace) return false;
+    adoptEndState((used ?? same)?.trace.scenario ?? sc, sc, trace, this.ends);
     this.record(sc, trace);
     this.state.simulated.reused++;
     return true;

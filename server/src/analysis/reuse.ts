@@ -19,7 +19,7 @@ import type * as A from '../../../grammar/index.js';
 import { lex } from '../../../grammar/index.js';
 import type { IrqdDiagnostic } from '../model/diagnostic.js';
 import type { ScenarioSym, SystemSym } from '../model/types.js';
-import type { StepRecord, Trace } from '../sim/engine.js';
+import { recordAtStep, type StepRecord, type Trace } from '../sim/engine.js';
 
 /** The tokens of one declaration: what it says (the key) and where each token is (to map spans). */
 export interface Tokens {
@@ -290,12 +290,8 @@ function rebaseTrace(old: Trace, map: SpanMapping, scenario: ScenarioSym, system
     const span = map.span(r.step.span);
     const step = span ? steps.get(span.start) : undefined;
     if (!step || step.kind !== r.step.kind || step.span.end !== span?.end) return undefined;
-    records.push(recordAt(r, step));
+    records.push(recordAtStep(r, step));
   }
   return { ...old, scenario, system, records, diagnostics };
 }
 
-/** The same record for the step at its new place (a record's other fields hold no positions). */
-function recordAt(r: StepRecord, step: A.Step): StepRecord {
-  return { ...r, step };
-}

@@ -12,7 +12,19 @@ export type ApicDriver = 'physflat' | 'flat' | 'x2apic_phys' | 'x2apic_cluster';
  * without IR x2APIC is forced to physical mode (x2apic_phys = 1).
  */
 export function apicDriver(system: SystemSym): ApicDriver {
-  // One driver per system, chosen at boot: x2APIC cluster mode needs interrupt remapping.
+  // One driver per system, chosen at boot: the choice is looked up, not redone for every message.
+  let driver = drivers.get(system);
+  if (!driver) {
+    driver = chooseApicDriver(system);
+    drivers.set(system, driver);
+  }
+  return driver;
+}
+
+const drivers = new WeakMap<SystemSym, ApicDriver>();
+
+function chooseApicDriver(system: SystemSym): ApicDriver {
+  // x2APIC cluster mode needs interrupt remapping.
   const remapped = [...system.scope.domains.values()].some((d) => d.domainKind === 'intel-ir' || d.domainKind === 'amd-ir');
   if (system.apic === 'x2apic') return system.destMode === 'logical' && remapped ? 'x2apic_cluster' : 'x2apic_phys';
   // 64-bit logical flat was removed in 6.12 (838ba7733e4e): physical flat only.
@@ -58,13 +70,19 @@ export function cpusOfDest(driver: ApicDriver, dest: number): number[] {
 
 // __irq_msi_compose_msg(): arch/x86/kernel/apic/apic.c (5.10+; 6.1 and mainline alike)
 export function composeCompat(vector: number, dest: number, logical: boolean, extDestId = false): { msg: Msg; truncated: boolean } {
+  return { msg: compatMsg(vector, dest, logical, extDestId), truncated: compatTruncates(dest, extDestId) };
+}
+
+/** The compat-format message alone (composeCompat() without the truncation flag). */
+export function compatMsg(vector: number, dest: number, logical: boolean, extDestId = false): Msg {
   let lo = 0xfee00000 | ((dest & 0xff) << 12) | (logical ? 1 << 2 : 0);
-  let truncated = false;
-  if (dest > 0xff) {
-    if (extDestId && dest < 0x8000) lo |= ((dest >> 8) & 0x7f) << 5;
-    else truncated = true; // WARN_ON_ONCE(dest_apicid > 0xFF)
-  }
-  return { msg: { addressLo: lo >>> 0, addressHi: 0, data: vector & 0xff }, truncated };
+  if (dest > 0xff && extDestId && dest < 0x8000) lo |= ((dest >> 8) & 0x7f) << 5;
+  return { addressLo: lo >>> 0, addressHi: 0, data: vector & 0xff };
+}
+
+/** WARN_ON_ONCE(dest_apicid > 0xFF) in __irq_msi_compose_msg(): the destination does not fit (without the extended ID). */
+export function compatTruncates(dest: number, extDestId = false): boolean {
+  return dest > 0xff && !(extDestId && dest < 0x8000);
 }
 
 // fill_msi_msg(): drivers/iommu/intel/irq_remapping.c (SHV = 1 always)

@@ -19,7 +19,7 @@ import { FIRST_EXTERNAL_VECTOR, ISA_IRQ_VECTOR_BASE, kernelFeatures, MANAGED_IRQ
 import { IrqMatrix } from './matrix.js';
 import { composeFor } from './msi.js';
 import { allocIrtes, programIrte, remapDomain, restoreIrtes } from './remap.js';
-import { chainOf, ZERO_MSG, type DeviceState, type Irq, type SimState } from './state.js';
+import { chainOf, emptyContainers, onlineParts, writableDevice, ZERO_MSG, type DeviceState, type Irq, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** What went wrong putting a state back: check/state.ts reports the impossible ones first, so these are rare. */
@@ -49,7 +49,6 @@ function canReserve(d: DeclaredIrq): boolean {
 function irqOf(s: SimState, d: DeclaredIrq, chain: DomainSym[], firstOnline: number, block: { first: number; count: number } | undefined): Irq {
   const hasVector = d.vector !== undefined && d.cpu !== undefined && (d.status === 'requested' || d.status === 'allocated');
   const reserve = canReserve(d);
-  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
   return {
     virq: d.virq,
     device: d.device,
@@ -71,7 +70,8 @@ function irqOf(s: SimState, d: DeclaredIrq, chain: DomainSym[], firstOnline: num
       hwVector: hasVector ? (d.vector as number) : MANAGED_IRQ_SHUTDOWN_VECTOR,
       hwCpu: hasVector ? (d.cpu as number) : firstOnline,
     },
-    affinity: d.affinity ? [...d.affinity] : all,
+    // Masks are replaced, never changed in place: the declared one is shared.
+    affinity: d.affinity ?? s.everyCpu,
     managed: d.managed,
     irqdCanReserve: reserve,
     activated: d.status === 'requested' || d.status === 'allocated',
@@ -102,16 +102,15 @@ export function bootDeclaredState(system: SystemSym, log: Log): { state: SimStat
     system,
     k,
     matrix,
-    cpuOnline: Array.from({ length: system.cpus }, (_, i) => online.has(i)),
-    vectorIrq: Array.from({ length: system.cpus }, () => new Map<number, number | 'shutdown' | 'retriggered'>()),
-    irqs: new Map(),
-    devices: new Map(),
-    irteTables: new Map(),
+    ...onlineParts(system, matrix, (cpu) => online.has(cpu)),
+    ...emptyContainers(system.cpus),
     vfio: new Map(),
     guests: new Map(),
     bindings: new Map(),
+    shared: new Set(),
     nextVirq: firstVirq,
     virqHint: firstVirq,
+    sealed: false,
   };
   const problems: RestoreProblem[] = [];
   const irqs = [...(declared?.irqs ?? [])].sort((a, b) => a.virq - b.virq);
@@ -162,7 +161,7 @@ function restoreVectors(s: SimState, records: readonly { d: DeclaredIrq; irq: Ir
         problems.push({ irq: d, message: `CPU ${p.cpu} vector 0x${p.vector.toString(16)} cannot be IRQ ${d.virq}'s: it is a system vector, outside the matrix, or taken` });
         continue;
       }
-      s.vectorIrq[p.cpu]?.set(p.vector, d.virq);
+      s.vectorIrq.set(p.cpu, p.vector, d.virq);
     }
   }
 }
@@ -242,7 +241,7 @@ function restoreDevices(s: SimState, records: readonly { d: DeclaredIrq; irq: Ir
   for (const { d, irq } of records) {
     // An INTx line of a device that also uses MSI stays mapped (pci_enable_device()), apart from its vectors.
     const key = d.cap === 'ioapic' ? (msiCap.has(d.device) ? `intx:${d.device.name}` : d.device.name) : d.device.name;
-    let dev = d.cap === 'ioapic' ? s.devices.get(key) : msiCap.get(d.device);
+    let dev = d.cap === 'ioapic' ? writableDevice(s, key) : msiCap.get(d.device);
     if (!dev) {
       dev = { cap: d.cap, virqs: [], msgs: new Map() };
     }
@@ -251,7 +250,7 @@ function restoreDevices(s: SimState, records: readonly { d: DeclaredIrq; irq: Ir
     const entry = irq.msiBlock ? 0 : d.index;
     if (irq.msiBlock && irq.msiBlock.first !== d.virq) continue;
     // msi_domain_deactivate() wrote zeros when a managed IRQ shut down; an IO-APIC line is written at activation.
-    const composed = d.status === 'shutdown' ? ZERO_MSG : d.cap === 'ioapic' && !irq.activated ? undefined : composeFor(s, irq).msg;
+    const composed = d.status === 'shutdown' ? ZERO_MSG : d.cap === 'ioapic' && !irq.activated ? undefined : composeFor(s, irq);
     const msg = d.message ?? composed;
     if (!msg) continue;
     if (d.cap === 'ioapic') {

@@ -9,8 +9,14 @@ import { assignedFrom, deliverInGuest, hasHcall, hostIrteFor, physicalMsg, trapp
 import { imsicOf, imsicRoute } from './imsic.js';
 import { itsDeliver } from './its.js';
 import { remapDomain, sourceIdOf } from './remap.js';
-import { isOnline, onlineCpus, platformOf, type Delivery, type Irq, type SimState } from './state.js';
+import { isOnline, platformOf, writableIrq, type Delivery, type Irq, type Irte, type Msg, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
+
+// The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
+const writesText = (device: string, msg: Msg): string => `${device} writes ${msgText(msg)}`;
+const remappedText = (iommu: string, slot: number, irte: Irte): string => `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`;
+const handledText = (cpu: number, vector: number, virq: number, device: string, index: number): string => `CPU ${cpu} vector ${vec(vector)} → IRQ ${virq} (${device}[${index}]) handled`;
+const completeText = (virq: number, cpu: number, vector: number, prevCpu: number): string => `IRQ ${virq}: first interrupt on CPU ${cpu}, cleanup of vector ${vec(vector)} on CPU ${prevCpu} scheduled`;
 
 function lost(reason: string, log: Log, fn: string): Delivery {
   log.warn(fn, reason);
@@ -23,7 +29,7 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
   if (!stored) return lost(`${irq.device.name} holds no message for this vector`, log, 'msi_domain_write_msg');
   // Multi-MSI: the device puts the vector number into the low data bits.
   const msg = irq.msiBlock ? { ...stored, data: stored.data | irq.index } : stored;
-  log.event('device', `${irq.device.name} writes ${msgText(msg)}`);
+  log.lazy('device', writesText, irq.device.name, msg);
   const d = decodeMsg(msg, s.system.extDestId);
   if (d.format === 'zero') return lost(`the message is all zero (deactivated): the write goes to address 0, not to an interrupt`, log, 'msi_domain_deactivate');
   if (d.format === 'invalid') return lost(d.why, log, 'device');
@@ -39,13 +45,14 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
     if (!irte?.present) return lost(`${iommu}: IRTE ${hex(slot)} is not present: the interrupt is blocked (remapping fault)${reason(0x22, 'Present field in the IRTE entry is clear')}`, log, 'iommu');
     const sid = sourceIdOf(irq);
     if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked${reason(0x26, 'Blocked an interrupt request due to source-id verification failure')}`, log, 'iommu');
-    log.event('iommu', `${iommu}: IRTE ${hex(slot)} → vector ${vec(irte.vector)}, destination ${hex(irte.destId)}${irte.logical ? ' logical' : ''}`);
+    log.lazy('iommu', remappedText, iommu, slot, irte);
     return { cpus: cpusOfDest(apicDriver(s.system), irte.destId), vector: irte.vector };
   }
   return { cpus: cpusOfDest(apicDriver(s.system), d.dest), vector: d.vector };
 }
 
 // The interrupt path up to the handler, then apic_ack_edge(): irq_complete_move() and irq_move_irq().
+// `irq` is the caller's own copy (state.ts writableIrq()): the interrupt changes it.
 export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
   if (irq.masked) {
     irq.pending = true;
@@ -78,13 +85,13 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     irq.lastDelivery = lost(`vector ${vec(r.vector)} on CPU ${cpu} is ${why}: spurious interrupt, lost`, log, 'spurious_interrupt');
     return irq.lastDelivery;
   }
-  const slot = s.vectorIrq[cpu]?.get(r.vector);
+  const slot = s.vectorIrq.get(cpu, r.vector);
   if (slot === undefined) {
     irq.lastDelivery = lost(`CPU ${cpu}: No irq handler for vector ${r.vector}: lost`, log, 'common_interrupt');
     return irq.lastDelivery;
   }
   if (slot === 'shutdown' || slot === 'retriggered') {
-    s.vectorIrq[cpu]?.delete(r.vector);
+    s.vectorIrq.delete(cpu, r.vector);
     irq.lastDelivery = lost(`CPU ${cpu} vector ${vec(r.vector)} is marked ${slot === 'shutdown' ? 'VECTOR_SHUTDOWN' : 'VECTOR_RETRIGGERED'}: silently dropped`, log, 'common_interrupt');
     return irq.lastDelivery;
   }
@@ -96,7 +103,7 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     irq.lastDelivery = lost(`IRQ ${irq.virq} has no handler (request_irq() not done): the interrupt is acked and dropped`, log, irq.cap === 'ioapic' ? 'handle_fasteoi_irq' : 'handle_edge_irq');
     return irq.lastDelivery;
   }
-  log.event(irq.cap === 'ioapic' ? 'handle_fasteoi_irq' : 'handle_edge_irq', `CPU ${cpu} vector ${vec(r.vector)} → IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);
+  log.lazy(irq.cap === 'ioapic' ? 'handle_fasteoi_irq' : 'handle_edge_irq', handledText, cpu, r.vector, irq.virq, irq.device.name, irq.index);
   irq.lastDelivery = { delivered: true, cpu, vector: r.vector, reason: `handled on CPU ${cpu} vector ${vec(r.vector)}` };
   ackAndMove(s, irq, cpu, log);
   return irq.lastDelivery;
@@ -109,12 +116,11 @@ function ackAndMove(s: SimState, irq: Irq, cpu: number, log: Log): void {
   const cleanupQueued = irq.apic.moveInProgress && irq.apic.cpu === cpu;
   if (cleanupQueued) {
     irq.apic.moveInProgress = false;
-    log.event('__irq_complete_move', `IRQ ${irq.virq}: first interrupt on CPU ${cpu}, cleanup of vector ${vec(irq.apic.prevVector)} on CPU ${irq.apic.prevCpu} scheduled`);
+    log.lazy('__irq_complete_move', completeText, irq.virq, cpu, irq.apic.prevVector, irq.apic.prevCpu);
   }
   // … and a deferred affinity change runs now, in the interrupt (irq_move_masked_irq()).
   if (irq.movePending) {
-    const online = onlineCpus(s);
-    const target = irq.movePending.filter((c) => online.includes(c));
+    const target = irq.movePending.filter((c) => isOnline(s, c));
     if (target.length > 0 && cleanupQueued) {
       // assign_vector_locked(): the IRQ is still queued for cleanup (clist hashed).
       log.event('irq_move_masked_irq', `IRQ ${irq.virq}: the previous move is not cleaned up yet (-EBUSY), the move stays pending`);
@@ -162,7 +168,7 @@ function firePlatform(s: SimState, irq: Irq, log: Log): Delivery {
   if (imsic) {
     const r = imsicRoute(s, imsic, msg);
     if (typeof r === 'string') return lost(r, log, 'imsic');
-    if (s.vectorIrq[r.cpu]?.get(r.id) !== irq.virq) return lost(`hart ${r.cpu}: identity ${r.id} belongs to no handler of this IRQ: lost`, log, 'imsic_handle_irq');
+    if (s.vectorIrq.get(r.cpu, r.id) !== irq.virq) return lost(`hart ${r.cpu}: identity ${r.id} belongs to no handler of this IRQ: lost`, log, 'imsic_handle_irq');
     cpu = r.cpu;
     what = `identity ${r.id}`;
   } else {
@@ -202,8 +208,9 @@ function fireGuestIrq(gs: SimState, irq: Irq, log: Log): Delivery {
   }
   // Trap-and-emulate: the host IRQ fires, vfio's handler signals the eventfd, KVM injects.
   const binding = gs.bindings.get(irq.virq);
-  const hostIrq = binding ? host.irqs.get(binding.hostVirq) : undefined;
-  if (!hostIrq) return lost('the VMM has not set up a host IRQ for this vector', log, 'vfio');
+  const shared = binding ? host.irqs.get(binding.hostVirq) : undefined;
+  if (!shared) return lost('the VMM has not set up a host IRQ for this vector', log, 'vfio');
+  const hostIrq = writableIrq(host, shared);
   const hd = fireIrq(host, hostIrq, log);
   if (!hd.delivered) return lost(`on the host: ${hd.reason}`, log, 'vfio');
   log.event('vfio_msihandler', `host IRQ ${hostIrq.virq} → eventfd → irqfd: KVM injects vector ${vec(irq.apic.hwVector)} into ${gs.system.name} vCPU ${irq.apic.hwCpu}`);

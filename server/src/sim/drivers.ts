@@ -5,7 +5,7 @@
 import type { DeviceSym } from '../model/types.js';
 import { bitmapList } from './matrix.js';
 import { irqSetAffinity } from './msi.js';
-import { onlineCpus, type Irq, type SimState } from './state.js';
+import { onlineCpus, writableIrq, type Irq, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 function isVirtioNet(dev: DeviceSym): boolean {
@@ -43,8 +43,9 @@ function virtnetSetAffinity(s: SimState, dev: DeviceSym, log: Log): void {
       next++;
     }
     mask.sort((a, b) => a - b);
-    for (const irq of [irqAt(1 + 2 * i), irqAt(2 + 2 * i)]) {
-      if (!irq?.started) continue;
+    for (const shared of [irqAt(1 + 2 * i), irqAt(2 + 2 * i)]) {
+      if (!shared?.started) continue;
+      const irq = writableIrq(s, shared);
       irq.hint = mask;
       const r = irqSetAffinity(s, irq, mask, log);
       if (r.kind === 'error') log.warn('virtnet_set_affinity', `IRQ ${irq.virq}: irq_set_affinity_and_hint(${bitmapList(mask)}) fails with -${r.err}`);

@@ -21,7 +21,7 @@ import { composeAmd, composeVtd, decodeMsg } from './compose.js';
 import { hex, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { allocIrtes, programIrte, remapDomain, sourceIdOf } from './remap.js';
-import { chainOf, type Delivery, type Irq, type Msg, type SimState } from './state.js';
+import { chainOf, domainOfKind, writableIrq, type Delivery, type Irq, type Msg, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** The host side of a guest IRQ: a posting record (hcall) or a host IRQ (trap). */
@@ -102,7 +102,7 @@ export function guestSystem(guest: GuestSym): SystemSym {
 }
 
 export function hasHcall(irq: Irq): boolean {
-  return irq.chain.some((d) => d.domainKind === 'hcall');
+  return domainOfKind(irq.chain, 'hcall') !== undefined;
 }
 
 /** Whether the VMM sees the guest's writes of this IRQ's message (and so can substitute the host's). */
@@ -137,7 +137,8 @@ export function hcallCompose(host: SimState, guest: GuestSym, gs: SimState, irq:
     return 'ENXIO';
   }
   let record = gs.bindings.get(irq.virq);
-  let hostIrq = record ? host.irqs.get(record.hostVirq) : undefined;
+  const bound = record ? host.irqs.get(record.hostVirq) : undefined;
+  let hostIrq = bound ? writableIrq(host, bound) : undefined;
   if (!hostIrq) {
     let v = host.virqHint;
     while (host.irqs.has(v)) v++;
@@ -203,7 +204,7 @@ export function physicalMsg(host: SimState, gs: SimState, irq: Irq, guestMsg: Ms
  */
 export function deliverInGuest(gs: SimState, irq: Irq, vcpu: number, vector: number, how: string, log: Log): Delivery {
   if (!gs.cpuOnline[vcpu]) return lostIn(log, `vCPU ${vcpu} of ${gs.system.name} is offline: the interrupt is lost`);
-  const slot = gs.vectorIrq[vcpu]?.get(vector);
+  const slot = gs.vectorIrq.get(vcpu, vector);
   if (slot !== irq.virq) return lostIn(log, `${how} vector ${vec(vector)} on vCPU ${vcpu}, which no guest handler owns: lost`);
   if (!irq.started) return lostIn(log, `guest IRQ ${irq.virq} has no handler (request_irq() not done in the guest)`);
   log.event('handle_edge_irq', `${gs.system.name}: vCPU ${vcpu} vector ${vec(vector)} → guest IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) handled`);

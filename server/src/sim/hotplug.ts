@@ -4,9 +4,14 @@ import { driversCpuDead, driversCpuOnline } from './drivers.js';
 import { counted } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { activateHierarchy, deactivateHierarchy, doSetAffinity } from './msi.js';
-import { onlineCpus, type Irq, type SimState } from './state.js';
+import { anyOnline, inMask, isOnline, onlineCpus, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
+// The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
+const droppedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: no CPU of the pending move to ${mask.join(',')} is online, the move is dropped`;
+const shutdownText = (virq: number): string => `IRQ ${virq} (managed): no online CPU left in its mask, shut down`;
+const brokenText = (virq: number, dying: number): string => `IRQ ${virq}: no longer affine to CPU${dying}, affinity broken to the online CPUs`;
+const restartedText = (virq: number, cpu: number): string => `IRQ ${virq} (managed) restarted on CPU ${cpu}`;
 
 /** errno numbers as the kernel prints them. */
 const ERRNO: Record<Errno, number> = { EINVAL: 22, ENOSPC: 28, EBUSY: 16, EIO: 5, ENOSYS: 38, ENXIO: 6, ERANGE: 34, ENOTTY: 25 };
@@ -32,41 +37,47 @@ export function lapicCanUnplugCpu(s: SimState, cpu: number, log: Log): UnplugRef
 
 // irq_fixup_move_pending(desc, false): kernel/irq/migration.c. A pending move
 // whose CPUs are all offline now is dropped; the IRQ keeps its affinity.
-function fixupMovePending(s: SimState, irq: Irq, log: Log): void {
-  if (!irq.movePending || irq.movePending.some((c) => s.cpuOnline[c])) return;
-  log.event('irq_fixup_move_pending', `IRQ ${irq.virq}: no CPU of the pending move to ${irq.movePending.join(',')} is online, the move is dropped`);
+function fixupMovePending(s: SimState, shared: Irq, log: Log): void {
+  if (!shared.movePending || anyOnline(s, shared.movePending)) return;
+  const irq = writableIrq(s, shared);
+  log.lazy('irq_fixup_move_pending', droppedText, irq.virq, shared.movePending);
   irq.movePending = undefined;
 }
 
-// migrate_one_irq(): kernel/irq/cpuhotplug.c
-function migrateOneIrq(s: SimState, irq: Irq, dying: number, log: Log): 'moved' | 'shutdown' | 'failed' | 'skipped' {
+// migrate_one_irq(): kernel/irq/cpuhotplug.c. The scan reads every IRQ and copies only those it changes (a fork's base stays shared).
+function migrateOneIrq(s: SimState, shared: Irq, dying: number, log: Log): 'moved' | 'shutdown' | 'failed' | 'skipped' {
+  let irq = shared;
   // a6c11c0a5235: irq_force_complete_move() first, for an IRQ now or previously on the outgoing CPU,
   // so a move whose old vector is on it does not leak that vector.
-  if (s.k.offlineReclaimsMovedVector && irq.apic.prevVector && (irq.apic.cpu === dying || irq.apic.prevCpu === dying)) freeMovedVector(s, irq, log);
+  if (s.k.offlineReclaimsMovedVector && irq.apic.prevVector && (irq.apic.cpu === dying || irq.apic.prevCpu === dying)) {
+    irq = writableIrq(s, irq);
+    freeMovedVector(s, irq, log);
+  }
   // No move required (not started, or not on the dying CPU): only a pending move to offline CPUs is dropped.
   if (!irq.started || irq.managedShutdown || irq.apic.cpu !== dying || !irq.apic.vector) {
     fixupMovePending(s, irq, log);
     return 'skipped';
   }
+  irq = writableIrq(s, irq);
   // irq_force_complete_move(): 6.1 frees any pending old vector before the IRQ moves.
   if (irq.apic.prevVector || irq.apic.moveInProgress) freeMovedVector(s, irq, log);
   const online = onlineCpus(s);
-  const pending = irq.movePending?.filter((c) => online.includes(c));
+  const pending = irq.movePending?.filter((c) => isOnline(s, c));
   let affinity = pending && pending.length > 0 ? irq.movePending ?? irq.affinity : irq.affinity;
   irq.movePending = undefined;
-  if (!affinity.some((c) => online.includes(c))) {
+  if (!anyOnline(s, affinity)) {
     if (irq.managed) {
       // irqd_set_managed_shutdown() + irq_shutdown_and_deactivate(): not moved, its affinity stays.
       irq.managedShutdown = true;
       deactivateHierarchy(s, irq, log);
-      log.event('migrate_one_irq', `IRQ ${irq.virq} (managed): no online CPU left in its mask, shut down`);
+      log.lazy('migrate_one_irq', shutdownText, irq.virq);
       return 'shutdown';
     }
-    log.event('migrate_one_irq', `IRQ ${irq.virq}: no longer affine to CPU${dying}, affinity broken to the online CPUs`);
+    log.lazy('migrate_one_irq', brokenText, irq.virq, dying);
     affinity = online;
   }
   let r = doSetAffinity(s, irq, affinity, log);
-  const isOnlineMask = affinity.length === online.length && online.every((c) => affinity.includes(c));
+  const isOnlineMask = affinity === online || (affinity.length === online.length && online.every((c) => inMask(affinity, c)));
   if (r.kind === 'error' && r.err === 'ENOSPC' && !irq.managed && s.k.migrateRetriesOnlineMask && !isOnlineMask) {
     // 88d724e2301a: retry with cpu_online_mask.
     r = doSetAffinity(s, irq, online, log);
@@ -94,18 +105,19 @@ export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | 
   const refused = s.system.arch === 'x86_64' ? lapicCanUnplugCpu(s, cpu, log) : undefined;
   if (refused) return refused;
   // remove_cpu_from_maps()
-  s.cpuOnline[cpu] = false;
+  setCpuOnline(s, cpu, false);
   let moved = 0;
   let shutdown = 0;
   let failed = 0;
-  for (const irq of [...s.irqs.values()].sort((a, b) => a.virq - b.virq)) {
+  // fixup_irqs() → irq_migrate_all_off_this_cpu(): every IRQ descriptor, by number; each changes only itself.
+  s.irqs.scan((irq) => {
     const r = migrateOneIrq(s, irq, cpu, log);
     if (r === 'moved') moved++;
     else if (r === 'shutdown') shutdown++;
     else if (r === 'failed') failed++;
-  }
+  });
   // fixup_irqs(): with no IRR bits pending, every slot of the dying CPU becomes VECTOR_UNUSED.
-  s.vectorIrq[cpu]?.clear();
+  s.vectorIrq.clear(cpu);
   // lapic_offline() → irq_matrix_offline()
   s.matrix.offline(cpu);
   log.event('irq_matrix_offline', `CPU ${cpu} offline: ${counted(moved, 'IRQ')} moved, ${counted(shutdown, 'managed IRQ')} shut down`);
@@ -117,19 +129,20 @@ export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | 
 export function onlineCpu(s: SimState, cpu: number, log: Log): { restarted: number } {
   if (s.cpuOnline[cpu]) return { restarted: 0 };
   s.matrix.online(cpu);
-  s.cpuOnline[cpu] = true;
+  setCpuOnline(s, cpu, true);
   let restarted = 0;
-  for (const irq of [...s.irqs.values()].sort((a, b) => a.virq - b.virq)) {
-    if (!irq.managed || !irq.managedShutdown || !irq.started || !irq.affinity.includes(cpu)) continue;
+  s.irqs.scan((shared) => {
+    if (!shared.managed || !shared.managedShutdown || !shared.started || !inMask(shared.affinity, cpu)) return;
+    const irq = writableIrq(s, shared);
     irq.managedShutdown = false;
     const err = activateHierarchy(s, irq, false, log);
     if (err) {
       irq.managedShutdown = true;
-      continue;
+      return;
     }
     restarted++;
-    log.event('irq_affinity_online_cpu', `IRQ ${irq.virq} (managed) restarted on CPU ${irq.apic.cpu}`);
-  }
+    log.lazy('irq_affinity_online_cpu', restartedText, irq.virq, irq.apic.cpu);
+  });
   log.event('irq_matrix_online', `CPU ${cpu} online, ${s.matrix.cpus[cpu]?.available ?? 0} vectors available`);
   driversCpuOnline(s, log);
   return { restarted };

@@ -6,7 +6,7 @@
 import type { DomainSym } from '../model/types.js';
 import { hex } from './kernel.js';
 import { IrqMatrix, type Errno } from './matrix.js';
-import type { Irq, Msg, SimState } from './state.js';
+import { domainOfKind, type Irq, type Msg, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** irqd's nr_ids: the common 255 (IMSIC_MIN_ID 63 ≤ nr_ids < 2048, nr_ids ≡ 63 mod 64). */
@@ -28,7 +28,7 @@ export function bootImsicMatrix(cpus: number): IrqMatrix {
 }
 
 export function imsicOf(chain: readonly DomainSym[]): DomainSym | undefined {
-  return chain.find((d) => d.domainKind === 'imsic');
+  return domainOfKind(chain, 'imsic');
 }
 
 /** local->msi_pa of a hart, as imsic_setup_state() computes it: base + hart · BIT(guest_index_bits) · IMSIC_MMIO_PAGE_SZ. */
@@ -42,6 +42,8 @@ export function composeImsic(imsic: DomainSym, hart: number, id: number): Msg {
   return { addressLo: a % 2 ** 32, addressHi: Math.floor(a / 2 ** 32), data: id };
 }
 
+const imsicAllocText = (virq: number, cpu: number, id: number): string => `IRQ ${virq}: hart ${cpu} identity ${id}`;
+
 // imsic_vector_alloc(): irq_matrix_alloc() on the mask, most available hart, lowest ID.
 export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[], log: Log): Errno | undefined {
   const r = s.matrix.alloc(mask.filter((c) => s.cpuOnline[c]), false);
@@ -51,11 +53,11 @@ export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[],
   irq.apic.cpu = r.cpu;
   irq.apic.hwVector = r.bit;
   irq.apic.hwCpu = r.cpu;
-  s.vectorIrq[r.cpu]?.set(r.bit, irq.virq);
-  log.event('imsic_vector_alloc', `IRQ ${irq.virq}: hart ${r.cpu} identity ${r.bit}`);
+  s.vectorIrq.set(r.cpu, r.bit, irq.virq);
+  log.lazy('imsic_vector_alloc', imsicAllocText, irq.virq, r.cpu, r.bit);
   if (old) {
     s.matrix.free(old.cpu, old.id, false);
-    s.vectorIrq[old.cpu]?.delete(old.id);
+    s.vectorIrq.delete(old.cpu, old.id);
   }
   return undefined;
 }
@@ -64,7 +66,7 @@ export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[],
 export function imsicVectorFree(s: SimState, irq: Irq): void {
   if (!irq.apic.vector) return;
   s.matrix.free(irq.apic.cpu, irq.apic.vector, false);
-  s.vectorIrq[irq.apic.cpu]?.delete(irq.apic.vector);
+  s.vectorIrq.delete(irq.apic.cpu, irq.apic.vector);
   irq.apic.vector = 0;
 }
 

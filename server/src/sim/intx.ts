@@ -42,7 +42,7 @@ export function pciAllocIntx(s: SimState, dev: DeviceSym, min: number, log: Log)
       index: pin.pin,
       chain,
       apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: false, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-      affinity: Array.from({ length: s.system.cpus }, (_, i) => i),
+      affinity: s.everyCpu,
       managed: false,
       irqdCanReserve: true,
       activated: false,

@@ -7,7 +7,8 @@ import type { DeviceSym, DomainSym } from '../model/types.js';
 import { hex } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { requesterId } from './remap.js';
-import { onlineCpus, type Delivery, type Irq, type Msg, type SimState } from './state.js';
+import type { Delivery, Irq, Msg, SimState } from './state.js';
+import { domainOfKind, isOnline, writableIts } from './state.js';
 import type { Log } from './vector.js';
 
 /** GITS_TRANSLATER's offset in the ITS frame (include/linux/irqchip/arm-gic-v3.h). */
@@ -43,7 +44,7 @@ export function cloneIts(s: ItsState): ItsState {
 }
 
 export function itsOf(chain: readonly DomainSym[]): DomainSym | undefined {
-  return chain.find((d) => d.domainKind === 'its');
+  return domainOfKind(chain, 'its');
 }
 
 /** its_irq_get_msi_base(): the ITS's GITS_TRANSLATER, where every device writes. */
@@ -65,7 +66,7 @@ function order(n: number): number {
 // its_create_device(): the ITT for nvecs rounded up to a power of two (at least 32 for DeviceID 0),
 // and alloc_lpi_range(): the lowest free range of that many LPIs.
 function createDevice(s: SimState, its: DomainSym, dev: DeviceSym, nvecs: number, log: Log): ItsDevice {
-  const st = s.its as ItsState;
+  const st = writableIts(s) as ItsState;
   let table = st.devices.get(its.name);
   if (!table) {
     table = new Map();
@@ -111,18 +112,18 @@ export function itsAllocEvents(s: SimState, its: DomainSym, dev: DeviceSym, n: n
 // activated LPI also leaves its collection's load (its_dec_lpi_count()).
 export function itsFreeEvent(s: SimState, irq: Irq): void {
   const its = itsOf(irq.chain);
-  const d = its ? s.its?.devices.get(its.name)?.get(requesterId(irq.device)) : undefined;
+  const st = writableIts(s);
+  const d = its ? st?.devices.get(its.name)?.get(requesterId(irq.device)) : undefined;
   if (d) d.events[irq.event ?? irq.index] = 0;
-  if (irq.activated && s.its) s.its.load[irq.apic.cpu] = Math.max(0, (s.its.load[irq.apic.cpu] ?? 0) - 1);
+  if (irq.activated && st) st.load[irq.apic.cpu] = Math.max(0, (st.load[irq.apic.cpu] ?? 0) - 1);
 }
 
 // its_select_cpu(): the least loaded online CPU of the affinity (cpumask_pick_least_loaded(), ties lowest).
 export function itsSelectCpu(s: SimState, mask: readonly number[]): number | undefined {
-  const online = onlineCpus(s);
   let best: number | undefined;
   let min = Infinity;
   for (const cpu of mask) {
-    if (!online.includes(cpu)) continue;
+    if (!isOnline(s, cpu)) continue;
     const load = s.its?.load[cpu] ?? 0;
     if (load < min) {
       best = cpu;
@@ -132,17 +133,19 @@ export function itsSelectCpu(s: SimState, mask: readonly number[]): number | und
   return best;
 }
 
+const targetText = (lpi: number, event: number, cpu: number): string => `LPI ${lpi} (event ${event}) → collection of CPU ${cpu}`;
+
 // its_irq_domain_activate() / its_set_affinity(): MAPTI or MOVI to the chosen collection.
 export function itsTarget(s: SimState, irq: Irq, mask: readonly number[], log: Log, fn: string): Errno | undefined {
   const cpu = itsSelectCpu(s, mask);
   if (cpu === undefined) return 'EINVAL';
-  const st = s.its as ItsState;
+  const st = writableIts(s) as ItsState;
   // A MOVI leaves the old collection; a first MAPTI has none.
   if (irq.activated) st.load[irq.apic.cpu] = Math.max(0, (st.load[irq.apic.cpu] ?? 0) - 1);
   st.load[cpu] = (st.load[cpu] ?? 0) + 1;
   irq.apic.cpu = cpu;
   irq.apic.hwCpu = cpu;
-  log.event(fn, `LPI ${irq.apic.vector} (event ${irq.index}) → collection of CPU ${cpu}`);
+  log.lazy(fn, targetText, irq.apic.vector, irq.index, cpu);
   return undefined;
 }
 

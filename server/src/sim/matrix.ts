@@ -1,6 +1,15 @@
 // The irq_matrix allocator (kernel/irq/matrix.c), bit for bit: per-CPU
 // alloc/managed maps and counters, the global counters, and the quirks of
 // semantics.md §2.3 (total_allocated and offline CPUs, stale `available`).
+//
+// Two things here are irqd's, not the kernel's, and change no result:
+//   - a fork shares every CPU's map with its base and copies one the first
+//     time it writes it (cow.ts explains forks);
+//   - two search indexes: each CPU's lowest bit that may be free, and a
+//     max-tree over the `available` of the CPUs online both here and in
+//     cpu_online_mask, so that matrix_find_best_cpu() over cpu_online_mask
+//     takes O(log CPUs) instead of a scan of every CPU per allocation.
+import { deepFreezing, SealedWrite } from './cow.js';
 
 export type Errno = 'EINVAL' | 'ENOSPC' | 'EBUSY' | 'EIO' | 'ENOSYS' | 'ENXIO' | 'ERANGE' | 'ENOTTY';
 
@@ -13,23 +22,56 @@ export interface CpuMap {
   online: boolean;
   readonly allocMap: Uint8Array;
   readonly managedMap: Uint8Array;
+  /** irqd's search hint: no bit below this is free for matrix_alloc_area() (not free means managed, system or allocated). */
+  searchFrom: number;
+}
+
+/** A leaf of the best-CPU tree for a CPU that cannot be chosen. */
+const NONE = -(2 ** 31);
+
+function cloneCpuMap(c: CpuMap): CpuMap {
+  return { ...c, allocMap: c.allocMap.slice(), managedMap: c.managedMap.slice() };
 }
 
 export class IrqMatrix {
-  readonly cpus: CpuMap[];
+  /** Per CPU (struct cpumap). Read them freely; every write goes through the matrix's own methods. */
+  readonly cpus: readonly CpuMap[];
   globalAvailable = 0;
   globalReserved = 0;
   totalAllocated = 0;
   onlineMaps = 0;
   systembitsInalloc = 0;
   readonly systemMap: Uint8Array;
+  /** Per CPU: 1 when cpus[n] is this matrix's own copy, 0 while it is shared with the base of a fork. */
+  private readonly owned: Uint8Array;
+  /** cpu_online_mask as the state last told it (setCpuOnline()): which CPUs the best-CPU tree may choose. */
+  private readonly cpuOnlineMask: Uint8Array;
+  /** The best-CPU tree: leaves (from index `leaves`) hold a choosable CPU's available, inner nodes the max of their children. */
+  private tree: Int32Array;
+  private treeOwned: boolean;
+  private readonly leaves: number;
+  private sealed = false;
 
   constructor(
     readonly matrixBits: number,
     readonly allocStart: number,
     readonly allocEnd: number,
     nrCpus: number,
+    from?: IrqMatrix,
   ) {
+    let leaves = 1;
+    while (leaves < nrCpus) leaves *= 2;
+    this.leaves = leaves;
+    if (from) {
+      // A fork (fork()): every CPU map and the tree shared until written.
+      this.systemMap = from.systemMap;
+      this.cpus = from.cpus.slice();
+      this.owned = new Uint8Array(nrCpus);
+      this.cpuOnlineMask = from.cpuOnlineMask.slice();
+      this.tree = from.tree;
+      this.treeOwned = false;
+      return;
+    }
     this.systemMap = new Uint8Array(matrixBits);
     this.cpus = Array.from({ length: nrCpus }, () => ({
       available: 0,
@@ -40,38 +82,112 @@ export class IrqMatrix {
       online: false,
       allocMap: new Uint8Array(matrixBits),
       managedMap: new Uint8Array(matrixBits),
+      searchFrom: allocStart,
     }));
+    this.owned = new Uint8Array(nrCpus).fill(1);
+    this.cpuOnlineMask = new Uint8Array(nrCpus).fill(1);
+    this.tree = new Int32Array(2 * leaves).fill(NONE);
+    this.treeOwned = true;
   }
 
   get allocSize(): number {
     return this.allocEnd - this.allocStart;
   }
 
-  clone(): IrqMatrix {
-    const m = new IrqMatrix(this.matrixBits, this.allocStart, this.allocEnd, 0);
-    m.globalAvailable = this.globalAvailable;
-    m.globalReserved = this.globalReserved;
-    m.totalAllocated = this.totalAllocated;
-    m.onlineMaps = this.onlineMaps;
-    m.systembitsInalloc = this.systembitsInalloc;
-    m.systemMap.set(this.systemMap);
-    for (const c of this.cpus) m.cpus.push({ ...c, allocMap: c.allocMap.slice(), managedMap: c.managedMap.slice() });
+  /** Seals this matrix and returns a fork sharing its CPU maps until it writes them. */
+  fork(): IrqMatrix {
+    this.seal();
+    const m = new IrqMatrix(this.matrixBits, this.allocStart, this.allocEnd, this.cpus.length, this);
+    m.copyCounters(this);
     return m;
   }
 
-  private cpu(n: number): CpuMap {
-    return this.cpus[n] as CpuMap;
+  /** A full copy that shares nothing (cloneState()'s deep copy, the reference the forks are tested against). */
+  clone(): IrqMatrix {
+    const m = new IrqMatrix(this.matrixBits, this.allocStart, this.allocEnd, this.cpus.length, this);
+    m.copyCounters(this);
+    for (let n = 0; n < m.cpus.length; n++) m.own(n);
+    m.tree = m.tree.slice();
+    m.treeOwned = true;
+    return m;
+  }
+
+  seal(): void {
+    if (this.sealed) return;
+    this.sealed = true;
+    // Test mode: the CPU maps this matrix owns are frozen (their bitmaps, typed arrays, cannot be; forks.test.ts compares them).
+    if (deepFreezing()) for (let n = 0; n < this.cpus.length; n++) if (this.owned[n]) Object.freeze(this.cpus[n]);
+  }
+
+  /** How many CPU maps this matrix holds of its own (not shared with a fork's base). */
+  ownedCpus(): number {
+    let n = 0;
+    for (const o of this.owned) n += o;
+    return n;
+  }
+
+  private copyCounters(from: IrqMatrix): void {
+    this.globalAvailable = from.globalAvailable;
+    this.globalReserved = from.globalReserved;
+    this.totalAllocated = from.totalAllocated;
+    this.onlineMaps = from.onlineMaps;
+    this.systembitsInalloc = from.systembitsInalloc;
+  }
+
+  /** A CPU's map to write: this matrix's own, copied from the base of a fork on the first write. */
+  private own(n: number): CpuMap {
+    if (this.sealed) throw new SealedWrite('vector matrix');
+    const c = this.cpus[n] as CpuMap;
+    if (this.owned[n]) return c;
+    const copy = cloneCpuMap(c);
+    (this.cpus as CpuMap[])[n] = copy;
+    this.owned[n] = 1;
+    return copy;
+  }
+
+  /** The counters and flags of every global write, checked for a sealed matrix. */
+  private global(): void {
+    if (this.sealed) throw new SealedWrite('vector matrix');
+  }
+
+  /** Recomputes CPU n's leaf of the best-CPU tree after its available or online flag changed. */
+  private reindex(n: number): void {
+    if (!this.treeOwned) {
+      this.tree = this.tree.slice();
+      this.treeOwned = true;
+    }
+    const c = this.cpus[n] as CpuMap;
+    const t = this.tree;
+    let i = this.leaves + n;
+    t[i] = c.online && this.cpuOnlineMask[n] ? c.available : NONE;
+    for (i >>= 1; i >= 1; i >>= 1) {
+      const v = Math.max(t[2 * i] as number, t[2 * i + 1] as number);
+      if (t[i] === v) break;
+      t[i] = v;
+    }
+  }
+
+  /**
+   * The state's cpu_online_mask changed for this CPU (state.ts setCpuOnline()).
+   * The kernel's matrix does not see cpu_online_mask; the best-CPU tree needs it.
+   */
+  setCpuOnline(cpu: number, on: boolean): void {
+    this.global();
+    if (cpu < 0 || cpu >= this.cpus.length) return;
+    this.cpuOnlineMask[cpu] = on ? 1 : 0;
+    this.reindex(cpu);
   }
 
   // irq_matrix_assign_system(): kernel/irq/matrix.c (boot time only)
   assignSystem(bit: number): void {
+    this.global();
     this.systemMap[bit] = 1;
     if (bit >= this.allocStart && bit < this.allocEnd) this.systembitsInalloc++;
   }
 
   // irq_matrix_online(): kernel/irq/matrix.c
   online(cpu: number): void {
-    const c = this.cpu(cpu);
+    const c = this.own(cpu);
     if (!c.initialized) {
       c.available = this.allocSize - (c.managed + this.systembitsInalloc);
       c.initialized = true;
@@ -79,25 +195,40 @@ export class IrqMatrix {
     this.globalAvailable += c.available;
     c.online = true;
     this.onlineMaps++;
+    this.reindex(cpu);
   }
 
   // irq_matrix_offline(): kernel/irq/matrix.c; total_allocated and the maps stay.
   offline(cpu: number): void {
-    const c = this.cpu(cpu);
+    const c = this.own(cpu);
     this.globalAvailable -= c.available;
     c.online = false;
     this.onlineMaps--;
+    this.reindex(cpu);
+  }
+
+  /** The lowest bit matrix_alloc_area() may take on a CPU (free of managed, system and allocated bits), or allocEnd. */
+  private firstFree(c: CpuMap): number {
+    for (let bit = Math.max(this.allocStart, c.searchFrom); bit < this.allocEnd; bit++) {
+      if (!c.managedMap[bit] && !this.systemMap[bit] && !c.allocMap[bit]) return bit;
+    }
+    return this.allocEnd;
   }
 
   // matrix_alloc_area(): lowest free bit at or above alloc_start, avoiding managed, system and allocated bits.
   private allocArea(c: CpuMap, managed: boolean): number {
-    for (let bit = this.allocStart; bit < this.allocEnd; bit++) {
-      if (c.managedMap[bit] || this.systemMap[bit] || c.allocMap[bit]) continue;
-      if (managed) c.managedMap[bit] = 1;
-      else c.allocMap[bit] = 1;
-      return bit;
-    }
-    return this.allocEnd;
+    const bit = this.firstFree(c);
+    // Every bit below the one found is taken, and so is that one now.
+    c.searchFrom = bit + 1;
+    if (bit >= this.allocEnd) return this.allocEnd;
+    if (managed) c.managedMap[bit] = 1;
+    else c.allocMap[bit] = 1;
+    return bit;
+  }
+
+  /** A bit of this CPU became free again: the search hint may have to go back. */
+  private freed(c: CpuMap, bit: number): void {
+    if (bit < c.searchFrom) c.searchFrom = bit;
   }
 
   // matrix_find_best_cpu(): the online CPU with strictly the most available; ties to the lowest.
@@ -114,6 +245,20 @@ export class IrqMatrix {
     return best;
   }
 
+  /**
+   * matrix_find_best_cpu() over cpu_online_mask, from the tree: the leftmost
+   * CPU holding the maximum available, so the same CPU the scan finds (the
+   * strictly largest, ties to the lowest), and none when no CPU has any.
+   */
+  findBestOnlineCpu(): number | undefined {
+    const t = this.tree;
+    const max = t[1] as number;
+    if (max <= 0) return undefined;
+    let i = 1;
+    while (i < this.leaves) i = t[2 * i] === max ? 2 * i : 2 * i + 1;
+    return i - this.leaves;
+  }
+
   // matrix_find_best_cpu_managed(): the online CPU with the fewest managed_allocated; ties to the highest.
   findBestCpuManaged(mask: readonly number[]): number | undefined {
     let best: number | undefined;
@@ -128,12 +273,16 @@ export class IrqMatrix {
     return best;
   }
 
-  // irq_matrix_alloc(): kernel/irq/matrix.c
-  alloc(mask: readonly number[], reserved: boolean): { cpu: number; bit: number } | Errno {
+  /**
+   * irq_matrix_alloc(): kernel/irq/matrix.c. `onlineMask` says the mask is
+   * cpu_online_mask itself (state.ts onlineCpus()), which the tree answers
+   * without a scan.
+   */
+  alloc(mask: readonly number[], reserved: boolean, onlineMask = false): { cpu: number; bit: number } | Errno {
     if (mask.length === 0) return 'EINVAL';
-    const cpu = this.findBestCpu(mask);
+    const cpu = onlineMask ? this.findBestOnlineCpu() : this.findBestCpu(mask);
     if (cpu === undefined) return 'ENOSPC';
-    const c = this.cpu(cpu);
+    const c = this.own(cpu);
     const bit = this.allocArea(c, false);
     if (bit >= this.allocEnd) return 'ENOSPC';
     c.allocated++;
@@ -141,11 +290,13 @@ export class IrqMatrix {
     this.totalAllocated++;
     this.globalAvailable--;
     if (reserved) this.globalReserved--;
+    this.reindex(cpu);
     return { cpu, bit };
   }
 
   // irq_matrix_reserve(): reservation mode books globally only.
   reserve(): boolean {
+    this.global();
     const exceeds = this.globalReserved === this.globalAvailable;
     this.globalReserved++;
     return exceeds;
@@ -153,17 +304,18 @@ export class IrqMatrix {
 
   // irq_matrix_remove_reserved(): kernel/irq/matrix.c
   removeReserved(): void {
+    this.global();
     this.globalReserved--;
   }
 
   // irq_matrix_reserve_managed(): one slot on every CPU of the mask, online or not; rolled back on failure.
   reserveManaged(mask: readonly number[]): Errno | undefined {
-    const done: number[] = [];
-    for (const cpu of mask) {
-      const c = this.cpu(cpu);
+    for (let i = 0; i < mask.length; i++) {
+      const cpu = mask[i] as number;
+      const c = this.own(cpu);
       const bit = this.allocArea(c, true);
       if (bit >= this.allocEnd) {
-        this.removeManaged(done);
+        this.removeManaged(mask.slice(0, i));
         return 'ENOSPC';
       }
       c.managed++;
@@ -171,30 +323,32 @@ export class IrqMatrix {
         c.available--;
         this.globalAvailable--;
       }
-      done.push(cpu);
+      this.reindex(cpu);
     }
     return undefined;
+  }
+
+  /** The lowest managed bit reserved on a CPU and not allocated, or -1. */
+  private reservedManagedBit(c: CpuMap): number {
+    for (let b = this.allocStart; b < this.allocEnd; b++) if (c.managedMap[b] && !c.allocMap[b]) return b;
+    return -1;
   }
 
   // irq_matrix_remove_managed(): releases one reserved-but-unused managed bit per CPU.
   removeManaged(mask: readonly number[]): void {
     for (const cpu of mask) {
-      const c = this.cpu(cpu);
-      if (c.managed === 0) continue;
-      let bit = -1;
-      for (let b = this.allocStart; b < this.allocEnd; b++) {
-        if (c.managedMap[b] && !c.allocMap[b]) {
-          bit = b;
-          break;
-        }
-      }
+      if ((this.cpus[cpu] as CpuMap).managed === 0) continue;
+      const bit = this.reservedManagedBit(this.cpus[cpu] as CpuMap);
       if (bit < 0) continue;
+      const c = this.own(cpu);
       c.managedMap[bit] = 0;
+      this.freed(c, bit);
       c.managed--;
       if (c.online) {
         c.available++;
         this.globalAvailable++;
       }
+      this.reindex(cpu);
     }
   }
 
@@ -203,24 +357,23 @@ export class IrqMatrix {
     if (mask.length === 0) return 'EINVAL';
     const cpu = this.findBestCpuManaged(mask);
     if (cpu === undefined) return 'ENOSPC';
-    const c = this.cpu(cpu);
-    for (let bit = this.allocStart; bit < this.allocEnd; bit++) {
-      if (c.managedMap[bit] && !c.allocMap[bit]) {
-        c.allocMap[bit] = 1;
-        c.allocated++;
-        c.managedAllocated++;
-        this.totalAllocated++;
-        return { cpu, bit };
-      }
-    }
-    return 'ENOSPC';
+    const bit = this.reservedManagedBit(this.cpus[cpu] as CpuMap);
+    if (bit < 0) return 'ENOSPC';
+    const c = this.own(cpu);
+    c.allocMap[bit] = 1;
+    c.allocated++;
+    c.managedAllocated++;
+    this.totalAllocated++;
+    return { cpu, bit };
   }
 
   // irq_matrix_free(): kernel/irq/matrix.c
   free(cpu: number, bit: number, managed: boolean): void {
-    const c = this.cpus[cpu];
-    if (!c || bit < this.allocStart || bit >= this.allocEnd || !c.allocMap[bit]) return;
+    const shared = this.cpus[cpu];
+    if (!shared || bit < this.allocStart || bit >= this.allocEnd || !shared.allocMap[bit]) return;
+    const c = this.own(cpu);
     c.allocMap[bit] = 0;
+    this.freed(c, bit);
     c.allocated--;
     if (managed) c.managedAllocated--;
     if (c.online) this.totalAllocated--;
@@ -228,26 +381,28 @@ export class IrqMatrix {
       c.available++;
       if (c.online) this.globalAvailable++;
     }
+    this.reindex(cpu);
   }
 
   // irq_matrix_assign(): boot-time legacy vectors on the current CPU.
   assign(cpu: number, bit: number): void {
-    const c = this.cpu(cpu);
+    const c = this.own(cpu);
     c.allocMap[bit] = 1;
     c.allocated++;
     this.totalAllocated++;
     c.available--;
     this.globalAvailable--;
+    this.reindex(cpu);
   }
 
   // irq_matrix_available(): kernel/irq/matrix.c
   availableFor(cpudown: number | undefined): number {
-    return cpudown === undefined ? this.globalAvailable : this.globalAvailable - this.cpu(cpudown).available;
+    return cpudown === undefined ? this.globalAvailable : this.globalAvailable - (this.cpus[cpudown] as CpuMap).available;
   }
 
   // irq_matrix_allocated(): this CPU's allocated, minus managed since a0b0bad10587.
   allocatedOn(cpu: number, excludeManaged: boolean): number {
-    const c = this.cpu(cpu);
+    const c = this.cpus[cpu] as CpuMap;
     return excludeManaged ? c.allocated - c.managedAllocated : c.allocated;
   }
 
@@ -259,9 +414,10 @@ export class IrqMatrix {
 
   /** A bit irq_matrix_alloc() (or, managed, irq_matrix_alloc_managed() after the reservation) had set. */
   restoreAllocated(cpu: number, bit: number, managed: boolean): boolean {
-    const c = this.cpus[cpu];
-    if (!c || bit < this.allocStart || bit >= this.allocEnd || c.allocMap[bit] || this.systemMap[bit]) return false;
-    if (managed && !c.managedMap[bit]) this.restoreManagedReservation(cpu, bit);
+    const shared = this.cpus[cpu];
+    if (!shared || bit < this.allocStart || bit >= this.allocEnd || shared.allocMap[bit] || this.systemMap[bit]) return false;
+    if (managed && !shared.managedMap[bit]) this.restoreManagedReservation(cpu, bit);
+    const c = this.own(cpu);
     c.allocMap[bit] = 1;
     c.allocated++;
     this.totalAllocated++;
@@ -271,17 +427,20 @@ export class IrqMatrix {
       c.available--;
       if (c.online) this.globalAvailable--;
     }
+    this.reindex(cpu);
     return true;
   }
 
   /** A managed bit irq_matrix_reserve_managed() had reserved on this CPU. */
   restoreManagedReservation(cpu: number, bit: number): boolean {
-    const c = this.cpus[cpu];
-    if (!c || bit < this.allocStart || bit >= this.allocEnd || c.managedMap[bit] || this.systemMap[bit]) return false;
+    const shared = this.cpus[cpu];
+    if (!shared || bit < this.allocStart || bit >= this.allocEnd || shared.managedMap[bit] || this.systemMap[bit]) return false;
+    const c = this.own(cpu);
     c.managedMap[bit] = 1;
     c.managed++;
     c.available--;
     if (c.online) this.globalAvailable--;
+    this.reindex(cpu);
     return true;
   }
 
@@ -289,16 +448,14 @@ export class IrqMatrix {
   lowestFree(cpu: number): number | undefined {
     const c = this.cpus[cpu];
     if (!c) return undefined;
-    for (let bit = this.allocStart; bit < this.allocEnd; bit++) {
-      if (!c.managedMap[bit] && !this.systemMap[bit] && !c.allocMap[bit]) return bit;
-    }
-    return undefined;
+    const bit = this.firstFree(c);
+    return bit < this.allocEnd ? bit : undefined;
   }
 
   /** The allocated vectors of a CPU, ascending. */
   vectorsOf(cpu: number): number[] {
     const out: number[] = [];
-    const c = this.cpu(cpu);
+    const c = this.cpus[cpu] as CpuMap;
     for (let b = 0; b < this.matrixBits; b++) if (c.allocMap[b]) out.push(b);
     return out;
   }

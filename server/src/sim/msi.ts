@@ -3,13 +3,13 @@
 // allocation child → parent with rollback, activation parent first,
 // reservation mode, the message each level writes, and affinity changes.
 import type { DeviceSym, DomainSym, InterruptCap } from '../model/types.js';
-import { apicDriver, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
+import { apicDriver, compatMsg, compatTruncates, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
 import { irqCalcAffinityVectors, irqCreateAffinityMasks, type AffinityDesc, type IrqAffinity } from './affinity.js';
 import { counted, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
-import { chainOf, onlineCpus, platformOf, releaseVirq, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { anyOnline, chainOf, platformOf, releaseVirq, writableDevice, writableIts, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
 import { composeImsic, imsicOf, imsicVectorAlloc, imsicVectorFree } from './imsic.js';
 import { composeIts, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
 import {
@@ -29,21 +29,24 @@ export function isRemapped(irq: Irq): boolean {
 }
 
 /** The message the MSI level composes from the levels below it (irq_chip_compose_msi_msg()). */
-export function composeFor(s: SimState, irq: Irq): { msg: Msg; truncated: boolean } {
+export function composeFor(s: SimState, irq: Irq): Msg {
   const its = itsOf(irq.chain);
-  if (its) return { msg: composeIts(its, irq.event ?? irq.index), truncated: false };
+  if (its) return composeIts(its, irq.event ?? irq.index);
   const imsic = imsicOf(irq.chain);
-  if (imsic) return { msg: composeImsic(imsic, irq.apic.hwCpu, irq.apic.hwVector), truncated: false };
+  if (imsic) return composeImsic(imsic, irq.apic.hwCpu, irq.apic.hwVector);
   const ir = remapDomain(irq.chain);
-  if (ir && irq.irte) {
-    const msg = ir.domainKind === 'amd-ir' ? composeAmd(irq.irte.index + irq.irte.subhandle) : composeVtd(irq.irte.index, irq.irte.subhandle);
-    return { msg, truncated: false };
-  }
+  if (ir && irq.irte) return ir.domainKind === 'amd-ir' ? composeAmd(irq.irte.index + irq.irte.subhandle) : composeVtd(irq.irte.index, irq.irte.subhandle);
   const driver = apicDriver(s.system);
-  const compat = composeCompat(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
+  const msg = compatMsg(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
   // ioapic_setup_msg_from_msi(): a PCI INTx RTE is level triggered and active low; an ISA line is edge, active high.
-  if (irq.cap !== 'ioapic' || irq.device.ioapicPin?.trigger === 'edge') return compat;
-  return { msg: { ...compat.msg, data: compat.msg.data | (1 << 15) | (1 << 14) }, truncated: compat.truncated };
+  if (irq.cap !== 'ioapic' || irq.device.ioapicPin?.trigger === 'edge') return msg;
+  return { ...msg, data: msg.data | (1 << 15) | (1 << 14) };
+}
+
+/** Whether composeFor() gives a compat message whose destination APIC ID does not fit (__irq_msi_compose_msg()'s WARN). */
+function composeTruncates(s: SimState, irq: Irq): boolean {
+  if (itsOf(irq.chain) || imsicOf(irq.chain) || (remapDomain(irq.chain) && irq.irte)) return false;
+  return compatTruncates(destApicId(apicDriver(s.system), irq.apic.hwCpu), s.system.extDestId);
 }
 
 /** The entry of the device that holds this IRQ's message (MSI: the block's first). */
@@ -63,23 +66,32 @@ export function deviceMsg(s: SimState, irq: Irq): Msg | undefined {
 export function writeMsg(s: SimState, irq: Irq, msg: Msg, log: Log, why: string): void {
   if (irq.msiBlock && irq.msiBlock.first !== irq.virq) return;
   if (irq.cap === 'ioapic') {
-    if (!s.devices.has(rteKey(irq))) s.devices.set(rteKey(irq), { cap: 'ioapic', virqs: [], msgs: new Map() });
-    s.devices.get(rteKey(irq))?.msgs.set(0, msg);
+    const key = rteKey(irq);
+    const rte = writableDevice(s, key);
+    if (rte) rte.msgs.set(0, msg);
+    else s.devices.set(key, { cap: 'ioapic', virqs: [], msgs: new Map([[0, msg]]) });
   }
-  const dev = s.devices.get(irq.device.name);
+  const dev = writableDevice(s, irq.device.name);
   if (!dev) return;
   dev.msgs.set(entryOf(irq), msg);
-  if (irq.cap === 'ioapic') {
-    log.event('ioapic_configure_entry', `IO-APIC pin ${irq.index} RTE ← ${msgText(msg)} as a message (${why})`);
-    return;
-  }
-  const what = irq.cap === 'msix' ? `MSI-X entry ${irq.index}` : irq.cap === 'ims' ? `IMS entry ${irq.index}` : 'MSI capability';
-  log.event('pci_msi_domain_write_msg', `${irq.device.name} ${what} ← ${msgText(msg)} (${why})`);
+  if (irq.cap === 'ioapic') log.lazy('ioapic_configure_entry', rteText, irq.index, msg, why);
+  else log.lazy('pci_msi_domain_write_msg', writeText, irq.device.name, irq.cap, irq.index, msg, why);
 }
 
+// The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
+const rteText = (pin: number, msg: Msg, why: string): string => `IO-APIC pin ${pin} RTE ← ${msgText(msg)} as a message (${why})`;
+const writeText = (device: string, cap: Irq['cap'], index: number, msg: Msg, why: string): string => {
+  const what = cap === 'msix' ? `MSI-X entry ${index}` : cap === 'ims' ? `IMS entry ${index}` : 'MSI capability';
+  return `${device} ${what} ← ${msgText(msg)} (${why})`;
+};
+const sharedText = (virq: number): string => `IRQ ${virq} is shared: another handler is added`;
+const startupAbortText = (virq: number): string => `IRQ ${virq}: no online CPU in its mask, stays shut down`;
+const storedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: affinity ${mask.join(',')} stored until activation`;
+const pendingText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: move to CPUs ${mask.join(',')} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`;
+
 function composeAndWrite(s: SimState, irq: Irq, log: Log, why: string): void {
-  const { msg, truncated } = composeFor(s, irq);
-  if (truncated) log.warn('__irq_msi_compose_msg', `APIC ID ${irq.apic.hwCpu} does not fit in 8 bits: the destination is truncated`);
+  const msg = composeFor(s, irq);
+  if (composeTruncates(s, irq)) log.warn('__irq_msi_compose_msg', `APIC ID ${irq.apic.hwCpu} does not fit in 8 bits: the destination is truncated`);
   writeMsg(s, irq, msg, log, why);
 }
 
@@ -137,7 +149,7 @@ function trapBind(host: SimState, gs: SimState, irq: Irq, log: Log): Errno | und
     if (typeof r === 'string') return r;
   }
   const hostVirq = host.devices.get(hostDev.name)?.virqs[irq.index];
-  const hostIrq = hostVirq === undefined ? undefined : host.irqs.get(hostVirq);
+  const hostIrq = hostVirq === undefined ? undefined : host.irqs.writable(hostVirq);
   if (!hostIrq || hostVirq === undefined) return 'ENOSPC';
   if (!hostIrq.started) {
     const err = requestIrq(host, hostIrq, log);
@@ -155,7 +167,8 @@ export function deactivateHierarchy(s: SimState, irq: Irq, log: Log): void {
   if (platformOf(irq.chain) !== 'x86') {
     // A managed IMSIC IRQ shut down gives its identity back; it gets a new one at restart.
     if (platformOf(irq.chain) === 'imsic' && irq.managedShutdown) imsicVectorFree(s, irq);
-    if (platformOf(irq.chain) === 'its' && s.its) s.its.load[irq.apic.cpu] = Math.max(0, (s.its.load[irq.apic.cpu] ?? 0) - 1);
+    const its = platformOf(irq.chain) === 'its' ? writableIts(s) : undefined;
+    if (its) its.load[irq.apic.cpu] = Math.max(0, (its.load[irq.apic.cpu] ?? 0) - 1);
     irq.activated = false;
     return;
   }
@@ -194,8 +207,8 @@ export function lowestFreeVirqs(s: SimState, n: number): number {
 /**
  * A fresh descriptor for MSI entry `index` (msi_domain_alloc_descs() +
  * irq_alloc_descs()): the lowest free IRQ number, or its place in a multi-MSI
- * block, and its affinity — the managed spread's mask or all CPUs (`all`, one
- * array shared by the allocation's descriptors: affinities are replaced, never
+ * block, and its affinity — the managed spread's mask or all CPUs (`all`, the
+ * state's one shared list of every CPU: affinities are replaced, never
  * mutated, and a copy per IRQ costs cpus × IRQs on every keystroke).
  */
 function msiDescAlloc(
@@ -207,14 +220,14 @@ function msiDescAlloc(
   block: { first: number; count: number } | undefined,
 ): Irq {
   const managed = at.desc?.managed === true;
-  return {
+  const irq: Irq = {
     virq: block ? block.first + at.offset : lowestFreeVirqs(s, 1),
     device: dev,
     cap: cap.cap,
     index: at.index,
     chain,
     apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: at.apicManaged, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-    affinity: (at.desc?.mask ?? at.all) as number[],
+    affinity: at.desc?.mask ?? at.all,
     managed,
     irqdCanReserve: false,
     activated: false,
@@ -222,8 +235,9 @@ function msiDescAlloc(
     managedShutdown: false,
     masked: false,
     pending: false,
-    ...(block ? { msiBlock: block } : {}),
   };
+  // One object shape for every single-vector descriptor (the common case); a multi-MSI block adds its block.
+  return block ? { ...irq, msiBlock: block } : irq;
 }
 
 /** One allocation attempt of n entries, all or nothing (irq_domain_alloc_irqs_locked() + msi_init_virq()). */
@@ -236,7 +250,7 @@ function allocOnce(
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const chain = chainOf(cap.domain);
-  const all = Array.from({ length: s.system.cpus }, (_, i) => i);
+  const all = s.everyCpu;
   const masks = affd ? irqCreateAffinityMasks(s.system, n, affd, all) : [];
   // irq_alloc_descs(): each descriptor's IRQs are the lowest free contiguous numbers.
   const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
@@ -250,11 +264,12 @@ function allocOnce(
       releaseVirq(s, irq.virq);
     }
   };
-  // A multi-MSI block is one descriptor: its IRQs are allocated together.
-  const descriptors = block ? [n] : Array.from({ length: n }, () => 1);
-  let index = 0;
-  for (const nvec of descriptors) {
-    const group: Irq[] = [];
+  // A multi-MSI block is one descriptor: its IRQs are allocated together; any other IRQ is a descriptor of its own.
+  const nvec = block ? n : 1;
+  // The descriptor's IRQs, refilled for each (allocIrtes() keeps none of the array).
+  const group: Irq[] = [];
+  for (let index = 0; index < n; ) {
+    group.length = 0;
     for (let i = 0; i < nvec; i++, index++) {
       const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, desc: masks[index], all, apicManaged: false }, block);
       // x86_vector_alloc_irqs() → assign_irq_vector_policy()
@@ -294,7 +309,7 @@ function allocOnce(
     if (!reserve) {
       irq.irqdCanReserve = false;
       if (!activatesEarly(cap)) continue;
-      if (irq.managed && !irq.affinity.some((c) => onlineCpus(s).includes(c))) {
+      if (irq.managed && !anyOnline(s, irq.affinity)) {
         irq.managedShutdown = true;
         continue;
       }
@@ -396,8 +411,8 @@ export function pciAllocIrqVectors(
   for (;;) {
     const r = allocOnce(s, dev, cap, nvec, affd, log);
     if ('irqs' in r) {
-      const state = s.devices.get(dev.name);
-      state?.virqs.push(...r.irqs.map((i) => i.virq));
+      const state = writableDevice(s, dev.name);
+      if (state) for (const irq of r.irqs) state.virqs.push(irq.virq);
       return { count: nvec, irqs: r.irqs };
     }
     // msi_handle_pci_fail(): multi-MSI retries with 1, MSI-X with what was allocated.
@@ -416,15 +431,15 @@ export function pciAllocIrqVectors(
 export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
   if (irq.started && irq.cap === 'ioapic') {
     // A shared INTx line: another action on the same IRQ (IRQF_SHARED), nothing to activate.
-    log.event('__setup_irq', `IRQ ${irq.virq} is shared: another handler is added`);
+    log.lazy('__setup_irq', sharedText, irq.virq);
     return undefined;
   }
   if (irq.started) return 'EBUSY';
-  if (irq.managed && !irq.affinity.some((c) => onlineCpus(s).includes(c))) {
+  if (irq.managed && !anyOnline(s, irq.affinity)) {
     // __irq_startup_managed(): IRQ_STARTUP_ABORT, the IRQ stays shut down until a CPU of its mask comes online.
     irq.managedShutdown = true;
     irq.started = true;
-    log.event('__irq_startup_managed', `IRQ ${irq.virq}: no online CPU in its mask, stays shut down`);
+    log.lazy('__irq_startup_managed', startupAbortText, irq.virq);
     return undefined;
   }
   irq.managedShutdown = false;
@@ -454,7 +469,7 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
     s.devices.delete(dev.name);
     const gsi = state.virqs[0] ?? -1;
     const shared = [...s.devices.entries()].some(([n, d]) => !n.startsWith('ioapic:') && d.cap === 'ioapic' && d.virqs[0] === gsi);
-    const irq = s.irqs.get(gsi);
+    const irq = s.irqs.writable(gsi);
     if (irq && !shared) {
       if (irq.started) freeIrq(s, irq, log);
       freeIrtes(s, irq);
@@ -465,7 +480,7 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
     return;
   }
   for (const virq of state.virqs) {
-    const irq = s.irqs.get(virq);
+    const irq = s.irqs.writable(virq);
     if (!irq) continue;
     if (irq.started) freeIrq(s, irq, log);
     else deactivateHierarchy(s, irq, log);
@@ -493,13 +508,13 @@ export function irqSetAffinity(s: SimState, irq: Irq, mask: readonly number[], l
   if (!irq.activated) {
     // irq_set_affinity_deactivated(): stored, applied at activation.
     irq.affinity = [...mask];
-    log.event('irq_set_affinity_deactivated', `IRQ ${irq.virq}: affinity ${mask.join(',')} stored until activation`);
+    log.lazy('irq_set_affinity_deactivated', storedText, irq.virq, irq.affinity);
     return { kind: 'stored' };
   }
   if (platformOf(irq.chain) === 'x86' && !isRemapped(irq)) {
     // No IRQ_MOVE_PCNTXT: irqd_set_move_pending() + irq_copy_pending(); the mask becomes the affinity when the move succeeds.
     irq.movePending = [...mask];
-    log.event('irq_set_affinity', `IRQ ${irq.virq}: move to CPUs ${mask.join(',')} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`);
+    log.lazy('irq_set_affinity', pendingText, irq.virq, irq.movePending);
     return { kind: 'pending' };
   }
   return doSetAffinity(s, irq, mask, log);
@@ -569,8 +584,7 @@ function msiSetAffinity(s: SimState, irq: Irq, oldVector: number, oldCpu: number
     composeAndWrite(s, irq, log, 'msi_set_affinity: direct update');
     return;
   }
-  const vi = s.vectorIrq[oldCpu];
-  if (vi && !vi.has(a.hwVector)) vi.set(a.hwVector, 'retriggered');
+  if (!s.vectorIrq.has(oldCpu, a.hwVector)) s.vectorIrq.set(oldCpu, a.hwVector, 'retriggered');
   const driver = apicDriver(s.system);
   const first = composeCompat(a.hwVector, destApicId(driver, oldCpu), isLogical(driver)).msg;
   writeMsg(s, irq, first, log, `msi_set_affinity: first write, new vector ${vec(a.hwVector)} to the old CPU ${oldCpu}`);

@@ -4,7 +4,8 @@ import type { DeviceSym, DomainSym } from '../model/types.js';
 import { destApicId, apicDriver, isLogical } from './compose.js';
 import { hex, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
-import type { Irq, IrteTable, SimState } from './state.js';
+import { PagedBytes } from './cow.js';
+import { domainOfKind, emptyIrteEntries, writableTable, type Irq, type Irte, type IrteTable, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** INTR_REMAP_TABLE_ENTRIES (drivers/iommu/intel/irq_remapping.c). */
@@ -14,19 +15,20 @@ const AMD_TABLE_ENTRIES = 256;
 
 /** The remapping domain of a hierarchy, if any. */
 export function remapDomain(chain: readonly DomainSym[]): DomainSym | undefined {
-  return chain.find((d) => d.domainKind === 'intel-ir' || d.domainKind === 'amd-ir');
+  return domainOfKind(chain, 'intel-ir', 'amd-ir');
 }
 
 function tableKey(domain: DomainSym, device: DeviceSym): string {
   return domain.domainKind === 'amd-ir' ? `${domain.name}/${device.name}` : domain.name;
 }
 
+/** The table an allocation writes: this state's own, created on first use. */
 function tableFor(s: SimState, domain: DomainSym, device: DeviceSym): IrteTable {
   const key = tableKey(domain, device);
-  let t = s.irteTables.get(key);
+  let t = writableTable(s, key);
   if (!t) {
     const size = domain.domainKind === 'amd-ir' ? (domain.props.get('entries') ?? AMD_TABLE_ENTRIES) : (domain.props.get('irtes') ?? VTD_TABLE_ENTRIES);
-    t = { hint: 0, domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new Uint8Array(size), entries: new Map() };
+    t = { hint: 0, domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new PagedBytes(size), entries: emptyIrteEntries() };
     s.irteTables.set(key, t);
   }
   return t;
@@ -37,11 +39,11 @@ function findFreeRegion(table: IrteTable, order: number): number {
   const used = table.used;
   const n = 1 << order;
   // Nothing below the hint is free, so the search for a block may start at its aligned base.
-  while (table.hint < used.length && used[table.hint]) table.hint++;
+  while (table.hint < used.length && used.get(table.hint)) table.hint++;
   for (let base = table.hint - (table.hint % n); base + n <= used.length; base += n) {
     let free = true;
     for (let i = 0; i < n; i++) {
-      if (used[base + i]) {
+      if (used.get(base + i)) {
         free = false;
         break;
       }
@@ -80,6 +82,11 @@ export function requesterId(device: DeviceSym): number {
   return device.bus === 'vf' && device.pf ? rid + 1 + (device.vfIndex ?? 0) : rid;
 }
 
+// The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
+const irteAllocText = (index: number, n: number, table: string): string =>
+  n === 1 ? `IRTE ${hex(index)} in ${table}` : `IRTEs ${hex(index)}-${hex(index + n - 1)} (block of ${n}) in ${table}`;
+const irteText = (slot: number, vector: number, cpu: number): string => `IRTE ${hex(slot)}: vector ${vec(vector)} → CPU ${cpu}`;
+
 // alloc_irte() (VT-d) and alloc_irq_index(align = true) (AMD-Vi): one aligned block per allocation.
 export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym, log: Log): Errno | undefined {
   const first = irqs[0];
@@ -93,13 +100,9 @@ export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym,
   }
   const n = 1 << order;
   // VT-d: one handle and a sub-handle per IRQ; AMD-Vi: consecutive indices. Either way IRQ i uses entry index + i.
-  irqs.forEach((irq, i) => {
-    irq.irte = { table: tableKey(domain, irq.device), index, subhandle: i, blockSize: n };
-  });
-  log.event(
-    domain.domainKind === 'amd-ir' ? 'irq_remapping_alloc' : 'intel_irq_remapping_alloc',
-    n === 1 ? `IRTE ${hex(index)} in ${table.domain.name}` : `IRTEs ${hex(index)}-${hex(index + n - 1)} (block of ${n}) in ${table.domain.name}`,
-  );
+  const key = tableKey(domain, first.device);
+  for (let i = 0; i < irqs.length; i++) (irqs[i] as Irq).irte = { table: key, index, subhandle: i, blockSize: n };
+  log.lazy(domain.domainKind === 'amd-ir' ? 'irq_remapping_alloc' : 'intel_irq_remapping_alloc', irteAllocText, index, n, table.domain.name);
   return undefined;
 }
 
@@ -114,7 +117,7 @@ export function restoreIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSy
   const table = tableFor(s, domain, first.device);
   const n = 1 << Math.ceil(Math.log2(irqs.length));
   if (index < 0 || index + n > table.size) return false;
-  for (let i = 0; i < n; i++) if (table.used[index + i]) return false;
+  for (let i = 0; i < n; i++) if (table.used.get(index + i)) return false;
   table.used.fill(1, index, index + n);
   irqs.forEach((irq, i) => {
     irq.irte = { table: tableKey(domain, irq.device), index, subhandle: i, blockSize: n };
@@ -131,24 +134,19 @@ export function irteIndex(irq: Irq): number | undefined {
 export function programIrte(s: SimState, irq: Irq, log: Log): void {
   const ref = irq.irte;
   if (!ref) return;
-  const table = s.irteTables.get(ref.table);
+  const table = writableTable(s, ref.table);
   const slot = irteIndex(irq);
   if (!table || slot === undefined) return;
   const driver = apicDriver(s.system);
-  table.entries.set(slot, {
-    present: true,
-    vector: irq.apic.hwVector,
-    destId: destApicId(driver, irq.apic.hwCpu),
-    logical: isLogical(driver),
-    sid: sourceIdOf(irq),
-    ...(irq.postedTo ? { posted: { guest: irq.postedTo, vcpu: irq.apic.hwCpu, vector: irq.apic.hwVector } } : {}),
-  });
-  log.event(
-    table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte',
-    irq.postedTo
-      ? `IRTE ${hex(slot)}: posted to ${irq.postedTo} vCPU ${irq.apic.hwCpu} vector ${vec(irq.apic.hwVector)}${irq.pasidTagged ? ', PASID-tagged requests only' : ''}`
-      : `IRTE ${hex(slot)}: vector ${vec(irq.apic.hwVector)} → CPU ${irq.apic.hwCpu}`,
-  );
+  const entry: Irte = { present: true, vector: irq.apic.hwVector, destId: destApicId(driver, irq.apic.hwCpu), logical: isLogical(driver), sid: sourceIdOf(irq) };
+  if (irq.postedTo) entry.posted = { guest: irq.postedTo, vcpu: irq.apic.hwCpu, vector: irq.apic.hwVector };
+  table.entries.set(slot, entry);
+  const fn = table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte';
+  if (!irq.postedTo) {
+    log.lazy(fn, irteText, slot, irq.apic.hwVector, irq.apic.hwCpu);
+    return;
+  }
+  log.event(fn, `IRTE ${hex(slot)}: posted to ${irq.postedTo} vCPU ${irq.apic.hwCpu} vector ${vec(irq.apic.hwVector)}${irq.pasidTagged ? ', PASID-tagged requests only' : ''}`);
 }
 
 // intel_irq_remapping_deactivate(): the IRTE is cleared.
@@ -156,7 +154,7 @@ export function clearIrte(s: SimState, irq: Irq): void {
   const ref = irq.irte;
   const slot = irteIndex(irq);
   if (!ref || slot === undefined) return;
-  s.irteTables.get(ref.table)?.entries.set(slot, { present: false, vector: 0, destId: 0, logical: false, sid: 0 });
+  writableTable(s, ref.table)?.entries.set(slot, { present: false, vector: 0, destId: 0, logical: false, sid: 0 });
 }
 
 // free_irte() / free_irq_index(): the whole block goes back with its first IRQ (sub-handle 0).
@@ -164,7 +162,7 @@ export function freeIrtes(s: SimState, irq: Irq): void {
   const ref = irq.irte;
   const slot = irteIndex(irq);
   if (!ref || slot === undefined) return;
-  const table = s.irteTables.get(ref.table);
+  const table = writableTable(s, ref.table);
   irq.irte = undefined;
   if (!table) return;
   table.entries.delete(slot);

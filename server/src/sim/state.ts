@@ -1,10 +1,17 @@
 // The simulated kernel state of one system: the vector matrix, per-IRQ chip
 // data at every hierarchy level, IRTE tables and what each device holds.
+//
+// A state is either live (one Runner writes it) or sealed (shared: the
+// memoized boot state of a system, a kept end state, the base of forks).
+// Containers are copy-on-write (cow.ts): forkState() costs what the fork
+// changes, cloneState() is the full copy the forks are tested against.
 import type { DeviceSym, DomainSym, GuestSym, SystemSym } from '../model/types.js';
+import { CowMap, deepFreezing, PAGED_MAP_PAGE, PagedMap, SealedWrite, type PagedBytes } from './cow.js';
 import type { KernelFeatures } from './kernel.js';
 import type { IrqMatrix } from './matrix.js';
 import { cloneIts, type ItsState } from './its.js';
 import { clonePasid, type PasidState } from './pasid.js';
+import { VectorIrq } from './vector-irq.js';
 
 /** An MSI message as the device holds it (struct msi_msg). */
 export interface Msg {
@@ -49,8 +56,10 @@ export interface IrteTable {
   /** AMD-Vi tables are per device; VT-d has one per IOMMU. */
   readonly device?: DeviceSym;
   readonly size: number;
-  readonly used: Uint8Array;
-  readonly entries: Map<number, Irte>;
+  /** Which entries are allocated (bitmap_find_free_region()'s bitmap). */
+  readonly used: PagedBytes;
+  /** The programmed entries; each Irte is replaced on reprogramming, never changed. */
+  readonly entries: PagedMap<Irte>;
 }
 
 /** An IRQ's place in an IRTE table: a naturally aligned block, entry `index + subhandle`. */
@@ -85,7 +94,7 @@ export interface Irq {
   readonly apic: ApicChipData;
   irte?: IrteRef;
   /** The affinity mask (CPUs) and whether it is managed. */
-  affinity: number[];
+  affinity: readonly number[];
   readonly managed: boolean;
   /** IRQD_CAN_RESERVE on the irq_data (cleared by msi_init_virq() for non-maskable MSI). */
   irqdCanReserve: boolean;
@@ -97,7 +106,7 @@ export interface Irq {
   /** An interrupt raised while masked, waiting in the PBA. */
   pending: boolean;
   /** A deferred affinity change waiting for the next interrupt (IRQD_SETAFFINITY_PENDING). */
-  movePending?: number[];
+  movePending?: readonly number[];
   /** Multi-MSI: the first IRQ of the block and the block's size; the device holds one message. */
   readonly msiBlock?: { readonly first: number; readonly count: number };
   /** A host record behind a guest's hcall IRQ: its IRTE posts to this guest. */
@@ -107,7 +116,7 @@ export interface Irq {
   /** IRQF_NOBALANCING (IRQD_NO_BALANCING): user-space affinity writes fail with -EIO. */
   noBalancing?: boolean;
   /** desc->affinity_hint, set by a driver's irq_set_affinity_and_hint(). */
-  hint?: number[];
+  hint?: readonly number[];
   /** arm64 ITS: the EventID within the device's ITT. */
   event?: number;
   lastDelivery?: Delivery;
@@ -125,13 +134,20 @@ export interface SimState {
   readonly system: SystemSym;
   readonly k: KernelFeatures;
   readonly matrix: IrqMatrix;
-  /** cpu_online_mask; the matrix keeps its own per-CPU online flag, updated later in the offline path. */
-  readonly cpuOnline: boolean[];
+  /** cpu_online_mask; the matrix keeps its own per-CPU online flag, updated later in the offline path. Written only by setCpuOnline(). */
+  readonly cpuOnline: readonly boolean[];
+  /** cpu_online_mask as an ascending list, one shared array replaced (never changed) when a CPU comes or goes: onlineCpus(). */
+  online: readonly number[];
+  /** Every CPU of the system, 0..cpus-1: the default affinity (irq_default_affinity), one shared array. */
+  readonly everyCpu: readonly number[];
   /** Per CPU: vector → virq, or the kernel's markers for unused slots. */
-  readonly vectorIrq: Map<number, number | 'shutdown' | 'retriggered'>[];
-  readonly irqs: Map<number, Irq>;
-  readonly devices: Map<string, DeviceState>;
-  readonly irteTables: Map<string, IrteTable>;
+  readonly vectorIrq: VectorIrq;
+  /** The IRQ descriptors by number. Change an Irq only through writableIrq(). */
+  readonly irqs: PagedMap<Irq>;
+  /** Each device's allocation by name. Change one only through writableDevice(). */
+  readonly devices: CowMap<string, DeviceState>;
+  /** The IRTE tables by key. Change one only through writableTable(). */
+  readonly irteTables: CowMap<string, IrteTable>;
   /** Each device's VFIO migration state (RUNNING until a `vfio` step changes it). */
   readonly vfio: Map<string, 'error' | 'stop' | 'running' | 'stop-copy' | 'resuming' | 'running-p2p' | 'pre-copy' | 'pre-copy-p2p'>;
   /** The kernels of the guests (host state only), booted at their first `guest` step. */
@@ -140,14 +156,18 @@ export interface SimState {
   hypervisor?: { readonly host: SimState; readonly guest: GuestSym };
   /** A guest IRQ's host side: the hcall posting record or the trapped host IRQ (guest states only). */
   readonly bindings: Map<number, { readonly kind: 'hcall' | 'trap'; readonly hostVirq: number }>;
-  /** arm64: the ITS tables and per-CPU LPI load. */
-  readonly its?: ItsState;
-  /** PASID capacity and sets, when the system declares `pasid capacity`. */
-  readonly pasid?: PasidState;
+  /** arm64: the ITS tables and per-CPU LPI load. Read here; write through writableIts(). */
+  its?: ItsState;
+  /** PASID capacity and sets, when the system declares `pasid capacity`. Read here; write through writablePasid(). */
+  pasid?: PasidState;
+  /** The parts a fork still shares with its base (copied on the first write). */
+  readonly shared: Set<'its' | 'pasid'>;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
   readonly nextVirq: number;
   /** No IRQ number below this is free: where the lowest-free search starts. */
   virqHint: number;
+  /** Forked (or kept as a scenario's end state): shared, never written again. */
+  sealed: boolean;
 }
 
 /** Forgets an IRQ and makes its number free again (irq_free_descs()). */
@@ -156,8 +176,284 @@ export function releaseVirq(s: SimState, virq: number): void {
   if (virq < s.virqHint) s.virqHint = virq;
 }
 
-export function cloneState(s: SimState): SimState {
-  const irqs = new Map<number, Irq>();
+// ---- copies of the values a fork shares until it writes them ---------------
+
+function cloneIrq(irq: Irq): Irq {
+  // The arrays (affinity, movePending, hint) are replaced whole, never changed in place, so they are shared.
+  return { ...irq, apic: { ...irq.apic } };
+}
+
+function cloneDevice(d: DeviceState): DeviceState {
+  return { cap: d.cap, virqs: [...d.virqs], msgs: new Map(d.msgs) };
+}
+
+function cloneTable(t: IrteTable): IrteTable {
+  return { ...t, used: t.used.fork(), entries: t.entries.fork() };
+}
+
+/** Test mode (cow.ts setDeepFreeze()): a Map that throws on writes, since Object.freeze does not stop Map.set. */
+function freezeMap(m: Map<unknown, unknown>): void {
+  const refuse = (): never => {
+    throw new SealedWrite('Map of a shared state');
+  };
+  Object.defineProperty(m, 'set', { value: refuse });
+  Object.defineProperty(m, 'delete', { value: refuse });
+  Object.defineProperty(m, 'clear', { value: refuse });
+  Object.freeze(m);
+}
+
+function freezeIrq(irq: Irq): void {
+  Object.freeze(irq.apic);
+  Object.freeze(irq.affinity);
+  if (irq.movePending) Object.freeze(irq.movePending);
+  if (irq.hint) Object.freeze(irq.hint);
+  Object.freeze(irq);
+}
+
+function freezeDevice(d: DeviceState): void {
+  Object.freeze(d.virqs);
+  freezeMap(d.msgs);
+  Object.freeze(d);
+}
+
+function freezeTable(t: IrteTable): void {
+  t.used.seal();
+  t.entries.seal();
+  Object.freeze(t);
+}
+
+const IRQ_OPS = { clone: cloneIrq, freeze: freezeIrq };
+/** An IRTE is replaced whole when it is reprogrammed: shared as it is, frozen in tests. */
+const IRTE_OPS = { clone: (e: Irte): Irte => e, freeze: (e: Irte): void => void Object.freeze(e) };
+const DEVICE_OPS = { clone: cloneDevice, freeze: freezeDevice };
+const TABLE_OPS = { clone: cloneTable, freeze: freezeTable };
+
+/** The containers of a new, empty state (boot). */
+export function emptyContainers(cpus: number): Pick<SimState, 'vectorIrq' | 'irqs' | 'devices' | 'irteTables'> {
+  return { vectorIrq: new VectorIrq(cpus), irqs: new PagedMap(IRQ_OPS), devices: new CowMap<string, DeviceState>(DEVICE_OPS), irteTables: new CowMap<string, IrteTable>(TABLE_OPS) };
+}
+
+/** A new IRTE table's entries (remap.ts). */
+export function emptyIrteEntries(): PagedMap<Irte> {
+  return new PagedMap<Irte>(IRTE_OPS);
+}
+
+// ---- writable accessors -----------------------------------------------------
+
+/**
+ * The IRQ to change: this state's own copy of it, made on the first write
+ * after a fork. Every simulator function that changes an Irq it did not just
+ * create gets it from here (or from a caller that did).
+ */
+export function writableIrq(s: SimState, irq: Irq): Irq {
+  return s.irqs.writable(irq.virq) ?? irq;
+}
+
+/** A device's allocation to change (its virqs or messages), or undefined. */
+export function writableDevice(s: SimState, name: string): DeviceState | undefined {
+  return s.devices.writable(name);
+}
+
+/** An IRTE table to change, or undefined. */
+export function writableTable(s: SimState, key: string): IrteTable | undefined {
+  return s.irteTables.writable(key);
+}
+
+export function writableIts(s: SimState): ItsState | undefined {
+  if (!s.its) return undefined;
+  if (s.sealed) throw new SealedWrite('ITS state');
+  if (s.shared.delete('its')) s.its = cloneIts(s.its);
+  return s.its;
+}
+
+export function writablePasid(s: SimState): PasidState | undefined {
+  if (!s.pasid) return undefined;
+  if (s.sealed) throw new SealedWrite('PASID state');
+  if (s.shared.delete('pasid')) s.pasid = clonePasid(s.pasid);
+  return s.pasid;
+}
+
+// ---- cpu_online_mask --------------------------------------------------------
+
+/** The online CPUs, ascending (cpu_online_mask): one shared array, never changed in place. */
+export function onlineCpus(s: SimState): readonly number[] {
+  return s.online;
+}
+
+export function isOnline(s: SimState, cpu: number): boolean {
+  return s.cpuOnline[cpu] === true;
+}
+
+/** set_cpu_online(): the flag, the list and the matrix's view of cpu_online_mask together. */
+export function setCpuOnline(s: SimState, cpu: number, on: boolean): void {
+  if (s.sealed) throw new SealedWrite('state');
+  if (s.cpuOnline[cpu] === on || cpu < 0 || cpu >= s.cpuOnline.length) return;
+  (s.cpuOnline as boolean[])[cpu] = on;
+  s.matrix.setCpuOnline(cpu, on);
+  s.online = Object.freeze(listOnline(s.cpuOnline, s.everyCpu));
+}
+
+function listOnline(flags: readonly boolean[], every: readonly number[]): readonly number[] {
+  const out: number[] = [];
+  for (let i = 0; i < flags.length; i++) if (flags[i]) out.push(i);
+  // Every CPU online: the one shared list of all CPUs, so that masks compare by identity.
+  return out.length === every.length ? every : out;
+}
+
+/** The shared list 0..cpus-1 of a system. */
+const everyCpuMemo = new WeakMap<SystemSym, readonly number[]>();
+export function everyCpuOf(system: SystemSym): readonly number[] {
+  let all = everyCpuMemo.get(system);
+  if (!all || all.length !== system.cpus) {
+    all = Object.freeze(Array.from({ length: system.cpus }, (_, i) => i));
+    everyCpuMemo.set(system, all);
+  }
+  return all;
+}
+
+/** The cpu_online_mask parts of a new state, with the matrix told which CPUs are online. */
+export function onlineParts(system: SystemSym, matrix: IrqMatrix, online: (cpu: number) => boolean): Pick<SimState, 'cpuOnline' | 'online' | 'everyCpu'> {
+  const everyCpu = everyCpuOf(system);
+  const cpuOnline = Array.from({ length: system.cpus }, (_, i) => online(i));
+  for (let cpu = 0; cpu < system.cpus; cpu++) if (!cpuOnline[cpu]) matrix.setCpuOnline(cpu, false);
+  return { cpuOnline, online: Object.freeze(listOnline(cpuOnline, everyCpu)), everyCpu };
+}
+
+/**
+ * cpumask_and(mask, cpu_online_mask). Masks are ascending lists of distinct
+ * CPUs below the system's count (expandCpuList() and every other producer
+ * makes them so); the result is the mask itself when it has no offline CPU,
+ * and the shared online list when it holds every online CPU, so that the
+ * matrix can see it is cpu_online_mask.
+ */
+export function andOnline(s: SimState, mask: readonly number[]): readonly number[] {
+  const online = s.online;
+  const n = s.everyCpu.length;
+  const last = mask[mask.length - 1];
+  const inRange = last !== undefined && last < n;
+  if (inRange && mask.length === n) return online;
+  if (inRange && online.length === n) return mask;
+  const out: number[] = [];
+  for (const c of mask) if (s.cpuOnline[c]) out.push(c);
+  return out.length === online.length ? online : out;
+}
+
+/** cpumask_and() of two masks (ascending, distinct): a merge. */
+export function andMasks(a: readonly number[], b: readonly number[]): number[] {
+  const out: number[] = [];
+  let j = 0;
+  for (let i = 0; i < a.length && j < b.length; i++) {
+    const x = a[i] as number;
+    while (j < b.length && (b[j] as number) < x) j++;
+    if (b[j] === x) out.push(x);
+  }
+  return out;
+}
+
+/** cpumask_test_cpu(): membership in an ascending mask, by bisection. */
+export function inMask(mask: readonly number[], cpu: number): boolean {
+  let lo = 0;
+  let hi = mask.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const c = mask[mid] as number;
+    if (c === cpu) return true;
+    if (c < cpu) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
+/** cpumask_intersects(mask, cpu_online_mask). */
+export function anyOnline(s: SimState, mask: readonly number[]): boolean {
+  for (const c of mask) if (s.cpuOnline[c]) return true;
+  return false;
+}
+
+// ---- forks and copies -------------------------------------------------------
+
+/**
+ * Roughly how many IRQ-sized objects a state holds that its base does not:
+ * a page of IRQs or IRTEs of its own counts as full, a CPU's vector map or
+ * vector_irq[] table as a few IRQs. engine.ts keeps end states within a budget of it.
+ */
+export function stateWeight(s: SimState): number {
+  let pages = s.irqs.ownedPages();
+  for (const t of s.irteTables.values()) pages += t.entries.ownedPages();
+  let w = pages * PAGED_MAP_PAGE + 4 * (s.matrix.ownedCpus() + s.vectorIrq.ownedTables());
+  for (const g of s.guests.values()) w += stateWeight(g);
+  return w;
+}
+
+/**
+ * Seals a state: from now on it is shared (the base of forks, a kept end
+ * state) and no container of it, nor of its guests, may be written.
+ */
+export function sealState(s: SimState): void {
+  if (s.sealed) return;
+  s.sealed = true;
+  s.matrix.seal();
+  s.vectorIrq.seal();
+  s.irqs.seal();
+  s.devices.seal();
+  s.irteTables.seal();
+  for (const t of s.irteTables.values()) {
+    t.used.seal();
+    t.entries.seal();
+  }
+  for (const g of s.guests.values()) sealState(g);
+  if (deepFreezing()) {
+    Object.freeze(s.cpuOnline);
+    freezeMap(s.vfio);
+    freezeMap(s.guests);
+    freezeMap(s.bindings);
+    Object.freeze(s.shared);
+    Object.freeze(s);
+  }
+}
+
+/**
+ * A fork: seals the base and returns a state that starts out equal to it and
+ * shares its storage until it writes (cow.ts). Costs the page tables, one
+ * pointer per CPU and the small maps (devices, VFIO states, bindings), not the
+ * IRQs, IRTEs or vectors. A host's guests are forked with it and linked to
+ * the new host.
+ */
+export function forkState(s: SimState, host?: SimState): SimState {
+  sealState(s);
+  const f: SimState = {
+    system: s.system,
+    k: s.k,
+    matrix: s.matrix.fork(),
+    cpuOnline: [...s.cpuOnline],
+    online: s.online,
+    everyCpu: s.everyCpu,
+    vectorIrq: s.vectorIrq.fork(),
+    irqs: s.irqs.fork(),
+    devices: s.devices.fork(),
+    irteTables: s.irteTables.fork(),
+    vfio: new Map(s.vfio),
+    guests: new Map(),
+    ...(s.hypervisor ? { hypervisor: { host: host ?? s.hypervisor.host, guest: s.hypervisor.guest } } : {}),
+    bindings: new Map(s.bindings),
+    ...(s.its ? { its: s.its } : {}),
+    ...(s.pasid ? { pasid: s.pasid } : {}),
+    shared: new Set([...(s.its ? (['its'] as const) : []), ...(s.pasid ? (['pasid'] as const) : [])]),
+    nextVirq: s.nextVirq,
+    virqHint: s.virqHint,
+    sealed: false,
+  };
+  for (const [n, g] of s.guests) f.guests.set(n, forkState(g, f));
+  return f;
+}
+
+/**
+ * A full copy that shares nothing with the original (and does not seal it):
+ * what every fork used to be, kept as the reference the forks are tested
+ * against (test/sim/forks.test.ts).
+ */
+export function cloneState(s: SimState, host?: SimState): SimState {
+  const irqs = new PagedMap(IRQ_OPS);
   for (const [v, irq] of s.irqs) {
     irqs.set(v, {
       ...irq,
@@ -167,52 +463,51 @@ export function cloneState(s: SimState): SimState {
       ...(irq.hint ? { hint: [...irq.hint] } : {}),
     });
   }
-  const devices = new Map<string, DeviceState>();
-  for (const [n, d] of s.devices) devices.set(n, { cap: d.cap, virqs: [...d.virqs], msgs: new Map(d.msgs) });
-  const irteTables = new Map<string, IrteTable>();
+  const devices = new CowMap<string, DeviceState>(DEVICE_OPS);
+  for (const [n, d] of s.devices) devices.set(n, cloneDevice(d));
+  const irteTables = new CowMap<string, IrteTable>(TABLE_OPS);
   for (const [n, t] of s.irteTables) {
-    const entries = new Map<number, Irte>();
+    const entries = emptyIrteEntries();
     for (const [i, e] of t.entries) entries.set(i, { ...e });
-    irteTables.set(n, { ...t, hint: t.hint, used: t.used.slice(), entries });
+    irteTables.set(n, { ...t, used: t.used.copy(), entries });
   }
-  return {
+  const c: SimState = {
     system: s.system,
     k: s.k,
     matrix: s.matrix.clone(),
     cpuOnline: [...s.cpuOnline],
-    vectorIrq: s.vectorIrq.map((m) => new Map(m)),
+    online: s.online,
+    everyCpu: s.everyCpu,
+    vectorIrq: s.vectorIrq.copy(),
     irqs,
     devices,
     irteTables,
     vfio: new Map(s.vfio),
-    guests: new Map([...s.guests].map(([n, g]) => [n, cloneState(g)])),
-    ...(s.hypervisor ? { hypervisor: s.hypervisor } : {}),
+    guests: new Map(),
+    ...(s.hypervisor ? { hypervisor: { host: host ?? s.hypervisor.host, guest: s.hypervisor.guest } } : {}),
     bindings: new Map(s.bindings),
     ...(s.pasid ? { pasid: clonePasid(s.pasid) } : {}),
     ...(s.its ? { its: cloneIts(s.its) } : {}),
+    shared: new Set(),
     nextVirq: s.nextVirq,
     virqHint: s.virqHint,
+    sealed: false,
   };
+  for (const [n, g] of s.guests) c.guests.set(n, cloneState(g, c));
+  return c;
 }
 
-/** The online CPUs, ascending (cpu_online_mask). */
+/** The first domain of a hierarchy of either kind (a plain loop: this runs several times per IRQ). */
+export function domainOfKind(chain: readonly DomainSym[], kind: string, other?: string): DomainSym | undefined {
+  for (const d of chain) if (d.domainKind === kind || (other !== undefined && d.domainKind === other)) return d;
+  return undefined;
+}
+
 /** Which interrupt architecture an IRQ's hierarchy ends in. */
 export function platformOf(chain: readonly DomainSym[]): 'x86' | 'its' | 'imsic' {
-  if (chain.some((d) => d.domainKind === 'its')) return 'its';
-  if (chain.some((d) => d.domainKind === 'imsic')) return 'imsic';
+  if (domainOfKind(chain, 'its')) return 'its';
+  if (domainOfKind(chain, 'imsic')) return 'imsic';
   return 'x86';
-}
-
-export function onlineCpus(s: SimState): number[] {
-  const out: number[] = [];
-  s.cpuOnline.forEach((on, i) => {
-    if (on) out.push(i);
-  });
-  return out;
-}
-
-export function isOnline(s: SimState, cpu: number): boolean {
-  return s.cpuOnline[cpu] === true;
 }
 
 /** The hierarchy of a domain, from it (the child) to the root; a cycle (reported by the checker) ends the walk. */

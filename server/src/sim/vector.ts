@@ -1,24 +1,37 @@
 // The x86 VECTOR domain (arch/x86/kernel/apic/vector.c, semantics.md §3):
 // reservation mode, managed vectors, activation, moves and their cleanup.
 import type { Errno } from './matrix.js';
+import type { EventFormat } from './trace.js';
 import { MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
-import { isOnline, onlineCpus, type Irq, type SimState } from './state.js';
+import { andMasks, andOnline, inMask, isOnline, onlineCpus, type Irq, type SimState } from './state.js';
 
-/** Where the simulator reports what the kernel did, one line per kernel function. */
+/**
+ * Where the simulator reports what the kernel did, one line per kernel
+ * function. A step keeps its first MAX_EVENTS_PER_STEP events (warnings
+ * always), so code that reports one event per IRQ uses lazy(): nothing is
+ * formatted for an event past the cap, nor for a kept one until it is read.
+ */
 export interface Log {
   event(fn: string, text: string): void;
+  /** An event whose text format(a, b, …) makes when it is read (trace.ts LazyEvent): for the events of every IRQ. */
+  lazy<A, B = undefined, C = undefined, D = undefined, E = undefined>(fn: string, format: EventFormat<A, B, C, D, E>, a: A, b?: B, c?: C, d?: D, e?: E): void;
   warn(fn: string, text: string): void;
 }
 
-function intersect(a: readonly number[], b: readonly number[]): number[] {
-  const set = new Set(b);
-  return a.filter((x) => set.has(x));
-}
+// Every function here that takes an Irq changes it: the caller passes its
+// own copy (state.ts writableIrq(), or an IRQ it just created).
+
+// The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
+const reservedText = (virq: number, reserved: number, cpu: number): string => `IRQ ${virq}: reserved (global_reserved ${reserved}), hardware gets ${vec(MANAGED_IRQ_SHUTDOWN_VECTOR)} on CPU ${cpu}`;
+const reservedManagedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: managed slot reserved on CPUs ${mask.join(',')}`;
+const allocText = (virq: number, cpu: number, bit: number): string => `IRQ ${virq}: CPU ${cpu} vector ${vec(bit)}`;
+const allocManagedText = (virq: number, cpu: number, bit: number): string => `IRQ ${virq}: CPU ${cpu} vector ${vec(bit)} (managed)`;
+const freedText = (virq: number, vector: number, cpu: number): string => `IRQ ${virq}: old vector ${vec(vector)} on CPU ${cpu} freed`;
 
 // vector_assign_managed_shutdown(): hw_irq_cfg = 0xEF on the first online CPU.
 export function assignManagedShutdown(s: SimState, irq: Irq): void {
   irq.apic.hwVector = MANAGED_IRQ_SHUTDOWN_VECTOR;
-  irq.apic.hwCpu = Math.max(0, s.cpuOnline.indexOf(true));
+  irq.apic.hwCpu = onlineCpus(s)[0] ?? 0;
 }
 
 // reserve_irq_vector_locked(): reservation mode books one vector globally.
@@ -28,7 +41,7 @@ export function reserveIrqVector(s: SimState, irq: Irq, log: Log): void {
   irq.apic.hasReserved = true;
   irq.irqdCanReserve = true;
   assignManagedShutdown(s, irq);
-  log.event('reserve_irq_vector_locked', `IRQ ${irq.virq}: reserved (global_reserved ${s.matrix.globalReserved}), hardware gets ${vec(MANAGED_IRQ_SHUTDOWN_VECTOR)} on CPU ${irq.apic.hwCpu}`);
+  log.lazy('reserve_irq_vector_locked', reservedText, irq.virq, s.matrix.globalReserved, irq.apic.hwCpu);
 }
 
 // reserve_managed_vector(): one managed slot on every CPU of the mask, online or not.
@@ -36,7 +49,7 @@ export function reserveManagedVector(s: SimState, irq: Irq, log: Log): Errno | u
   irq.apic.isManaged = true;
   const err = s.matrix.reserveManaged(irq.affinity);
   if (err) return err;
-  log.event('irq_matrix_reserve_managed', `IRQ ${irq.virq}: managed slot reserved on CPUs ${irq.affinity.join(',')}`);
+  log.lazy('irq_matrix_reserve_managed', reservedManagedText, irq.virq, irq.affinity);
   return undefined;
 }
 
@@ -51,12 +64,12 @@ function updateVector(s: SimState, irq: Irq, newVector: number, newCpu: number):
       a.prevCpu = a.cpu;
     } else {
       s.matrix.free(a.cpu, a.vector, a.isManaged);
-      s.vectorIrq[a.cpu]?.delete(a.vector);
+      s.vectorIrq.delete(a.cpu, a.vector);
     }
   }
   a.vector = newVector;
   a.cpu = newCpu;
-  s.vectorIrq[newCpu]?.set(newVector, irq.virq);
+  s.vectorIrq.set(newCpu, newVector, irq.virq);
   // apic_update_irq_cfg()
   a.hwVector = newVector;
   a.hwCpu = newCpu;
@@ -65,12 +78,13 @@ function updateVector(s: SimState, irq: Irq, newVector: number, newCpu: number):
 // assign_vector_locked(): a no-op while the current CPU is online and in dest.
 export function assignVectorLocked(s: SimState, irq: Irq, dest: readonly number[], log: Log): Errno | undefined {
   const a = irq.apic;
-  if (a.vector && isOnline(s, a.cpu) && dest.includes(a.cpu)) return undefined;
+  if (a.vector && isOnline(s, a.cpu) && inMask(dest, a.cpu)) return undefined;
   if (a.moveInProgress) return 'EBUSY';
-  const r = s.matrix.alloc(dest, a.hasReserved);
+  // cpu_online_mask itself (andOnline() returns the shared list) is searched without a scan.
+  const r = s.matrix.alloc(dest, a.hasReserved, dest === onlineCpus(s));
   if (typeof r === 'string') return r;
   updateVector(s, irq, r.bit, r.cpu);
-  log.event('irq_matrix_alloc', `IRQ ${irq.virq}: CPU ${r.cpu} vector ${vec(r.bit)}`);
+  log.lazy('irq_matrix_alloc', allocText, irq.virq, r.cpu, r.bit);
   return undefined;
 }
 
@@ -83,25 +97,34 @@ function nodeMask(s: SimState, irq: Irq): readonly number[] | undefined {
 
 // assign_irq_vector_any_locked(): node ∩ affinity, affinity, node, then any online CPU.
 export function assignIrqVectorAny(s: SimState, irq: Irq, log: Log): Errno | undefined {
-  const online = onlineCpus(s);
   const node = nodeMask(s, irq);
-  const tries: (readonly number[])[] = [];
-  if (node) tries.push(intersect(intersect(node, irq.affinity), online));
-  tries.push(intersect(irq.affinity, online));
-  if (node) tries.push(intersect(node, online));
-  tries.push(online);
   let last: Errno | undefined = 'ENOSPC';
-  for (const mask of tries) {
-    if (mask.length === 0) continue;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const mask = anyLockedMask(s, irq, node, attempt);
+    if (!mask || mask.length === 0) continue;
     last = assignVectorLocked(s, irq, mask, log);
     if (!last) return undefined;
   }
   return last;
 }
 
+/** The masks assign_irq_vector_any_locked() tries, in order: node ∩ affinity, affinity, node (with a node), then cpu_online_mask. */
+function anyLockedMask(s: SimState, irq: Irq, node: readonly number[] | undefined, attempt: number): readonly number[] | undefined {
+  switch (attempt) {
+    case 0:
+      return node && andOnline(s, andMasks(node, irq.affinity));
+    case 1:
+      return andOnline(s, irq.affinity);
+    case 2:
+      return node && andOnline(s, node);
+    default:
+      return onlineCpus(s);
+  }
+}
+
 // activate_managed(): the managed vector on the best CPU of affinity ∩ online.
 function activateManaged(s: SimState, irq: Irq, log: Log): Errno | undefined {
-  const search = intersect(irq.affinity, onlineCpus(s));
+  const search = andOnline(s, irq.affinity);
   if (search.length === 0) {
     log.warn('activate_managed', `Managed startup for irq ${irq.virq}, but no CPU`);
     return 'EINVAL';
@@ -112,14 +135,14 @@ function activateManaged(s: SimState, irq: Irq, log: Log): Errno | undefined {
 // assign_managed_vector(): irq_matrix_alloc_managed() unless already on a CPU of the mask.
 export function assignManagedVector(s: SimState, irq: Irq, search: readonly number[], log: Log): Errno | undefined {
   const a = irq.apic;
-  if (a.vector && a.vector !== MANAGED_IRQ_SHUTDOWN_VECTOR && search.includes(a.cpu) && irq.affinity.includes(a.cpu)) return undefined;
+  if (a.vector && a.vector !== MANAGED_IRQ_SHUTDOWN_VECTOR && inMask(search, a.cpu) && inMask(irq.affinity, a.cpu)) return undefined;
   const r = s.matrix.allocManaged(search);
   if (typeof r === 'string') {
     log.warn('activate_managed', `Managed startup irq ${irq.virq}, no vector available`);
     return r;
   }
   updateVector(s, irq, r.bit, r.cpu);
-  log.event('irq_matrix_alloc_managed', `IRQ ${irq.virq}: CPU ${r.cpu} vector ${vec(r.bit)} (managed)`);
+  log.lazy('irq_matrix_alloc_managed', allocManagedText, irq.virq, r.cpu, r.bit);
   return undefined;
 }
 
@@ -129,7 +152,7 @@ function activateReserved(s: SimState, irq: Irq, log: Log): Errno | undefined {
   if (err) return err;
   irq.apic.hasReserved = false;
   if (!irq.irqdCanReserve) irq.apic.canReserve = false;
-  if (!irq.affinity.includes(irq.apic.cpu)) log.warn('activate_reserved', `irq ${irq.virq}: Affinity broken due to vector space exhaustion.`);
+  if (!inMask(irq.affinity, irq.apic.cpu)) log.warn('activate_reserved', `irq ${irq.virq}: Affinity broken due to vector space exhaustion.`);
   return undefined;
 }
 
@@ -153,11 +176,11 @@ export function activateVector(s: SimState, irq: Irq, reserve: boolean, log: Log
 export function clearIrqVector(s: SimState, irq: Irq): void {
   const a = irq.apic;
   if (!a.vector) return;
-  s.vectorIrq[a.cpu]?.set(a.vector, 'shutdown');
+  s.vectorIrq.set(a.cpu, a.vector, 'shutdown');
   s.matrix.free(a.cpu, a.vector, a.isManaged);
   a.vector = 0;
   if (a.prevVector) {
-    s.vectorIrq[a.prevCpu]?.set(a.prevVector, 'shutdown');
+    s.vectorIrq.set(a.prevCpu, a.prevVector, 'shutdown');
     s.matrix.free(a.prevCpu, a.prevVector, a.isManaged);
     a.prevVector = 0;
   }
@@ -185,7 +208,7 @@ export function freeVector(s: SimState, irq: Irq): void {
 // apic_set_affinity(): the vector level of irq_set_affinity().
 export function apicSetAffinity(s: SimState, irq: Irq, dest: readonly number[], log: Log): Errno | undefined {
   if (!irq.activated) return 'EIO';
-  const search = intersect(dest, onlineCpus(s));
+  const search = andOnline(s, dest);
   return irq.apic.isManaged ? assignManagedVector(s, irq, search, log) : assignVectorLocked(s, irq, search, log);
 }
 
@@ -197,11 +220,8 @@ export function freeMovedVector(s: SimState, irq: Irq, log: Log): void {
     return;
   }
   s.matrix.free(a.prevCpu, a.prevVector, a.isManaged);
-  s.vectorIrq[a.prevCpu]?.delete(a.prevVector);
-  log.event(
-    s.k.moveCleanupVector ? 'sysvec_irq_move_cleanup' : 'vector_cleanup_callback',
-    `IRQ ${irq.virq}: old vector ${vec(a.prevVector)} on CPU ${a.prevCpu} freed`,
-  );
+  s.vectorIrq.delete(a.prevCpu, a.prevVector);
+  log.lazy(s.k.moveCleanupVector ? 'sysvec_irq_move_cleanup' : 'vector_cleanup_callback', freedText, irq.virq, a.prevVector, a.prevCpu);
   a.prevVector = 0;
   a.moveInProgress = false;
 }

@@ -1,13 +1,20 @@
 // Plain views of the simulated state for hovers, inlay hints and traces:
 // everything here is derived, nothing is kept.
-import type { DomainSym } from '../model/types.js';
+//
+// A view is made in two steps. captureIrq() copies, at the step, what the
+// view of an IRQ needs as of that step (the IRQ's fields, its IRTE entry and
+// the message its device holds: a few object copies, no formatting), and
+// formatView() turns that into the strings of an IrqView when a hover, a
+// lens or a trace first asks (trace.ts keeps the captures of each record).
+import type { DomainSym, SystemSym } from '../model/types.js';
+import type { KernelFeatures } from './kernel.js';
 import { amdIrteWord, apicDriver, describeMsg, destApicId, hex64, msgText, vtdIrteWords } from './compose.js';
 import { hex, vec } from './kernel.js';
 import { bitmapList } from './matrix.js';
 import { deviceMsg } from './msi.js';
 import { irteIndex, remapDomain, requesterId } from './remap.js';
 import { assignedFrom, physicalMsg } from './guest.js';
-import type { Irq, SimState } from './state.js';
+import type { Irq, Irte, Msg, SimState } from './state.js';
 
 export interface LevelView {
   readonly domain: string;
@@ -37,6 +44,23 @@ export interface IrqView {
   readonly lastFire?: string;
 }
 
+/**
+ * What the view of one IRQ needs, as of the step that captured it: plain
+ * data and the (immutable) symbols it names, no state and no closure.
+ */
+export interface IrqCapture {
+  readonly system: SystemSym;
+  readonly k: KernelFeatures;
+  /** A copy of the IRQ (its apic_chip_data copied too; the masks are never changed in place). */
+  readonly irq: Irq;
+  /** Its IRTE entry (replaced, never changed, on reprogramming) and whether the table is AMD-Vi's. */
+  readonly irte?: Irte;
+  readonly amd: boolean;
+  readonly msg?: Msg;
+  /** A guest IRQ's host side, formatted at once (rare, and it reads the host's state). */
+  readonly host?: string;
+}
+
 /** pci_dev_id(): bus << 8 | devfn. */
 function devId(irq: Irq): number {
   return requesterId(irq.device);
@@ -50,13 +74,16 @@ function bdf(irq: Irq): string {
   return `${h(a.segment, 4)}:${h(rid >> 8, 2)}:${h((rid >> 3) & 0x1f, 2)}.${rid & 7}`;
 }
 
-function irSeq(s: SimState, ir: DomainSym): number {
+/** What the formatting below reads of a state: its system and kernel, which a capture keeps. */
+type Machine = Pick<SimState, 'system' | 'k'>;
+
+function irSeq(s: Machine, ir: DomainSym): number {
   const all = [...s.system.scope.domains.values()].filter((d) => d.domainKind === ir.domainKind);
   return Math.max(0, all.indexOf(ir));
 }
 
 /** The kernel's debugfs name of each level and its hwirq (semantics.md §7.3). */
-function levelsOf(s: SimState, irq: Irq): LevelView[] {
+function levelsOf(s: Machine, irq: Irq): LevelView[] {
   const ir = remapDomain(irq.chain);
   const perDevice = s.k.perDeviceMsiDomains;
   return irq.chain.map((d) => {
@@ -119,7 +146,7 @@ function levelsOf(s: SimState, irq: Irq): LevelView[] {
   });
 }
 
-function procInterrupts(s: SimState, irq: Irq, levels: readonly LevelView[]): string {
+function procInterrupts(s: Machine, irq: Irq, levels: readonly LevelView[]): string {
   const ir = remapDomain(irq.chain);
   const top = levels[0];
   const prefix = ir ? 'IR-' : irq.chain.some((d) => d.domainKind === 'its') ? 'ITS-' : '';
@@ -147,15 +174,39 @@ function stateWord(irq: Irq): string {
   return parts.join(', ');
 }
 
+/** The view of an IRQ as it is now in the state. */
 export function irqView(s: SimState, irq: Irq): IrqView {
-  const levels = levelsOf(s, irq);
+  return formatView(captureIrq(s, irq));
+}
+
+/** What irqView() will need, copied now (at the step), formatted later. */
+export function captureIrq(s: SimState, irq: Irq): IrqCapture {
+  const slot = irteIndex(irq);
+  const table = irq.irte && slot !== undefined ? s.irteTables.get(irq.irte.table) : undefined;
+  const irte = table && slot !== undefined ? table.entries.get(slot) : undefined;
   const msg = deviceMsg(s, irq);
+  const host = hostSide(s, irq);
+  return {
+    system: s.system,
+    k: s.k,
+    irq: { ...irq, apic: { ...irq.apic } },
+    ...(irte ? { irte } : {}),
+    amd: table?.domain.domainKind === 'amd-ir',
+    ...(msg ? { msg } : {}),
+    ...(host !== undefined ? { host } : {}),
+  };
+}
+
+export function formatView(c: IrqCapture): IrqView {
+  const s: Machine = c;
+  const irq = c.irq;
+  const levels = levelsOf(s, irq);
+  const msg = c.msg;
   const slot = irteIndex(irq);
   let irte: string | undefined;
   if (irq.irte && slot !== undefined) {
-    const table = s.irteTables.get(irq.irte.table);
-    const e = table?.entries.get(slot);
-    const amd = table?.domain.domainKind === 'amd-ir';
+    const e = c.irte;
+    const amd = c.amd;
     if (e) {
       const words = amd ? hex(amdIrteWord(e), 8) : (({ low, high }) => `${hex64(high)}:${hex64(low)}`)(vtdIrteWords(e, s.system.apic === 'x2apic'));
       irte = `${hex(slot)}${irq.irte.blockSize > 1 ? ` (block ${hex(irq.irte.index)}+${irq.irte.subhandle})` : ''}: ${e.present ? `vector ${vec(e.vector)}, destination ${hex(e.destId)} ${e.logical ? 'logical' : 'physical'}, SID ${hex(e.sid, 4)}, present` : 'not present'} = ${words}`;
@@ -176,7 +227,7 @@ export function irqView(s: SimState, irq: Irq): IrqView {
     affinity: `${bitmapList(irq.affinity)}${irq.managed ? ' (managed)' : ''}`,
     ...(irte ? { irte } : {}),
     ...(msg ? { message: msgText(msg), messageDecoded: describeMsg(msg) } : {}),
-    ...(hostSide(s, irq) ? { host: hostSide(s, irq) } : {}),
+    ...(c.host ? { host: c.host } : {}),
     ...(irq.lastDelivery ? { lastFire: irq.lastDelivery.reason } : {}),
   };
 }

@@ -1,0 +1,20 @@
+// Kernel failures are data (architecture.md): a failing step throws a
+// StepFailure, which the runner turns into a diagnostic on the step and a
+// `failed` record; any other exception is a bug.
+import type * as A from '../../../grammar/index.js';
+import type { DiagnosticCode } from '../model/catalog.js';
+import type { Errno } from './matrix.js';
+
+export class StepFailure {
+  constructor(
+    readonly code: DiagnosticCode,
+    readonly errno: Errno | undefined,
+    readonly message: string,
+    readonly span?: A.Span,
+  ) {}
+}
+
+/** An errno as the kernel's callers print it: -ENOSPC. */
+export function errnoText(e: Errno): string {
+  return `-${e}`;
+}

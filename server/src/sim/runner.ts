@@ -1,0 +1,535 @@
+// The Runner: executes a scenario's steps one by one as the kernel operations
+// they model, records a StepRecord per step (trace.ts) and turns failures
+// into diagnostics. The VFIO and PASID steps are in steps-migration.ts.
+import type * as A from '../../../grammar/index.js';
+import { expandCpuList } from '../model/binder.js';
+import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
+import type { DeviceSym } from '../model/types.js';
+import { bootState, type Copies } from './boot.js';
+import { fireIrq } from './deliver.js';
+import { errnoText, StepFailure } from './failure.js';
+import { guestSystem } from './guest.js';
+import { offlineCpu, onlineCpu } from './hotplug.js';
+import { pciAllocIntx } from './intx.js';
+import { counted, hex, vec } from './kernel.js';
+import { bitmapList } from './matrix.js';
+import { capFor, deviceMsg, freeIrq, irqSetAffinity, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
+import { pasidUsed } from './pasid.js';
+import { irteIndex } from './remap.js';
+import { anyOnline, forkState, type Irq, type SimState } from './state.js';
+import { dmaStep, mmioStep, pasidStep, vfioState, vfioStep, type StepContext, type StepResult } from './steps-migration.js';
+import { LazyEvent, MAX_EVENTS_PER_STEP, MAX_IRQS, MAX_STEPS, MAX_VIEWS_PER_STEP, stepRecord, type EventFormat, type StepOutcome, type StepRecord, type TraceEvent } from './trace.js';
+import { captureIrq, type IrqCapture } from './views.js';
+
+const maskedText = (virq: number): string => `IRQ ${virq}: masked`;
+const unmaskedText = (virq: number): string => `IRQ ${virq}: unmasked`;
+
+/** Kernel warnings that are WARN_ON_ONCE(): reported once per scenario run. */
+const WARN_ONCE = new Set(['__irq_msi_compose_msg']);
+
+export interface RunnerOptions {
+  /** Stop after this many records (stateAfter()). */
+  readonly stopAt?: number;
+  /**
+   * Test mode (test/sim/forks.test.ts): fork the state before every step, so
+   * that each step writes a fork of what the steps before it made and any
+   * write that bypasses the copy-on-write accessors hits a sealed state.
+   */
+  readonly forkEachStep?: boolean;
+  /** How a guest's boot state is made (boot.ts). */
+  readonly copies?: Copies;
+}
+
+export class Runner implements StepContext {
+  /** The kernel the steps act on: the host's, or inside `guest G { }` the guest's. */
+  s: SimState;
+  private events: TraceEvent[] = [];
+  readonly records: StepRecord[] = [];
+  readonly diagnostics: IrqdDiagnostic[] = [];
+  private executed = 0;
+  private failed = false;
+  readonly warnedNoP2p = new Set<string>();
+  /** Devices any `vfio` step of the scenario names (the devices of the migration). */
+  vfioNamed: ReadonlySet<string> = new Set();
+  private readonly warnedOnce = new Set<string>();
+  private readonly stopAt: number;
+
+  constructor(
+    s: SimState,
+    private readonly options: RunnerOptions = {},
+  ) {
+    this.s = s;
+    this.stopAt = options.stopAt ?? Infinity;
+  }
+
+  event(fn: string, text: string): void {
+    if (this.events.length < MAX_EVENTS_PER_STEP) this.events.push({ fn, text });
+  }
+
+  lazy<A, B = undefined, C = undefined, D = undefined, E = undefined>(fn: string, format: EventFormat<A, B, C, D, E>, a: A, b?: B, c?: C, d?: D, e?: E): void {
+    if (this.events.length < MAX_EVENTS_PER_STEP) this.events.push(new LazyEvent(fn, format as EventFormat<unknown, unknown, unknown, unknown, unknown>, a, b, c, d, e));
+  }
+
+  warn(fn: string, text: string): void {
+    // WARN_ON_ONCE() sites print once per boot.
+    if (WARN_ONCE.has(fn)) {
+      if (this.warnedOnce.has(fn)) return;
+      this.warnedOnce.add(fn);
+    }
+    this.events.push({ fn, text, warning: true });
+  }
+
+  get stopped(): boolean {
+    return this.failed || this.records.length >= this.stopAt;
+  }
+
+  /**
+   * Runs a list of steps; after a failure the rest are recorded as not run.
+   *
+   * This defines the order of a trace's records (StepRecord.ordinal): the
+   * scenario's steps in document order, a `guest G { … }` block replaced by
+   * its own steps in order (no record for the block itself; none for the
+   * steps of a block whose guest is unknown or that sits inside another
+   * guest block), and an `expect fail STEP` one record, its inner step
+   * having none. Moving a trace to a new text re-points records in this order.
+   */
+  runSteps(steps: readonly A.Step[]): void {
+    for (const step of steps) {
+      if (step.kind === 'guest') {
+        this.runGuest(step);
+        continue;
+      }
+      if (this.stopped || this.executed >= MAX_STEPS) {
+        if (this.records.length < this.stopAt) this.notRun(step);
+        continue;
+      }
+      this.executed++;
+      if (this.options.forkEachStep) this.refork();
+      this.runOne(step);
+    }
+  }
+
+  /** forkEachStep: the state (the host's, with its guests) sealed and forked before a step. */
+  private refork(): void {
+    const hv = this.s.hypervisor;
+    if (!hv) {
+      this.s = forkState(this.s);
+      return;
+    }
+    const host = forkState(hv.host);
+    this.s = host.guests.get(hv.guest.name) as SimState;
+  }
+
+  /** `guest G { steps }`: the steps act on the guest's kernel, booted at its first block. */
+  private runGuest(step: A.GuestStep): void {
+    const guest = step.guest ? this.s.system.guests.get(step.guest.text) : undefined;
+    if (!guest || this.s.hypervisor) {
+      this.runSteps([]);
+      return;
+    }
+    let gs = this.s.guests.get(guest.name);
+    if (!gs) {
+      gs = bootState(guestSystem(guest), this.options.copies);
+      gs.hypervisor = { host: this.s, guest };
+      this.s.guests.set(guest.name, gs);
+    }
+    const host = this.s;
+    this.s = gs;
+    try {
+      this.runSteps(step.steps);
+    } finally {
+      // The guest's link, not `host`: forkEachStep may have replaced the host meanwhile.
+      this.s = this.s.hypervisor?.host ?? host;
+    }
+  }
+
+  private notRun(step: A.Step): void {
+    const reason = this.executed >= MAX_STEPS ? `not run: the scenario exceeds ${MAX_STEPS} steps` : 'not run: an earlier step failed';
+    this.diagnostics.push(diagnostic('IRQD036', step.span, reason, { unnecessary: true }));
+    this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome: 'not-run', summary: 'not run', events: [] }, []));
+  }
+
+  private runOne(step: A.Step): void {
+    this.events = [];
+    let outcome: StepOutcome = 'ok';
+    let summary = '';
+    let captures: IrqCapture[] = [];
+    try {
+      const r = this.execute(step);
+      summary = r.summary;
+      // The views as of this step: captured now, formatted when read (trace.ts).
+      const n = Math.min(r.irqs.length, MAX_VIEWS_PER_STEP);
+      captures = new Array<IrqCapture>(n);
+      for (let i = 0; i < n; i++) captures[i] = captureIrq(this.s, r.irqs[i] as Irq);
+      if (r.notSimulated) outcome = 'not-simulated';
+      if (r.expectedFailure) outcome = 'expected-failure';
+    } catch (e) {
+      if (!(e instanceof StepFailure)) throw e;
+      outcome = 'failed';
+      this.failed = true;
+      summary = e.errno ? errnoText(e.errno) : 'failed';
+      this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message));
+    }
+    // Kernel warnings become diagnostics, except where the failure message
+    // already quotes them or a lost interrupt is reported as IRQD037.
+    if (outcome === 'ok' && step.kind !== 'fire' && step.kind !== 'unmask') {
+      const seen = new Set<string>();
+      for (const ev of this.events) {
+        if (!ev.warning) continue;
+        const message = `${ev.fn}: ${ev.text}`;
+        if (seen.has(message)) continue;
+        seen.add(message);
+        this.diagnostics.push(diagnostic('IRQD039', step.span, message));
+      }
+    }
+    this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome, summary, events: this.events }, captures));
+  }
+
+  // ---- selections -------------------------------------------------------
+
+  device(ident: A.Ident | undefined): DeviceSym {
+    const dev = ident ? this.s.system.scope.devices.get(ident.text) : undefined;
+    if (!dev) throw new StepFailure('IRQD038', undefined, `unknown device '${ident?.text ?? ''}'`, ident?.span);
+    return dev;
+  }
+
+  /**
+   * The IRQs a selection names. A step that changes them selects them
+   * writable (this state's own copies, made on the first write after a
+   * fork); `expect` only reads them.
+   */
+  private select(sel: A.Selection | undefined, writable = true): Irq[] {
+    if (!sel) throw new StepFailure('IRQD038', undefined, 'no selection');
+    const irqs = this.s.irqs;
+    const get = (virq: number): Irq | undefined => (writable ? irqs.writable(virq) : irqs.get(virq));
+    if (sel.irq) {
+      // /proc/irq/N: any IRQ the kernel has, whoever owns it.
+      const irq = get(sel.irq.value);
+      if (!irq) throw new StepFailure('IRQD038', 'EINVAL', `IRQ ${sel.irq.value} does not exist (no /proc/irq/${sel.irq.value})`, sel.irq.span);
+      return [irq];
+    }
+    const dev = this.device(sel.device);
+    const state = this.s.devices.get(dev.name);
+    if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs: allocate them first with 'alloc ${dev.name} N'`, sel.span);
+    if (!sel.indices) {
+      const all: Irq[] = [];
+      for (const v of state.virqs) {
+        const irq = get(v);
+        if (irq) all.push(irq);
+      }
+      return all;
+    }
+    const out: Irq[] = [];
+    for (const index of expandCpuList(sel.indices)) {
+      const virq = state.virqs[index];
+      const irq = virq === undefined ? undefined : get(virq);
+      if (!irq) {
+        throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has ${counted(state.virqs.length, 'IRQ')} allocated (indices 0-${state.virqs.length - 1}); index ${index} is not one of them`, sel.indices.span);
+      }
+      out.push(irq);
+    }
+    return out;
+  }
+
+  private cpus(list: A.CpuList | undefined): number[] {
+    return list ? expandCpuList(list, this.s.system.cpus) : [];
+  }
+
+  // ---- steps ------------------------------------------------------------
+
+  private execute(step: A.Step): StepResult {
+    switch (step.kind) {
+      case 'alloc':
+        return this.alloc(step);
+      case 'free': {
+        const dev = this.device(step.device);
+        const state = this.s.devices.get(dev.name);
+        if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs to free`, step.device?.span);
+        const live = state.virqs.filter((v) => this.s.irqs.get(v)?.started).length;
+        if (live > 0) this.warn('pci_free_irq_vectors', `${counted(live, 'IRQ')} of ${dev.name} still ${live === 1 ? 'has a handler' : 'have handlers'}: free_irq() first (the kernel WARNs)`);
+        pciFreeIrqVectors(this.s, dev, this);
+        return { summary: `${counted(state.virqs.length, 'IRQ')} freed`, irqs: [] };
+      }
+      case 'request':
+        return this.request(step);
+      case 'release': {
+        const irqs = this.select(step.selection);
+        for (const irq of irqs) {
+          if (!irq.started) throw new StepFailure('IRQD038', 'EINVAL', `IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) has no handler: Trying to free already-free IRQ`, step.selection?.span);
+          freeIrq(this.s, irq, this);
+        }
+        return { summary: `${counted(irqs.length, 'IRQ')} released`, irqs };
+      }
+      case 'affinity':
+        return this.affinity(step);
+      case 'offline':
+        return this.offline(step);
+      case 'online': {
+        let restarted = 0;
+        for (const cpu of this.cpus(step.cpus)) restarted += onlineCpu(this.s, cpu, this).restarted;
+        return { summary: restarted ? `${counted(restarted, 'managed IRQ')} restarted` : 'online', irqs: [] };
+      }
+      case 'mask':
+      case 'unmask':
+        return this.mask(step);
+      case 'fire':
+        return this.fire(step.selection);
+      case 'expect':
+        return this.expect(step);
+      case 'vfio':
+        return vfioStep(this, step);
+      case 'mmio':
+        return mmioStep(this, step);
+      case 'dma':
+        return dmaStep(this, step);
+      case 'pasid':
+        if (this.s.hypervisor) {
+          this.diagnostics.push(diagnostic('IRQD040', step.keyword, "'pasid' steps inside a guest are not simulated: PASID sets are the host's"));
+          return { summary: 'not simulated', irqs: [], notSimulated: true };
+        }
+        return pasidStep(this, step);
+      case 'guest':
+        return { summary: '', irqs: [] };
+    }
+  }
+
+  private alloc(step: A.AllocStep): StepResult {
+    const dev = this.device(step.device);
+    if (step.via?.text === 'ioapic' || (!capFor(dev, step.via?.text) && dev.ioapicPin && !step.via)) return this.allocIntx(step, dev);
+    const cap = capFor(dev, step.via?.text);
+    if (!cap) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no ${step.via?.text ?? 'interrupt'} capability`, step.device?.span);
+    if (!cap.domain) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name}'s ${cap.cap} capability has no domain`, step.device?.span);
+    const max = step.count?.value ?? 1;
+    const min = step.min?.value ?? max;
+    if (this.s.devices.has(dev.name)) throw new StepFailure('IRQD030', 'EINVAL', `${dev.name} already has IRQs allocated: pci_alloc_irq_vectors() returns -EINVAL (free them first)`, step.device?.span);
+    if (this.s.irqs.size + Math.min(max, cap.count) > MAX_IRQS) {
+      throw new StepFailure('IRQD040', undefined, `irqd simulates at most ${MAX_IRQS} IRQs in one scenario; this allocation would exceed it`, step.span);
+    }
+    const flags = cap.cap === 'msix' ? 'PCI_IRQ_MSIX' : cap.cap === 'msi' ? 'PCI_IRQ_MSI' : 'IMS';
+    const call = `pci_alloc_irq_vectors${step.managed ? '_affinity' : ''}(${dev.name}, ${min}, ${max}, ${flags}${step.managed ? ' | PCI_IRQ_AFFINITY' : ''})`;
+    const affd = step.managed ? { pre: step.pre?.value ?? 0, post: step.post?.value ?? 0, ...(step.sets ? { sets: step.sets.sizes.map((n) => n.value) } : {}) } : undefined;
+    const r = pciAllocIrqVectors(this.s, dev, cap, min, max, affd, this);
+    if (typeof r === 'string') throw new StepFailure('IRQD030', r, `${call} fails with ${errnoText(r)}${this.lastWarning()}`);
+    const first = r.irqs[0];
+    const last = r.irqs[r.irqs.length - 1];
+    const range = first && last ? (first === last ? `IRQ ${first.virq}` : `IRQs ${first.virq}-${last.virq}`) : '';
+    this.event(call, `${counted(r.count, 'vector')}: ${range}`);
+    const how = r.irqs.every((i) => i.apic.hasReserved) ? ', reserved' : r.irqs.some((i) => i.apic.isManaged) ? ', managed' : '';
+    return { summary: `→ ${r.count} IRQ${r.count === 1 ? '' : 's'} (${range.replace('IRQs ', '').replace('IRQ ', '')})${how}`, irqs: r.irqs };
+  }
+
+  private allocIntx(step: A.AllocStep, dev: DeviceSym): StepResult {
+    const max = step.count?.value ?? 1;
+    const min = step.min?.value ?? max;
+    const call = `pci_alloc_irq_vectors(${dev.name}, ${min}, ${max}, PCI_IRQ_INTX)`;
+    if (this.s.devices.has(dev.name)) throw new StepFailure('IRQD030', 'EINVAL', `${dev.name} already has IRQs allocated: ${call} returns -EINVAL`, step.device?.span);
+    const r = pciAllocIntx(this.s, dev, min, this);
+    if (typeof r === 'string') throw new StepFailure('IRQD030', r, `${call} fails with ${errnoText(r)}${this.lastWarning()}`);
+    const irq = r.irqs[0] as Irq;
+    return { summary: `→ INTx IRQ ${irq.virq} (pin ${irq.index}), reserved`, irqs: r.irqs };
+  }
+
+  private lastWarning(): string {
+    const w = [...this.events].reverse().find((e) => e.warning);
+    return w ? ` (${w.text})` : '';
+  }
+
+  private request(step: A.SelectionStep): StepResult {
+    const irqs = this.select(step.selection);
+    for (const irq of irqs) {
+      const err = requestIrq(this.s, irq, this);
+      if (err) {
+        const why = err === 'EBUSY' ? 'it is already requested' : `activation fails${this.lastWarning()}`;
+        throw new StepFailure('IRQD032', err, `request_irq(${irq.virq}) for ${irq.device.name}[${irq.index}] fails with ${errnoText(err)}: ${why}`, step.selection?.span);
+      }
+    }
+    return { summary: placement(irqs), irqs };
+  }
+
+  private affinity(step: A.AffinityStep): StepResult {
+    const irqs = this.select(step.selection);
+    const mask = this.cpus(step.cpus);
+    let pending = 0;
+    for (const irq of irqs) {
+      // write_irq_affinity(): irq_can_set_affinity_usr() refuses managed and no-balancing IRQs.
+      if (irq.managed) throw new StepFailure('IRQD033', 'EIO', `IRQ ${irq.virq} (${irq.device.name}[${irq.index}]) is managed: writing its smp_affinity_list fails with -EIO`, step.selection?.span);
+      if (irq.noBalancing) throw new StepFailure('IRQD033', 'EIO', `IRQ ${irq.virq} (${irq.device.name}) is IRQF_NOBALANCING: writing its smp_affinity_list fails with -EIO`, step.selection?.span);
+      if (!anyOnline(this.s, mask)) throw new StepFailure('IRQD033', 'EINVAL', `no online CPU in ${bitmapList(mask)}: irq_set_affinity() fails with -EINVAL`, step.cpus?.span);
+      const r = irqSetAffinity(this.s, irq, mask, this);
+      if (r.kind === 'pending') pending++;
+      if (r.kind === 'error') throw new StepFailure('IRQD033', r.err, `irq_set_affinity(${irq.virq}, ${bitmapList(mask)}) fails with ${errnoText(r.err)}${this.lastWarning()}`, step.cpus?.span);
+    }
+    return { summary: pending === irqs.length && pending > 0 ? `pending → CPU ${bitmapList(mask)} at next interrupt` : placement(irqs), irqs };
+  }
+
+  private offline(step: A.HotplugStep): StepResult {
+    let moved = 0;
+    let shutdown = 0;
+    for (const cpu of this.cpus(step.cpus)) {
+      const r = offlineCpu(this.s, cpu, this);
+      if ('err' in r) {
+        throw new StepFailure('IRQD031', r.err, `CPU ${cpu}: ${r.message}; the write to cpu${cpu}/online fails with ${errnoText(r.err)} and CPU ${cpu} stays online`, step.cpus?.span);
+      }
+      moved += r.moved;
+      shutdown += r.shutdown;
+    }
+    const parts = [`${moved} IRQ${moved === 1 ? '' : 's'} moved`, ...(shutdown ? [`${shutdown} shut down`] : [])];
+    return { summary: parts.join(', '), irqs: [] };
+  }
+
+  private mask(step: A.SelectionStep): StepResult {
+    const irqs = this.select(step.selection);
+    const deliveries: string[] = [];
+    for (const irq of irqs) {
+      const cap = irq.cap === 'ioapic' ? undefined : irq.device.caps[irq.cap];
+      if (irq.cap === 'msi' && cap && !cap.maskable) {
+        this.warn('pci_msi_mask', `${irq.device.name} has no per-vector mask bits: ${step.kind} has no effect on the device`);
+        continue;
+      }
+      if (step.kind === 'mask') {
+        irq.masked = true;
+        this.lazy('pci_msix_mask', maskedText, irq.virq);
+      } else {
+        irq.masked = false;
+        this.lazy('pci_msix_unmask', unmaskedText, irq.virq);
+        if (irq.pending) {
+          irq.pending = false;
+          const d = fireIrq(this.s, irq, this);
+          deliveries.push(d.delivered ? 'pending interrupt delivered' : `pending interrupt lost`);
+          if (!d.delivered) this.diagnostics.push(diagnostic('IRQD037', step.span, `${irq.device.name}[${irq.index}]: ${d.reason}`));
+        }
+      }
+    }
+    return { summary: deliveries[0] ?? step.kind + 'ed', irqs };
+  }
+
+  private fire(sel: A.Selection | undefined): StepResult {
+    const irqs = this.select(sel);
+    let delivered = 0;
+    let lastSummary = '';
+    for (const irq of irqs) {
+      const d = fireIrq(this.s, irq, this);
+      if (d.delivered) {
+        delivered++;
+        lastSummary = `→ CPU ${d.cpu} vec ${vec(d.vector ?? 0)}`;
+      } else if (d.pending) {
+        lastSummary = 'pending (masked)';
+      } else if (sel) {
+        this.diagnostics.push(diagnostic('IRQD037', sel.span, `${irq.device.name}[${irq.index}] (IRQ ${irq.virq}): ${d.reason}`));
+      }
+    }
+    const summary = irqs.length === 1 ? (delivered || lastSummary ? lastSummary : 'lost') : `${delivered}/${irqs.length} delivered`;
+    return { summary, irqs };
+  }
+
+  // ---- expectations -----------------------------------------------------
+
+  private expect(step: A.ExpectStep): StepResult {
+    const a = step.assertion;
+    if (!a) return { summary: '', irqs: [] };
+    const fail = (message: string): never => {
+      throw new StepFailure('IRQD034', undefined, message, a.span);
+    };
+    switch (a.kind) {
+      case 'fail':
+        return this.expectFail(step, a.step, a.errno);
+      case 'cpu-available': {
+        const cpu = a.cpu?.value ?? 0;
+        const c = this.s.matrix.cpus[cpu];
+        if (c?.available !== a.count?.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count?.value}`);
+        return { summary: '✓', irqs: [] };
+      }
+      case 'vfio': {
+        const dev = this.device(a.device);
+        const state = vfioState(this, dev);
+        if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`);
+        return { summary: '✓', irqs: [] };
+      }
+      case 'pasid-used': {
+        const used = this.s.pasid && a.set ? pasidUsed(this.s.pasid, a.set.text) : undefined;
+        if (used !== a.count?.value) fail(`set ${a.set?.text ?? '?'} has ${used ?? 'no'} PASIDs allocated, not ${a.count?.value}`);
+        return { summary: '✓', irqs: [] };
+      }
+      default:
+        break;
+    }
+    const irqs = this.select(a.selection, false);
+    for (const irq of irqs) {
+      const who = `${irq.device.name}[${irq.index}] (IRQ ${irq.virq})`;
+      switch (a.kind) {
+        case 'cpu': {
+          const want = this.cpus(a.cpus);
+          if (!irq.apic.vector) fail(`${who} has no vector yet (${irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated'})`);
+          if (!want.includes(irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${bitmapList(want)}`);
+          break;
+        }
+        case 'affinity': {
+          // show_irq_affinity(AFFINITY_LIST): the pending mask while a move is pending, else the affinity.
+          const want = this.cpus(a.cpus);
+          const shown = irq.movePending ?? irq.affinity;
+          if (bitmapList(shown) !== bitmapList(want)) fail(`${who} has affinity ${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}, not ${bitmapList(want)}`);
+          break;
+        }
+        case 'vector':
+          if (irq.apic.vector !== a.vector?.value) fail(`${who} has vector ${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}, not ${a.vector ? vec(a.vector.value) : '?'}`);
+          break;
+        case 'message': {
+          const msg = deviceMsg(this.s, irq);
+          if (!msg || msg.addressLo !== a.address?.value || msg.data !== a.data?.value) {
+            fail(`${who}: the device holds ${msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message'}, not ${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`);
+          }
+          break;
+        }
+        case 'irte': {
+          const index = irteIndex(irq);
+          if (index !== a.index?.value) fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`);
+          break;
+        }
+        case 'lost':
+        case 'delivered': {
+          const d = irq.lastDelivery;
+          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`);
+          if (d && (d.delivered !== (a.kind === 'delivered') || (a.kind === 'lost' && d.pending))) {
+            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`);
+          }
+          break;
+        }
+      }
+    }
+    return { summary: '✓', irqs };
+  }
+
+  private expectFail(step: A.ExpectStep, inner: A.Step | undefined, errno: A.Ident | undefined): StepResult {
+    if (!inner) return { summary: '', irqs: [], expectedFailure: true };
+    const want = errno?.text.replace(/^-/, '');
+    try {
+      const r = this.execute(inner);
+      if (r.notSimulated) return { summary: 'not simulated', irqs: [], expectedFailure: true };
+      throw new StepFailure('IRQD035', undefined, `expected this step to fail${want ? ` with -${want}` : ''}, but it succeeded (${r.summary})`, inner.span);
+    } catch (e) {
+      if (!(e instanceof StepFailure) || e.code === 'IRQD035') throw e;
+      if (want && e.errno !== want) {
+        throw new StepFailure('IRQD035', e.errno, `expected -${want}, but the step fails with ${e.errno ? errnoText(e.errno) : 'another error'}: ${e.message}`, inner.span);
+      }
+      this.event('expect fail', `fails as expected: ${e.message}`);
+      void step;
+      return { summary: `${e.errno ? errnoText(e.errno) : 'failed'} as expected`, irqs: [], expectedFailure: true };
+    }
+  }
+}
+
+/** Where a set of IRQs landed, in a few words. */
+function placement(irqs: readonly Irq[]): string {
+  if (irqs.length === 1) {
+    const a = (irqs[0] as Irq).apic;
+    return a.vector ? `→ CPU ${a.cpu} vec ${vec(a.vector)}` : (irqs[0] as Irq).managedShutdown ? 'shut down (no CPU)' : `reserved (${vec(a.hwVector)})`;
+  }
+  // The CPUs in ascending order, from a bitmap (a request of a whole device lands on hundreds of CPUs).
+  let top = 0;
+  for (const i of irqs) if (i.apic.vector && i.apic.cpu >= top) top = i.apic.cpu + 1;
+  const seen = new Uint8Array(top);
+  for (const i of irqs) if (i.apic.vector) seen[i.apic.cpu] = 1;
+  const cpus: number[] = [];
+  for (let c = 0; c < top; c++) if (seen[c]) cpus.push(c);
+  return `${irqs.length} IRQs on CPU${cpus.length === 1 ? '' : 's'} ${bitmapList(cpus)}`;
+}
