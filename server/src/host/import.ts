@@ -5,6 +5,7 @@
 // the snapshot cannot tell is marked inferred (machine.ts decides both).
 import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
+import { leaveOutInconsistent } from './clean.js';
 import { loadSnapshot } from './load.js';
 import { cpuListText, interpretSnapshot, type Fact, type Machine, type MachineDevice, type MachineIrq } from './machine.js';
 
@@ -38,7 +39,9 @@ class Block {
   }
 
   lines(): string[] {
-    const width = Math.min(72, Math.max(0, ...this.rows.filter((r) => r.comment).map((r) => r.code.length)));
+    let width = 0;
+    for (const r of this.rows) if (r.comment && r.code.length > width) width = r.code.length;
+    width = Math.min(72, width);
     return this.rows.map((r) => (r.comment ? `${this.indent}${r.code.padEnd(width)}  // ${r.comment}` : `${this.indent}${r.code}`));
   }
 }
@@ -234,5 +237,7 @@ export function importSnapshot(path: string, name?: string, file?: string): { te
   if (fatal) return { problem: `${fatal.file}${fatal.line ? `:${fatal.line}` : ''}: ${fatal.message}` };
   const machine = interpretSnapshot(snap, name ? { name } : {});
   if ('problem' in machine) return machine;
-  return { text: machineText(machine, file), machine };
+  const clean = leaveOutInconsistent(machineText(machine, file));
+  if ('problem' in clean) return clean;
+  return { text: clean.text, machine };
 }

@@ -121,14 +121,36 @@ function kernelFact(snap: HostSnapshot, notes: string[]): Fact<string> | { probl
 /** The CPUs: possible and online from sysfs, else what /proc/interrupts and the matrix show. */
 function cpuFacts(snap: HostSnapshot, notes: string[]): { possible: Fact<number>; online: Fact<readonly number[]> } {
   const cpus = snap.cpus;
-  const seen = [...(snap.interrupts?.cpus ?? []), ...(snap.vectorMatrix?.cpus.map((c) => c.cpu) ?? [])];
-  const highest = Math.max(-1, ...(cpus.possible ?? []), ...(cpus.present ?? []), ...(cpus.online ?? []), ...seen);
+  // Every CPU the snapshot names counts: an offline CPU has no column in
+  // proc/interrupts and no matrix row, but an IRQ's mask or target may name it.
+  let highest = -1;
+  const see = (list: readonly number[] | undefined): void => {
+    for (const c of list ?? []) if (c > highest) highest = c;
+  };
+  see(cpus.possible);
+  see(cpus.present);
+  see(cpus.online);
+  see(snap.interrupts?.cpus);
+  see(snap.vectorMatrix?.cpus.map((c) => c.cpu));
+  for (const irq of snap.debugIrqs.values()) {
+    see(irq.affinity);
+    see(irq.effective);
+    see(irq.pending);
+    for (const level of irq.levels) if (level.target !== undefined) see([level.target]);
+  }
+  for (const r of snap.procIrqs.values()) {
+    see(r.affinity);
+    see(r.effective);
+  }
   const possible: Fact<number> = cpus.possible
     ? { value: cpus.possible.reduce((m, c) => Math.max(m, c), -1) + 1, from: 'sys/devices/system/cpu/possible' }
-    : { value: Math.max(1, highest + 1), from: 'the highest CPU the snapshot shows (no sys/devices/system/cpu/possible)', inferred: true };
+    : { value: Math.max(1, highest + 1), from: 'the highest CPU the snapshot names (no sys/devices/system/cpu/possible)', inferred: true };
   if (!cpus.possible) notes.push('The snapshot has no sys/devices/system/cpu/possible: the CPU count is the highest CPU it shows.');
   let online: Fact<readonly number[]>;
-  if (cpus.online) online = { value: cpus.online, from: 'sys/devices/system/cpu/online' };
+  // The boot CPU is always online (it has no cpu0/online file): a mask without it is a damaged file.
+  const usable = cpus.online && cpus.online.includes(0) ? cpus.online : undefined;
+  if (cpus.online && !usable) notes.push(`sys/devices/system/cpu/online ${cpus.online.length === 0 ? 'is empty' : 'leaves out CPU 0, the boot CPU'}: the import reads the online CPUs from elsewhere.`);
+  if (usable) online = { value: usable, from: 'sys/devices/system/cpu/online' };
   else if (snap.interrupts) online = { value: snap.interrupts.cpus, from: 'the CPU columns of proc/interrupts', inferred: true };
   else online = { value: range(possible.value), from: 'no online mask in the snapshot: every CPU', inferred: true };
   return { possible, online };
