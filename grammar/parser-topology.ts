@@ -1,487 +1,521 @@
-// The topology half of the irqd grammar (language.md "Systems" to "Guests",
-// "Machine state" and "Several files"): the file's top level, systems and
-// guests, domains, devices, PASID spaces and the declared machine state.
-// parser.ts adds the scenarios and builds the one instance.
+// The topology half of the irqd grammar (language.md "Systems" to "Guests"
+// and "Several files"): the file's top level, systems and guests, domains and
+// PASID spaces. Devices are in parser-devices.ts, the declared machine state
+// in parser-state.ts, selections and CPU lists in parser-lists.ts; parser.ts
+// adds the scenarios and builds the one instance.
 //
 // Recovery is on, and every block ({ ... } of a system, device, guest,
 // state) loops over its items with a last alternative that swallows stray
 // tokens, so one typo never ends the block or hides the items after it.
-import { CstParser, type CstNode, type ParserMethod } from 'chevrotain';
+import type { IOrAlt, IToken, OrMethodOpts, ParserMethod } from 'chevrotain';
+import type * as A from './ast.js';
+import { Block, ident, number, pciAddr, Slot, stringIdent, tokenSpan } from './nodes.js';
+import { StateParser } from './parser-state.js';
 import * as T from './tokens.js';
-import { irqdErrorMessageProvider } from './messages.js';
+
 
 const K = T.keywords;
 
-/**
- * How deep the recursive constructs (stray braces, `guest` step blocks,
- * `expect fail`) may nest: deeper input is a syntax error, never a stack
- * overflow.
- */
-export const MAX_NESTING = 32;
+const SYSTEM_ITEM =
+  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, node, backport, domain, device, pasid, guest or state)';
+const GUEST_ITEM = 'a guest item (cpus, hypervisor, domain, device or assign)';
+export const TOP_ITEM = "'use', 'system' or 'scenario'";
 
-export class TopologyParser extends CstParser {
-  /** Current depth of recursive constructs; reset for every input. */
-  nesting = 0;
+/** `domain NAME KIND [parent P] [{ … }]` while it is parsed. */
+class DomainFrame {
+  parentKeyword: IToken | undefined = undefined;
+  parent: IToken | undefined = undefined;
+  open: IToken | undefined = undefined;
+  close: IToken | undefined = undefined;
+  readonly props: A.DomainProp[] = [];
+}
 
-  constructor() {
-    super(T.allTokens, {
-      recoveryEnabled: true,
-      maxLookahead: 3,
-      skipValidations: process.env['IRQD_PARSER_VALIDATE'] !== '1',
-      errorMessageProvider: irqdErrorMessageProvider,
-    });
-  }
+/** `assign DEV (as ADDRESS | sub NAME mode M) [domain D]` while it is parsed. */
+class AssignFrame {
+  address: IToken | undefined = undefined;
+  sub: IToken | undefined = undefined;
+  mode: IToken | undefined = undefined;
+  domain: IToken | undefined = undefined;
+}
+
+export class TopologyParser extends StateParser {
+  /** The file being parsed: its items and its stray tokens. */
+  file = new Block<A.TopItem>(TOP_ITEM);
+  /** `}` at the top level, each reported on its own. */
+  strayCloses: IToken[] = [];
+  private bodyBlock = new Block<A.BodyItem>('');
+  private domain = new DomainFrame();
+  private assign = new AssignFrame();
+  private pasidBlock = new Block<A.PasidSetDecl>('');
 
   // Rules of the scenario half (parser.ts), referenced from here.
-  declare protected scenarioDecl: ParserMethod<[], CstNode>;
-  declare protected selection: ParserMethod<[], CstNode>;
-  declare protected cpuList: ParserMethod<[], CstNode>;
+  declare protected scenarioDecl: ParserMethod<[], void>;
+
+  /** Whether recovery gave up at the top level and skipped the rest of the input. */
+  skippedToEnd = false;
 
   public sourceFile = this.RULE('sourceFile', () => {
-    this.MANY(() =>
-      this.OR({
-        IGNORE_AMBIGUITIES: true,
-        MAX_LOOKAHEAD: 1,
-        DEF: [
-          { ALT: () => this.SUBRULE(this.useDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.systemDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.scenarioDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-          { ALT: () => this.CONSUME(T.RCurly, { LABEL: 'strayClose' }) },
-        ],
-      }),
-    );
+    let done = false;
+    try {
+      this.MANY(this.topItem);
+      done = true;
+    } finally {
+      this.skippedToEnd = !done;
+    }
   });
 
-  /** Tokens that start no item where they stand; reported once per run by the AST builder. */
-  protected stray = this.RULE('stray', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(T.Stray, { LABEL: 'tokens' }) },
+  /** Reports the file's own stray tokens, once sourceFile() has returned. */
+  endFile(): void {
+    this.endStrays(this.file);
+  }
+
+  private topItem = (): void => this.OR(this.topItems);
+
+  private topItems: OrMethodOpts<void> = {
+    IGNORE_AMBIGUITIES: true,
+    MAX_LOOKAHEAD: 1,
+    DEF: [
+      { ALT: () => this.intoFile(() => this.SUBRULE(this.useDecl)) },
+      { ALT: () => this.intoFile(() => this.SUBRULE(this.systemDecl)) },
+      { ALT: () => this.intoFile(() => this.SUBRULE(this.scenarioDecl)) },
       {
-        GATE: () => this.nesting < MAX_NESTING,
         ALT: () => {
-          this.CONSUME(T.LCurly, { LABEL: 'tokens' });
-          this.ACTION(() => this.nesting++);
-          this.MANY(() => this.SUBRULE(this.stray, { LABEL: 'inner' }));
-          this.ACTION(() => this.nesting--);
-          this.CONSUME(T.RCurly, { LABEL: 'tokens' });
+          this.next = this.file;
+          this.SUBRULE(this.stray);
         },
       },
-    ]);
-  });
+      {
+        ALT: () => {
+          // Not recorded: a `}` at the top level belongs to no node, and
+          // does not split a run of stray tokens around it.
+          const t = this.CONSUME(T.RCurly);
+          if (t.isInsertedInRecovery !== true && t.startOffset >= 0) this.strayCloses.push(t);
+        },
+      },
+    ],
+  };
+
+  private intoFile(rule: () => void): void {
+    this.next = this.file.items;
+    rule();
+  }
 
   /** `use "box.irqd"`: the systems and scenarios of another file. */
   private useDecl = this.RULE('useDecl', () => {
-    this.CONSUME(K.use, { LABEL: 'keyword' });
-    this.CONSUME(T.StringLit, { LABEL: 'path' });
+    const out = this.receive<A.TopItem[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let path: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.use));
+      path = this.take(this.CONSUME(T.StringLit));
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ kind: 'use', span, keyword: this.keywordOr(keyword, span), path: stringIdent(path) });
+    }
   });
 
   private systemDecl = this.RULE('systemDecl', () => {
-    this.CONSUME(K.system, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.OPTION(() => this.CONSUME(T.StringLit, { LABEL: 'description' }));
-    this.SUBRULE(this.body, { LABEL: 'body' });
+    const out = this.receive<A.TopItem[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let name: IToken | undefined;
+    let description: IToken | undefined;
+    let body: Block<A.BodyItem> | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.system));
+      name = this.take(this.CONSUME(T.Name));
+      description = this.take(this.OPTION(this.systemDescription));
+      this.next = body = new Block<A.BodyItem>(SYSTEM_ITEM);
+      this.SUBRULE(this.body);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) {
+        out.push({
+          kind: 'system',
+          span,
+          keyword: this.keywordOr(keyword, span),
+          name: ident(name),
+          description: stringIdent(description),
+          body: body?.span,
+          items: body ? body.items : [],
+        });
+      }
+    }
   });
+
+  private systemDescription = (): IToken => this.CONSUME(T.StringLit);
 
   /** The body of a system or a guest. */
   private body = this.RULE('body', () => {
-    this.CONSUME(T.LCurly, { LABEL: 'open' });
-    this.MANY(() =>
-      this.OR({
-        IGNORE_AMBIGUITIES: true,
-        MAX_LOOKAHEAD: 1,
-        DEF: [
-          { ALT: () => this.SUBRULE(this.archItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.kernelItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.cpusItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.apicItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.destModeItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.pageSizeItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.nodeItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.domainDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.deviceDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.pasidDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.guestDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.hypervisorItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.assignItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.backportItem, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stateDecl, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-        ],
-      }),
-    );
-    this.CONSUME(T.RCurly, { LABEL: 'close' });
+    const block = this.receive<Block<A.BodyItem>>(Block);
+    const saved = this.bodyBlock;
+    this.bodyBlock = block;
+    try {
+      block.open = this.take(this.CONSUME(T.LCurly));
+      this.MANY(this.bodyItem);
+      block.close = this.take(this.CONSUME(T.RCurly));
+    } finally {
+      this.bodyBlock = saved;
+      block.span = this.blockSpan(block);
+      this.endStrays(block);
+    }
   });
 
-  private archItem = this.RULE('archItem', () => {
-    this.CONSUME(K.arch, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
+  private bodyItem = (): void => this.OR(this.bodyItems);
+
+  /** The next rule delivers into the body's items. */
+  private inBody(rule: () => void): () => void {
+    return () => {
+      this.next = this.bodyBlock.items;
+      rule();
+    };
+  }
+
+  private bodyItems: OrMethodOpts<void> = {
+    IGNORE_AMBIGUITIES: true,
+    MAX_LOOKAHEAD: 1,
+    DEF: [
+      { ALT: this.inBody(() => this.SUBRULE(this.archItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.kernelItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.cpusItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.apicItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.destModeItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.pageSizeItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.nodeItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.domainDecl)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.deviceDecl)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.pasidDecl)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.guestDecl)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.hypervisorItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.assignItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.backportItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.stateDecl)) },
+      {
+        ALT: () => {
+          this.next = this.bodyBlock;
+          this.SUBRULE(this.stray);
+        },
+      },
+    ],
+  };
+
+  /** `KEYWORD NAME` items: the keyword, then one name. */
+  private named(kind: 'arch' | 'dest-mode' | 'hypervisor', keywordType: typeof K.arch) {
+    return () => {
+      const out = this.receive<A.BodyItem[]>(Array);
+      const mark = this.recCount;
+      let keyword: IToken | undefined;
+      let value: IToken | undefined;
+      try {
+        keyword = this.take(this.CONSUME(keywordType));
+        value = this.take(this.CONSUME(T.Name));
+      } finally {
+        const span = this.spanFrom(mark);
+        if (span) out.push({ kind, span, keyword: this.keywordOr(keyword, span), value: ident(value) });
+      }
+    };
+  }
+
+  private archItem = this.RULE('archItem', this.named('arch', K.arch));
 
   private kernelItem = this.RULE('kernelItem', () => {
-    this.CONSUME(K.kernel, { LABEL: 'keyword' });
-    this.OR([
-      { ALT: () => this.CONSUME(T.Version, { LABEL: 'value' }) },
-      { ALT: () => this.CONSUME(T.Int, { LABEL: 'value' }) },
-      { ALT: () => this.CONSUME(T.Name, { LABEL: 'value' }) },
-    ]);
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let value: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.kernel));
+      value = this.take(this.OR(this.kernelValues));
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ kind: 'kernel', span, keyword: this.keywordOr(keyword, span), value: ident(value) });
+    }
   });
 
-  private cpusItem = this.RULE('cpusItem', () => {
-    this.CONSUME(K.cpus, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'count' });
-  });
+  private kernelValues: IOrAlt<IToken>[] = [
+    { ALT: () => this.CONSUME(T.Version) },
+    { ALT: () => this.CONSUME(T.Int) },
+    { ALT: () => this.CONSUME(T.Name) },
+  ];
+
+  /** `KEYWORD NUMBER` items: the keyword, then one number. */
+  private counted(kind: 'cpus' | 'page-size', keywordType: typeof K.cpus) {
+    return () => {
+      const out = this.receive<A.BodyItem[]>(Array);
+      const mark = this.recCount;
+      let keyword: IToken | undefined;
+      let value: IToken | undefined;
+      try {
+        keyword = this.take(this.CONSUME(keywordType));
+        value = this.take(this.CONSUME(T.Value));
+      } finally {
+        const span = this.spanFrom(mark);
+        if (span) {
+          const kw = this.keywordOr(keyword, span);
+          out.push(kind === 'cpus' ? { kind, span, keyword: kw, count: number(value) } : { kind, span, keyword: kw, size: number(value) });
+        }
+      }
+    };
+  }
+
+  private cpusItem = this.RULE('cpusItem', this.counted('cpus', K.cpus));
 
   private apicItem = this.RULE('apicItem', () => {
-    this.CONSUME(K.apic, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-    this.MANY(() => this.CONSUME(T.Identifier, { LABEL: 'flags' }));
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    const flags: IToken[] = (this.words = []);
+    let keyword: IToken | undefined;
+    let value: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.apic));
+      value = this.take(this.CONSUME(T.Name));
+      this.MANY(this.word);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ kind: 'apic', span, keyword: this.keywordOr(keyword, span), value: ident(value), flags: flags.map((t) => ident(t) as A.Ident) });
+    }
   });
 
-  private destModeItem = this.RULE('destModeItem', () => {
-    this.CONSUME(K['dest-mode'], { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
+  private destModeItem = this.RULE('destModeItem', this.named('dest-mode', K['dest-mode']));
 
-  private pageSizeItem = this.RULE('pageSizeItem', () => {
-    this.CONSUME(K['page-size'], { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'size' });
-  });
+  private pageSizeItem = this.RULE('pageSizeItem', this.counted('page-size', K['page-size']));
 
   private nodeItem = this.RULE('nodeItem', () => {
-    this.CONSUME(K.node, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'id' });
-    this.CONSUME(K.cpus);
-    this.SUBRULE(this.cpuList, { LABEL: 'cpus' });
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let id: IToken | undefined;
+    let cpus: Slot<A.CpuList> | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.node));
+      id = this.take(this.CONSUME(T.Value));
+      this.take(this.CONSUME(K.cpus));
+      this.next = cpus = new Slot<A.CpuList>();
+      this.SUBRULE(this.cpuList);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ kind: 'node', span, keyword: this.keywordOr(keyword, span), id: number(id), cpus: cpus?.node });
+    }
   });
 
   private domainDecl = this.RULE('domainDecl', () => {
-    this.CONSUME(K.domain, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.CONSUME2(T.Name, { LABEL: 'domainKind' });
-    this.OPTION(() => {
-      this.CONSUME(K.parent, { LABEL: 'parentKeyword' });
-      this.CONSUME3(T.Name, { LABEL: 'parent' });
-    });
-    this.OPTION2(() => {
-      this.CONSUME(T.LCurly, { LABEL: 'open' });
-      this.MANY(() => this.SUBRULE(this.domainProp, { LABEL: 'props' }));
-      this.CONSUME(T.RCurly, { LABEL: 'close' });
-    });
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    const f = (this.domain = new DomainFrame());
+    let keyword: IToken | undefined;
+    let name: IToken | undefined;
+    let kind: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.domain));
+      name = this.take(this.CONSUME(T.Name));
+      kind = this.take(this.CONSUME2(T.Name));
+      this.OPTION(this.domainParent);
+      this.OPTION2(this.domainProps);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) {
+        out.push({
+          kind: 'domain',
+          span,
+          keyword: this.keywordOr(keyword, span),
+          name: ident(name),
+          domainKind: ident(kind),
+          parentKeyword: f.parentKeyword ? tokenSpan(f.parentKeyword) : undefined,
+          parent: ident(f.parent),
+          props: f.props,
+          body: f.open ? { start: f.open.startOffset, end: f.close ? f.close.startOffset + 1 : span.end } : undefined,
+        });
+      }
+    }
   });
+
+  private domainParent = (): void => {
+    this.domain.parentKeyword = this.take(this.CONSUME(K.parent));
+    this.domain.parent = this.take(this.CONSUME3(T.Name));
+  };
+
+  private domainProps = (): void => {
+    this.domain.open = this.take(this.CONSUME(T.LCurly));
+    this.MANY(this.domainPropItem);
+    this.domain.close = this.take(this.CONSUME(T.RCurly));
+  };
+
+  private domainPropItem = (): void => {
+    this.next = this.domain.props;
+    this.SUBRULE(this.domainProp);
+  };
 
   private domainProp = this.RULE('domainProp', () => {
-    this.CONSUME(T.Name, { LABEL: 'key' });
-    this.OR([
-      { ALT: () => this.CONSUME(T.Value, { LABEL: 'value' }) },
-      // `source-id ff:00.0`: a requester ID written as the PCI address it names.
-      { ALT: () => this.CONSUME(T.PciAddress, { LABEL: 'address' }) },
-    ]);
+    const out = this.receive<A.DomainProp[]>(Array);
+    const mark = this.recCount;
+    let key: IToken | undefined;
+    let value: IToken | undefined;
+    try {
+      key = this.take(this.CONSUME(T.Name));
+      value = this.take(this.OR(this.domainValues));
+    } finally {
+      const span = this.spanFrom(mark);
+      const isAddress = value?.tokenType === T.PciAddress;
+      if (key && span) out.push({ key: ident(key) as A.Ident, value: isAddress ? undefined : number(value), address: isAddress ? pciAddr(value) : undefined, span });
+    }
   });
 
-  private deviceDecl = this.RULE('deviceDecl', () => {
-    this.CONSUME(K.device, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(K.pci, { LABEL: 'bus' });
-          this.CONSUME(T.PciAddress, { LABEL: 'address' });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(K.vf, { LABEL: 'bus' });
-          this.CONSUME(K.of);
-          this.CONSUME2(T.Name, { LABEL: 'pf' });
-          this.CONSUME(K.index);
-          this.CONSUME(T.Value, { LABEL: 'vfIndex' });
-        },
-      },
-      // A kernel-owned interrupt source that is no PCI function (ISA, ACPI, the IOMMU's fault interrupt).
-      { ALT: () => this.CONSUME(K.platform, { LABEL: 'bus' }) },
-    ]);
-    this.OPTION(() => {
-      this.CONSUME(T.LCurly, { LABEL: 'open' });
-      this.MANY(() =>
-        this.OR2({
-          IGNORE_AMBIGUITIES: true,
-          MAX_LOOKAHEAD: 1,
-          DEF: [
-            { ALT: () => this.SUBRULE(this.capItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.ioapicPinItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.barItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.msixPlacementItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.registerItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.pasidCapItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.sriovItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.migrationItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.deviceNodeItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.driverItem, { LABEL: 'items' }) },
-            { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-          ],
-        }),
-      );
-      this.CONSUME(T.RCurly, { LABEL: 'close' });
-    });
-  });
-
-  private capItem = this.RULE('capItem', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(K.msix, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K.msi, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K.ims, { LABEL: 'keyword' }) },
-    ]);
-    this.CONSUME(T.Value, { LABEL: 'count' });
-    this.CONSUME(K.domain);
-    this.CONSUME(T.Name, { LABEL: 'domain' });
-    this.MANY(() => this.SUBRULE(this.capOption, { LABEL: 'options' }));
-  });
-
-  private capOption = this.RULE('capOption', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(K.maskable, { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K.storage, { LABEL: 'keyword' }) },
-    ]);
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
-
-  private ioapicPinItem = this.RULE('ioapicPinItem', () => {
-    this.CONSUME(K.ioapic, { LABEL: 'keyword' });
-    this.CONSUME(K.pin);
-    this.CONSUME(T.Value, { LABEL: 'pin' });
-    this.MANY(() =>
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(K.domain, { LABEL: 'domainKeyword' });
-            this.CONSUME(T.Name, { LABEL: 'domain' });
-          },
-        },
-        {
-          // `irq 0`: an ISA IRQ whose GSI differs (the ACPI interrupt source override of the timer).
-          ALT: () => {
-            this.CONSUME(K.irq, { LABEL: 'irqKeyword' });
-            this.CONSUME2(T.Value, { LABEL: 'irq' });
-          },
-        },
-        { ALT: () => this.CONSUME(K.edge, { LABEL: 'trigger' }) },
-        { ALT: () => this.CONSUME(K.level, { LABEL: 'trigger' }) },
-      ]),
-    );
-  });
-
-  private barItem = this.RULE('barItem', () => {
-    this.CONSUME(K.bar, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'index' });
-    this.CONSUME(K.size);
-    this.CONSUME2(T.Value, { LABEL: 'size' });
-  });
-
-  private msixPlacementItem = this.RULE('msixPlacementItem', () => {
-    this.OR([
-      { ALT: () => this.CONSUME(K['msix-table'], { LABEL: 'keyword' }) },
-      { ALT: () => this.CONSUME(K['msix-pba'], { LABEL: 'keyword' }) },
-    ]);
-    this.SUBRULE(this.barOffset);
-  });
-
-  /** `bar B offset X`, shared by placements, registers and `mmio`. */
-  protected barOffset = this.RULE('barOffset', () => {
-    this.CONSUME(K.bar);
-    this.CONSUME(T.Value, { LABEL: 'bar' });
-    this.CONSUME(K.offset);
-    this.CONSUME2(T.Value, { LABEL: 'offset' });
-  });
-
-  private registerItem = this.RULE('registerItem', () => {
-    this.CONSUME(K.register, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.SUBRULE(this.barOffset);
-    this.OPTION(() => {
-      this.CONSUME(K.size);
-      this.CONSUME(T.Value, { LABEL: 'size' });
-    });
-  });
-
-  private pasidCapItem = this.RULE('pasidCapItem', () => {
-    this.CONSUME(K.pasid, { LABEL: 'keyword' });
-  });
-
-  private sriovItem = this.RULE('sriovItem', () => {
-    this.CONSUME(K.sriov, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'count' });
-  });
-
-  private migrationItem = this.RULE('migrationItem', () => {
-    this.CONSUME(K.migration, { LABEL: 'keyword' });
-    this.MANY(() => this.CONSUME(T.Identifier, { LABEL: 'flags' }));
-  });
-
-  private deviceNodeItem = this.RULE('deviceNodeItem', () => {
-    this.CONSUME(K.node, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'id' });
-  });
-
-  /** `driver nvme`: the kernel driver bound to the device. */
-  private driverItem = this.RULE('driverItem', () => {
-    this.CONSUME(K.driver, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-  });
+  private domainValues: IOrAlt<IToken>[] = [
+    { ALT: () => this.CONSUME(T.Value) },
+    // `source-id ff:00.0`: a requester ID written as the PCI address it names.
+    { ALT: () => this.CONSUME(T.PciAddress) },
+  ];
 
   private pasidDecl = this.RULE('pasidDecl', () => {
-    this.CONSUME(K.pasid, { LABEL: 'keyword' });
-    this.CONSUME(K.capacity);
-    this.CONSUME(T.Value, { LABEL: 'capacity' });
-    this.OPTION(() => {
-      this.CONSUME(T.LCurly, { LABEL: 'open' });
-      this.MANY(() =>
-        this.OR({
-          IGNORE_AMBIGUITIES: true,
-          MAX_LOOKAHEAD: 1,
-          DEF: [
-            { ALT: () => this.SUBRULE(this.pasidSetDecl, { LABEL: 'sets' }) },
-            { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-          ],
-        }),
-      );
-      this.CONSUME(T.RCurly, { LABEL: 'close' });
-    });
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    const f = new Block<A.PasidSetDecl>("'set NAME quota N'");
+    const saved = this.pasidBlock;
+    this.pasidBlock = f;
+    let keyword: IToken | undefined;
+    let capacity: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.pasid));
+      this.take(this.CONSUME(K.capacity));
+      capacity = this.take(this.CONSUME(T.Value));
+      this.OPTION(this.pasidBody);
+    } finally {
+      this.pasidBlock = saved;
+      const span = this.spanFrom(mark);
+      f.span = this.blockSpan(f);
+      this.endStrays(f);
+      if (span) out.push({ kind: 'pasid', span, keyword: this.keywordOr(keyword, span), capacity: number(capacity), body: f.span, sets: f.items });
+    }
   });
 
+  private pasidBody = (): void => {
+    this.pasidBlock.open = this.take(this.CONSUME(T.LCurly));
+    this.MANY(this.pasidItem);
+    this.pasidBlock.close = this.take(this.CONSUME(T.RCurly));
+  };
+
+  private pasidItem = (): void => this.OR(this.pasidItems);
+
+  private pasidItems: OrMethodOpts<void> = {
+    IGNORE_AMBIGUITIES: true,
+    MAX_LOOKAHEAD: 1,
+    DEF: [
+      {
+        ALT: () => {
+          this.next = this.pasidBlock.items;
+          this.SUBRULE(this.pasidSetDecl);
+        },
+      },
+      {
+        ALT: () => {
+          this.next = this.pasidBlock;
+          this.SUBRULE(this.stray);
+        },
+      },
+    ],
+  };
+
   private pasidSetDecl = this.RULE('pasidSetDecl', () => {
-    this.CONSUME(K.set, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.CONSUME(K.quota);
-    this.CONSUME(T.Value, { LABEL: 'quota' });
+    const out = this.receive<A.PasidSetDecl[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let name: IToken | undefined;
+    let quota: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.set));
+      name = this.take(this.CONSUME(T.Name));
+      this.take(this.CONSUME(K.quota));
+      quota = this.take(this.CONSUME(T.Value));
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ span, keyword: this.keywordOr(keyword, span), name: ident(name), quota: number(quota) });
+    }
   });
 
   private guestDecl = this.RULE('guestDecl', () => {
-    this.CONSUME(K.guest, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'name' });
-    this.SUBRULE(this.body, { LABEL: 'body' });
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let name: IToken | undefined;
+    let body: Block<A.BodyItem> | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.guest));
+      name = this.take(this.CONSUME(T.Name));
+      this.next = body = new Block<A.BodyItem>(GUEST_ITEM);
+      this.SUBRULE(this.body);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) {
+        out.push({ kind: 'guest', span, keyword: this.keywordOr(keyword, span), name: ident(name), body: body?.span, items: body ? body.items : [] });
+      }
+    }
   });
 
   private backportItem = this.RULE('backportItem', () => {
-    this.CONSUME(K.backport, { LABEL: 'keyword' });
-    this.AT_LEAST_ONE(() => this.CONSUME(T.Identifier, { LABEL: 'names' }));
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    const names: IToken[] = (this.words = []);
+    let keyword: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.backport));
+      this.AT_LEAST_ONE(this.word);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ kind: 'backport', span, keyword: this.keywordOr(keyword, span), names: names.map((t) => ident(t) as A.Ident) });
+    }
   });
 
-  private hypervisorItem = this.RULE('hypervisorItem', () => {
-    this.CONSUME(K.hypervisor, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'value' });
-  });
+  private hypervisorItem = this.RULE('hypervisorItem', this.named('hypervisor', K.hypervisor));
 
   private assignItem = this.RULE('assignItem', () => {
-    this.CONSUME(K.assign, { LABEL: 'keyword' });
-    this.CONSUME(T.Name, { LABEL: 'device' });
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(K.as);
-          this.CONSUME(T.PciAddress, { LABEL: 'address' });
-        },
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    const f = (this.assign = new AssignFrame());
+    let keyword: IToken | undefined;
+    let device: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.assign));
+      device = this.take(this.CONSUME(T.Name));
+      this.OR(this.assignHow);
+      this.OPTION(this.assignDomain);
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) {
+        out.push({
+          kind: 'assign',
+          span,
+          keyword: this.keywordOr(keyword, span),
+          device: ident(device),
+          address: pciAddr(f.address),
+          sub: ident(f.sub),
+          mode: ident(f.mode),
+          domain: ident(f.domain),
+        });
+      }
+    }
+  });
+
+  private assignHow: IOrAlt<void>[] = [
+    {
+      ALT: () => {
+        this.take(this.CONSUME(K.as));
+        this.assign.address = this.take(this.CONSUME(T.PciAddress));
       },
-      {
-        ALT: () => {
-          this.CONSUME(K.sub);
-          this.CONSUME2(T.Name, { LABEL: 'sub' });
-          this.CONSUME(K.mode);
-          this.CONSUME3(T.Name, { LABEL: 'mode' });
-        },
+    },
+    {
+      ALT: () => {
+        this.take(this.CONSUME(K.sub));
+        this.assign.sub = this.take(this.CONSUME2(T.Name));
+        this.take(this.CONSUME(K.mode));
+        this.assign.mode = this.take(this.CONSUME3(T.Name));
       },
-    ]);
-    this.OPTION(() => {
-      this.CONSUME(K.domain);
-      this.CONSUME4(T.Name, { LABEL: 'domain' });
-    });
-  });
+    },
+  ];
 
-  /** `state { online cpu LIST  irq N SOURCE … }`: the machine as it was found (an imported snapshot). */
-  private stateDecl = this.RULE('stateDecl', () => {
-    this.CONSUME(K.state, { LABEL: 'keyword' });
-    this.CONSUME(T.LCurly, { LABEL: 'open' });
-    this.MANY(() =>
-      this.OR({
-        IGNORE_AMBIGUITIES: true,
-        MAX_LOOKAHEAD: 1,
-        DEF: [
-          { ALT: () => this.SUBRULE(this.stateOnline, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stateIrq, { LABEL: 'items' }) },
-          { ALT: () => this.SUBRULE(this.stray, { LABEL: 'stray' }) },
-        ],
-      }),
-    );
-    this.CONSUME(T.RCurly, { LABEL: 'close' });
-  });
-
-  private stateOnline = this.RULE('stateOnline', () => {
-    this.CONSUME(K.online, { LABEL: 'keyword' });
-    this.CONSUME(K.cpu);
-    this.SUBRULE(this.cpuList, { LABEL: 'cpus' });
-  });
-
-  private stateIrq = this.RULE('stateIrq', () => {
-    this.CONSUME(K.irq, { LABEL: 'keyword' });
-    this.CONSUME(T.Value, { LABEL: 'irq' });
-    this.SUBRULE(this.selection, { LABEL: 'source' });
-    this.MANY(() =>
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(K.via, { LABEL: 'viaKeyword' });
-            this.CONSUME(T.Name, { LABEL: 'via' });
-          },
-        },
-        { ALT: () => this.CONSUME(K.managed, { LABEL: 'managed' }) },
-        {
-          ALT: () => {
-            this.CONSUME(K.cpu, { LABEL: 'cpuKeyword' });
-            this.CONSUME2(T.Value, { LABEL: 'cpu' });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.vector, { LABEL: 'vectorKeyword' });
-            this.CONSUME3(T.Value, { LABEL: 'vector' });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.affinity, { LABEL: 'affinityKeyword' });
-            this.SUBRULE(this.cpuList, { LABEL: 'affinity' });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.pending, { LABEL: 'pendingKeyword' });
-            this.SUBRULE2(this.cpuList, { LABEL: 'pending' });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.previous, { LABEL: 'previousKeyword' });
-            this.CONSUME2(K.cpu);
-            this.CONSUME4(T.Value, { LABEL: 'previousCpu' });
-            this.CONSUME2(K.vector);
-            this.CONSUME5(T.Value, { LABEL: 'previousVector' });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.irte, { LABEL: 'irteKeyword' });
-            this.CONSUME6(T.Value, { LABEL: 'irte' });
-          },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(K.message, { LABEL: 'messageKeyword' });
-            this.CONSUME7(T.Value, { LABEL: 'address' });
-            this.CONSUME8(T.Value, { LABEL: 'data' });
-          },
-        },
-        { ALT: () => this.CONSUME(T.Identifier, { LABEL: 'flags' }) },
-      ]),
-    );
-  });
+  private assignDomain = (): void => {
+    this.take(this.CONSUME(K.domain));
+    this.assign.domain = this.take(this.CONSUME4(T.Name));
+  };
 }
+

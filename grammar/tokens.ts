@@ -2,9 +2,13 @@
 //
 // Keywords are reserved only where the grammar expects a keyword: every keyword
 // token also belongs to the `Name` category, so a rule that wants a name accepts
-// `vector` or `cpu` as well as `nvme0`. Keywords are declared longest first and
-// with `longer_alt: Identifier`, so `online` is not lexed as `on` + `line` and
-// `msix-table` is one keyword while `msix-tables` is a name.
+// `vector` or `cpu` as well as `nvme0`. The lexer matches a word as an
+// Identifier, and lexer.ts turns it into a keyword when the whole word is one:
+// `online` is not `on` + `line`, and `msix-table` is a keyword while
+// `msix-tables` is a name. (The lexer used to try each keyword's own pattern
+// first, with Identifier as the longer alternative; that gave the same tokens,
+// since PciAddress is the only other token a letter can begin, at several
+// times the cost.)
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
 /** Every token a stray-statement loop may swallow: all but braces. */
@@ -81,8 +85,7 @@ export const keywords: Record<KeywordWord, TokenType> = Object.fromEntries(
     word,
     createToken({
       name: tokenNameOf(word),
-      pattern: new RegExp(word.replace(/-/g, '\\-')),
-      longer_alt: Identifier,
+      pattern: Lexer.NA,
       categories: [Stray],
       label: `'${word}'`,
     }),
@@ -111,10 +114,27 @@ export const keywordsAsNames: Record<KeywordWord, TokenType> = Object.fromEntrie
   ]),
 ) as Record<KeywordWord, TokenType>;
 
+const K = keywords;
+
+/**
+ * The keywords that begin a statement (language.md, "Keywords"): at the start
+ * of a line they stay keywords (retypeKeywords() in lexer.ts), and they mark
+ * where "after 'offline cpu'" starts in a message.
+ */
+export const statementStarters: ReadonlySet<TokenType> = new Set([
+  K.use, K.state, K.irq, K.driver, K.system, K.scenario, K.arch, K.kernel, K.cpus, K.apic, K['dest-mode'], K['page-size'], K.node, K.domain,
+  K.device, K.msi, K.msix, K.ims, K.ioapic, K.bar, K['msix-table'], K['msix-pba'], K.register, K.pasid,
+  K.sriov, K.migration, K.set, K.guest, K.hypervisor, K.assign, K.backport, K.alloc, K.free, K.request, K.release,
+  K.mask, K.unmask, K.fire, K.affinity, K.offline, K.online, K.vfio, K.mmio, K.dma, K.expect,
+]);
+
 /** The set of keyword spellings, for completion and the TextMate grammar test. */
 export const keywordSet: ReadonlySet<string> = new Set(keywordWords);
 
-/** Lexing order: first match wins, so longer keywords precede their prefixes. */
+/** The keyword token of each spelling, for the lexer's Identifiers. */
+export const keywordOf: ReadonlyMap<string, TokenType> = new Map(keywordWords.map((w) => [w, keywords[w]]));
+
+/** Lexing order: first match wins. The keywords have no pattern of their own; the parser needs them in its vocabulary. */
 export const allTokens: TokenType[] = [
   WhiteSpace,
   LineComment,

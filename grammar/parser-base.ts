@@ -1,0 +1,166 @@
+// What every rule of the irqd parser shares: the Chevrotain configuration,
+// the bookkeeping that lets rules build the AST while they parse, and the
+// rule that swallows stray tokens.
+//
+// How the AST is built. The parser is an EmbeddedActionsParser: there is no
+// CST. Each rule fills a frame (nodes.ts) and turns it into its AST node in a
+// `finally`, so a rule that recovery cuts short (a token missing, the rest of
+// the statement skipped) still delivers what it read, as the CST did before:
+// Chevrotain's re-sync returns no value from the rules it unwinds, but their
+// `finally` blocks run. A caller hands its frame to the rule it calls through
+// `next`, set just before SUBRULE; the called rule takes it first thing.
+//
+// A node's span runs from the first to the last real token read inside it.
+// Tokens are read in order, so `take()` records every real token once and a
+// rule compares the count on entry and exit; tokens that recovery inserted
+// (no text) or skipped are never recorded, exactly as the CST left them out.
+//
+// The DSL callbacks (OR alternatives, MANY and OPTION bodies) are built once,
+// as fields, and find their frame in a field too: callbacks made per call
+// were most of the garbage a parse left. A rule that can nest inside itself
+// saves and restores the field it uses.
+import { EmbeddedActionsParser, type IOrAlt, type IToken } from 'chevrotain';
+import type * as A from './ast.js';
+import { irqdErrorMessageProvider } from './messages.js';
+import { Block, type StrayRun } from './nodes.js';
+import * as T from './tokens.js';
+
+/**
+ * How deep the recursive constructs (stray braces, `guest` step blocks,
+ * `expect fail`) may nest: deeper input is a syntax error, never a stack
+ * overflow.
+ */
+export const MAX_NESTING = 32;
+
+export class ParserBase extends EmbeddedActionsParser {
+  /** Current depth of recursive constructs; reset for every input. */
+  nesting = 0;
+  /** The runs of stray tokens each block found, for parse() to report. */
+  strays: StrayRun[] = [];
+  /** The frame the next rule fills, set by its caller just before SUBRULE. */
+  protected next: unknown = undefined;
+  /** Every real token read so far, in order: the spans come from here. */
+  private recorded: IToken[] = [];
+  protected recCount = 0;
+  /** The block whose stray tokens the `stray` rule is reading. */
+  private strayBlock = new Block<unknown>('');
+
+  constructor() {
+    super(T.allTokens, {
+      recoveryEnabled: true,
+      maxLookahead: 3,
+      skipValidations: process.env['IRQD_PARSER_VALIDATE'] !== '1',
+      errorMessageProvider: irqdErrorMessageProvider,
+    });
+  }
+
+  /** Prepares for a new input: nothing of the previous parse may change this one. */
+  start(tokens: IToken[]): void {
+    this.nesting = 0;
+    this.strays = [];
+    this.next = undefined;
+    this.recCount = 0;
+    this.input = tokens;
+  }
+
+  /** Drops the references a finished parse would otherwise keep alive. */
+  finish(): void {
+    this.recorded.length = 0;
+    this.next = undefined;
+    this.strayBlock = new Block<unknown>('');
+    this.input = [];
+  }
+
+  /**
+   * The frame the caller handed over. During Chevrotain's grammar recording
+   * the rules run without callers, so they get a throwaway frame then.
+   */
+  protected receive<F>(Frame: new () => F): F {
+    const f = this.RECORDING_PHASE ? new Frame() : (this.next as F);
+    this.next = undefined;
+    return f;
+  }
+
+  /** A token the parser read, if it is real: recorded for spans and returned; undefined for an inserted one. */
+  protected take(t: IToken | undefined): IToken | undefined {
+    // Inserted tokens have no offset; the recording phase's token has -1.
+    if (t === undefined || t.isInsertedInRecovery === true || !(t.startOffset >= 0)) return undefined;
+    this.recorded[this.recCount++] = t;
+    return t;
+  }
+
+  /** The span of the real tokens recorded since `mark`, or undefined if there were none. */
+  protected spanFrom(mark: number): A.Span | undefined {
+    if (this.recCount <= mark) return undefined;
+    const first = this.recorded[mark] as IToken;
+    const last = this.recorded[this.recCount - 1] as IToken;
+    return { start: first.startOffset, end: last.startOffset + last.image.length };
+  }
+
+  /** The end of the last real token recorded, for a body whose `}` is missing. */
+  protected lastEnd(): number {
+    const last = this.recorded[this.recCount - 1] as IToken;
+    return last.startOffset + last.image.length;
+  }
+
+  /** `{ … }` of a block: from its `{` to its `}`, or to the last token read inside it. */
+  protected blockSpan(block: Block<unknown>): A.Span | undefined {
+    const open = block.open;
+    if (!open) return undefined;
+    return { start: open.startOffset, end: block.close ? block.close.startOffset + 1 : this.lastEnd() };
+  }
+
+  /** Reports the block's runs of stray tokens with what it expected instead. */
+  protected endStrays(block: Block<unknown>): void {
+    if (block.run) (block.runs ??= []).push(block.run);
+    if (!block.runs) return;
+    for (const tokens of block.runs) this.strays.push({ tokens, expected: block.expected });
+  }
+
+  /** Tokens that start no item where they stand; `next` is the block they belong to. */
+  protected stray = this.RULE('stray', () => {
+    const block = this.receive(Block);
+    const saved = this.strayBlock;
+    this.strayBlock = block;
+    try {
+      this.OR(this.strayAlts);
+    } finally {
+      this.strayBlock = saved;
+    }
+  });
+
+  private strayAlts: IOrAlt<void>[] = [
+    { ALT: () => this.strayToken(this.CONSUME(T.Stray)) },
+    {
+      GATE: () => this.nesting < MAX_NESTING,
+      ALT: () => {
+        this.strayToken(this.CONSUME(T.LCurly));
+        // Recovery that unwinds the braces skips the decrement, so what
+        // follows still counts them (incremental.test.ts shows the effect).
+        // The errors the parser reports depend on it: keep it so.
+        this.nesting++;
+        this.MANY(this.innerStray);
+        this.nesting--;
+        this.strayToken(this.CONSUME(T.RCurly));
+      },
+    },
+  ];
+
+  private innerStray = (): void => {
+    this.next = this.strayBlock;
+    this.SUBRULE(this.stray);
+  };
+
+  /** A stray token: a real item read since the block's last stray token starts a new run. */
+  private strayToken(t: IToken): void {
+    const block = this.strayBlock;
+    const before = this.recCount;
+    if (!this.take(t)) return;
+    if (block.run && block.lastStray !== before) {
+      (block.runs ??= []).push(block.run);
+      block.run = undefined;
+    }
+    (block.run ??= []).push(t);
+    block.lastStray = this.recCount;
+  }
+}
