@@ -205,10 +205,9 @@ export class AnalysisRun {
     const same = candidates.find((old) => sameRaw(old.raw, raw));
     let trace = same ? shiftTrace(same, sc.declSpan.start, sc, system) : undefined;
     let used: Reusable | undefined;
-    if (!trace && candidates.length > 0) {
-      const tokenKey = keys.tokenKeyOf(sc);
+    if (!trace) {
       for (const old of candidates) {
-        if (old.tokenKey() !== tokenKey) continue;
+        if (old === same || !keys.sameInputs(sc, raw, old)) continue;
         trace = moveTrace(old, keys.tokensOf(sc), sc, system);
         if (trace) {
           used = old;

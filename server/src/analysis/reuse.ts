@@ -87,7 +87,8 @@ export interface Reusable {
   readonly name: string;
   /** Where the scenario's declaration was in its text. */
   readonly span: A.Span;
-  tokenKey(): string | undefined;
+  /** The token key of input `i` of `raw` (a used file's symbol stays its number), made when first asked for. */
+  partTokens(i: number): string | number | undefined;
   tokens(): Tokens;
 }
 
@@ -170,24 +171,43 @@ export class ScenarioKeys {
     return t;
   }
 
-  /** The token key of the same inputs: equal when only comments and whitespace differ. */
-  tokenKeyOf(sc: ScenarioSym): string | undefined {
-    const parts = this.partsOf(sc);
-    if (!parts) return undefined;
-    return [this.options, ...parts.map((p) => ('foreign' in p ? `F${p.foreign}` : `K${this.tokensAt(p.span).key}`))].join('\u0000');
+  /** The token key of input `i` of rawKeyOf(): equal to another's when only comments and whitespace differ. */
+  partTokensOf(sc: ScenarioSym, i: number): string | number | undefined {
+    if (i === 0) return this.options;
+    const p = this.partsOf(sc)?.[i - 1];
+    if (!p) return undefined;
+    return 'foreign' in p ? p.foreign : this.tokensAt(p.span).key;
+  }
+
+  /**
+   * Whether a trace computed from `old` serves this scenario: every input the
+   * same text, or, for the inputs whose text differs, the same tokens (only
+   * those are lexed: an edit in one scenario lexes that scenario, not its
+   * system).
+   */
+  sameInputs(sc: ScenarioSym, raw: readonly (string | number)[], old: Reusable): boolean {
+    if (old.raw.length !== raw.length) return false;
+    for (let i = 0; i < raw.length; i++) {
+      const a = raw[i];
+      const b = old.raw[i];
+      if (a === b) continue;
+      if (typeof a !== 'string' || typeof b !== 'string') return false;
+      const mine = this.partTokensOf(sc, i);
+      if (mine === undefined || mine !== old.partTokens(i)) return false;
+    }
+    return true;
   }
 
   /** What the next analysis needs to take this scenario's trace. */
   reusable(sc: ScenarioSym, trace: Trace): Reusable | undefined {
     const raw = this.rawKeyOf(sc);
     if (raw === undefined) return undefined;
-    let tokenKey: string | undefined | null = null;
     return {
       trace,
       raw,
       name: sc.name,
       span: sc.declSpan,
-      tokenKey: () => (tokenKey === null ? (tokenKey = this.tokenKeyOf(sc)) : tokenKey),
+      partTokens: (i) => this.partTokensOf(sc, i),
       tokens: () => this.tokensOf(sc),
     };
   }
