@@ -1,10 +1,17 @@
 // Bundles the extension client, the language server, the CLI and the tests
-// with esbuild. Usage: node scripts/build.mjs [--tests] [--production]
+// with esbuild. Usage: node scripts/build.mjs [--tests] [--bench] [--fuzz] [--production]
 import * as esbuild from 'esbuild';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const withTests = process.argv.includes('--tests') || process.argv.includes('--bench');
+const withTests = process.argv.includes('--tests');
+// --bench: the benchmark (test/bench/) into out/bench/, outside out/test/,
+// because node --test runs every .js file under a folder named test.
+const withBench = process.argv.includes('--bench');
+// --fuzz: the fuzzer (test/fuzz/fuzz.ts) into out/fuzz/, outside out/test/ for
+// the same reason; its seeded short run is test/fuzz/fuzz.test.ts, bundled
+// with the tests.
+const withFuzz = process.argv.includes('--fuzz');
 // --production: minified, no source maps (what the .vsix and npm package ship).
 const production = process.argv.includes('--production');
 const common = {
@@ -29,7 +36,7 @@ function testEntries(dir) {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) out.push(...testEntries(p));
-    else if (name.endsWith('.test.ts') || (process.argv.includes('--bench') && name === 'bench.ts')) out.push(p);
+    else if (name.endsWith('.test.ts')) out.push(p);
   }
   return out;
 }
@@ -46,5 +53,17 @@ if (withTests) {
     external: ['vscode'],
   });
 }
+
+if (withBench) {
+  builds.push({ ...common, entryPoints: ['test/bench/bench.ts', 'test/bench/generate.ts'], outdir: 'out/bench' });
+}
+
+if (withFuzz) {
+  builds.push({ ...common, entryPoints: ['test/fuzz/fuzz.ts'], outdir: 'out/fuzz' });
+}
+
+// Earlier builds put the bench in out/test/bench/, where the test runner
+// would run it as a test: it must not outlive the move.
+if (withTests || withBench) rmSync('out/test/bench', { recursive: true, force: true });
 
 await Promise.all(builds.map((b) => esbuild.build(b)));
