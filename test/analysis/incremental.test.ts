@@ -143,3 +143,103 @@ describe('only what an edit touches is simulated again', () => {
     assert.equal(a.simulated.run, onIt);
   });
 });
+
+describe('an edit in a device declaration simulates only the scenarios that reach the device', () => {
+  const text = [
+    'system s {',
+    '  kernel 6.1',
+    '  cpus 4',
+    '  domain VECTOR vector',
+    '  domain PCI-MSI pci-msi parent VECTOR',
+    '  device pf pci 0000:01:00.0 { msix 8 domain PCI-MSI  sriov 2 }',
+    '  device vf0 vf of pf index 0 { msix 4 domain PCI-MSI }',
+    '  device nic pci 0000:02:00.0 { msix 8 domain PCI-MSI driver mlx5_core }',
+    '  device disk pci 0000:03:00.0 { msix 4 domain PCI-MSI driver nvme }',
+    '}',
+    'scenario a on s {',
+    '  alloc nic 4',
+    '  request nic[*]',
+    '  offline cpu 3',
+    '}',
+    'scenario b on s {',
+    '  alloc disk 2',
+    '  request disk[*]',
+    '}',
+    'scenario c after a {',
+    '  alloc disk 4',
+    '  request disk[*]',
+    '  expect cpu 1 available 197',
+    '}',
+    'scenario d on s {',
+    '  alloc vf0 2',
+    '  request vf0[*]',
+    '}',
+    '',
+  ].join('\n');
+  const first = analyze(text, 1);
+
+  test('the file is clean and every scenario is simulated', () => {
+    assert.deepEqual(first.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message), []);
+    assert.equal(first.simulated.run, 4);
+  });
+
+  function edited(from: string, to: string): { a: Analysis; text: string } {
+    assert.ok(text.includes(from), from);
+    const t = text.replace(from, to);
+    return { a: analyze(t, 2, { previous: first }), text: t };
+  }
+
+  test("a driver change in disk's declaration simulates b and c, not a or d", () => {
+    const { a, text: t } = edited('msix 4 domain PCI-MSI driver nvme', 'msix 4 domain PCI-MSI driver nvmex');
+    assert.deepEqual(a.simulated, { run: 2, reused: 2 });
+    assert.deepEqual(shown(a), shown(analyze(t, 2)));
+  });
+
+  test('an edit in a PF simulates the scenario of its VF (they name each other)', () => {
+    const { a, text: t } = edited('msix 8 domain PCI-MSI  sriov 2', 'msix 16 domain PCI-MSI  sriov 2');
+    assert.deepEqual(a.simulated, { run: 1, reused: 3 });
+    assert.deepEqual(shown(a), shown(analyze(t, 2)));
+  });
+
+  test('a new device no step names simulates nothing', () => {
+    const { a, text: t } = edited('}\nscenario a', '  device spare pci 0000:04:00.0 { msix 2 domain PCI-MSI }\n}\nscenario a');
+    assert.deepEqual(a.simulated, { run: 0, reused: 4 });
+    assert.deepEqual(shown(a), shown(analyze(t, 2)));
+  });
+
+  test('a line outside the device declarations simulates every scenario', () => {
+    const { a } = edited('cpus 4', 'cpus 8');
+    assert.equal(a.simulated.run, 4);
+  });
+
+  test('random edits inside device declarations equal a fresh analysis', () => {
+    const rnd = mulberry32(77);
+    const lines = text.split('\n');
+    const deviceLines = lines.flatMap((l, i) => (l.startsWith('  device ') ? [i] : []));
+    const variants = (line: string): string[] => [
+      line.replace(/msix (\d+)/, (_, n: string) => `msix ${Number(n) + 1 + Math.floor(rnd() * 4)}`),
+      line.replace(/ \}$/, ' driver virtio_net }'),
+      line.replace(/ \}$/, ' node 0 }'),
+      line.replace(/driver \w+/, 'driver x'),
+      line.replace(/\{ /, '{ x '),
+      `${line} // edited`,
+    ];
+    let previous = first;
+    let reused = 0;
+    for (let i = 0; i < 200; i++) {
+      // One or two device lines changed from the original: versions move between edits, errors and back.
+      const t = lines.slice();
+      for (let k = rnd() < 0.3 ? 2 : 1; k > 0; k--) {
+        const at = deviceLines[Math.floor(rnd() * deviceLines.length)] as number;
+        const vs = variants(t[at] as string);
+        t[at] = vs[Math.floor(rnd() * vs.length)] as string;
+      }
+      const edited = rnd() < 0.1 ? text : t.join('\n');
+      const incremental = analyze(edited, i + 2, { previous });
+      assert.deepEqual(shown(incremental), shown(analyze(edited, i + 2)), `edit ${i}: ${edited}`);
+      reused += incremental.simulated.reused;
+      previous = incremental;
+    }
+    assert.ok(reused > 150, `${reused} traces reused`);
+  });
+});

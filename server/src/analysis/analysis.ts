@@ -215,8 +215,21 @@ export class AnalysisRun {
         }
       }
     }
+    // An edit in a device declaration no step of the scenario names: the trace
+    // is the same, but its end state holds the old system's symbols, so it is
+    // not kept (a scenario continuing this one replays it on the new system).
+    let narrowed = false;
+    if (!trace) {
+      const narrow = keys.narrowKeyOf(sc);
+      const old = narrow && candidates.find((c) => {
+        const n = c.narrow();
+        return n !== undefined && sameRaw(n, narrow);
+      });
+      trace = old ? shiftTrace(old, sc.declSpan.start, sc, system) : undefined;
+      narrowed = trace !== undefined;
+    }
     if (!trace) return false;
-    adoptEndState((used ?? same)?.trace.scenario ?? sc, sc, trace, this.ends);
+    if (!narrowed) adoptEndState((used ?? same)?.trace.scenario ?? sc, sc, trace, this.ends);
     this.record(sc, trace);
     this.state.simulated.reused++;
     return true;

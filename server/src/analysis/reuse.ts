@@ -18,7 +18,7 @@
 import type * as A from '../../../grammar/index.js';
 import { lex } from '../../../grammar/index.js';
 import type { IrqdDiagnostic } from '../model/diagnostic.js';
-import type { ScenarioSym, SystemSym } from '../model/types.js';
+import type { DeviceSym, ScenarioSym, SystemSym } from '../model/types.js';
 import { recordAtStep, type StepRecord, type Trace } from '../sim/engine.js';
 
 /** The tokens of one declaration: what it says (the key) and where each token is (to map spans). */
@@ -89,6 +89,8 @@ export interface Reusable {
   readonly span: A.Span;
   /** The token key of input `i` of `raw` (a used file's symbol stays its number), made when first asked for. */
   partTokens(i: number): string | number | undefined;
+  /** The inputs as far as they concern this scenario (ScenarioKeys.narrowKeyOf()), made when first asked for. */
+  narrow(): readonly string[] | undefined;
   tokens(): Tokens;
 }
 
@@ -202,15 +204,146 @@ export class ScenarioKeys {
   reusable(sc: ScenarioSym, trace: Trace): Reusable | undefined {
     const raw = this.rawKeyOf(sc);
     if (raw === undefined) return undefined;
+    let narrow: readonly string[] | undefined | null = null;
     return {
       trace,
       raw,
       name: sc.name,
       span: sc.declSpan,
       partTokens: (i) => this.partTokensOf(sc, i),
+      narrow: () => (narrow === null ? (narrow = this.narrowKeyOf(sc)) : narrow),
       tokens: () => this.tokensOf(sc),
     };
   }
+
+  private readonly views = new Map<SystemSym, SystemView>();
+
+  /**
+   * The inputs of a scenario with its system cut down to what the scenario
+   * can reach: the exact texts of the options, the scenario and those it
+   * continues, and of the system without the device declarations that
+   * nothing the scenario says names, directly or through other devices.
+   * The simulator meets a device only through a step that names it (or a
+   * `state`, guest or domain line, which always stays in the key): a device
+   * no step names gets no IRQs, so its declaration cannot change the trace.
+   * Undefined for a chain through another file's system or scenarios.
+   */
+  narrowKeyOf(sc: ScenarioSym): string[] | undefined {
+    const parts = this.partsOf(sc);
+    const system = sc.system;
+    if (!parts || !system || !this.localSystems.has(system)) return undefined;
+    const view = this.viewOf(system);
+    const reached = new Set(view.always);
+    const key = [this.options];
+    for (const p of parts.slice(0, -1)) {
+      if ('foreign' in p) return undefined;
+      const text = this.sliceAt(p.span);
+      key.push(text);
+      for (const w of wordsOf(text)) {
+        const c = view.component.get(w);
+        if (c !== undefined) reached.add(c);
+      }
+    }
+    // A cut device leaves only the line break it stood on, so that adding or
+    // removing a device no step names changes nothing.
+    let gap = view.gaps[0] as string;
+    view.devices.forEach((d, i) => {
+      if (reached.has(view.component.get(d.name) as number)) {
+        key.push(spacesCollapsed(gap), d.text);
+        gap = view.gaps[i + 1] as string;
+      } else {
+        gap += `\n${view.gaps[i + 1] as string}`;
+      }
+    });
+    key.push(spacesCollapsed(gap));
+    return key;
+  }
+
+  private viewOf(system: SystemSym): SystemView {
+    let v = this.views.get(system);
+    if (!v) {
+      v = systemView(this.text, system);
+      this.views.set(system, v);
+    }
+    return v;
+  }
+}
+
+/** A system's text cut at its own device declarations, and which devices name each other. */
+interface SystemView {
+  /** The system's own devices (not a guest's), in the order of the text. */
+  readonly devices: readonly { readonly name: string; readonly text: string }[];
+  /** The text before each device, between two, and after the last. */
+  readonly gaps: readonly string[];
+  /** Each device's group: devices whose declarations name one another (a VF and its PF) are one group. */
+  readonly component: ReadonlyMap<string, number>;
+  /** The groups the rest of the system names (a `state` block, a guest's `assign`): always in the key. */
+  readonly always: ReadonlySet<number>;
+}
+
+/** Identifier-shaped words (the lexer's Identifier pattern): names, and harmlessly some that are not. */
+const WORD = /[A-Za-z_][A-Za-z0-9_]*(?:[.-]+[A-Za-z0-9_]+)*/g;
+
+/** A string literal (kept as it is), a comment, or a run of white space. */
+const COMMENT_OR_STRING = /"(?:[^"\\\n\r]|\\.)*"|\/\/[^\n\r]*|\/\*[\s\S]*?\*\//g;
+const SPACE_OR_STRING = /"(?:[^"\\\n\r]|\\.)*"|\s+/g;
+
+/**
+ * Text between declarations as the parser sees it: comments gone and each
+ * run of white space one space or one line break (line breaks matter: a
+ * keyword starts a line), string literals as they are.
+ */
+function spacesCollapsed(text: string): string {
+  return text
+    .replace(COMMENT_OR_STRING, (m) => (m.startsWith('"') ? m : ' '))
+    .replace(SPACE_OR_STRING, (m) => (m.startsWith('"') ? m : /[\n\r]/.test(m) ? '\n' : ' '));
+}
+
+function wordsOf(text: string): Set<string> {
+  return new Set(text.match(WORD) ?? []);
+}
+
+function systemView(text: string, system: SystemSym): SystemView {
+  const own: DeviceSym[] = [];
+  for (const d of system.scope.devices.values()) if (d.owner === system) own.push(d);
+  own.sort((a, b) => a.declSpan.start - b.declSpan.start);
+  const devices: { name: string; text: string }[] = [];
+  const gaps: string[] = [];
+  let at = system.declSpan.start;
+  for (const d of own) {
+    // Declarations are disjoint and inside the system; anything else keeps its text in a gap.
+    if (d.declSpan.start < at || d.declSpan.end > system.declSpan.end) continue;
+    gaps.push(text.slice(at, d.declSpan.start));
+    devices.push({ name: d.name, text: text.slice(d.declSpan.start, d.declSpan.end) });
+    at = d.declSpan.end;
+  }
+  gaps.push(text.slice(at, system.declSpan.end));
+  // Union-find over "names": a device's group is every device its declaration names or that names it.
+  const parent = devices.map((_, i) => i);
+  const find = (i: number): number => {
+    while (parent[i] !== i) {
+      const up = parent[parent[i] as number] as number;
+      parent[i] = up;
+      i = up;
+    }
+    return i;
+  };
+  const index = new Map(devices.map((d, i) => [d.name, i]));
+  devices.forEach((d, i) => {
+    for (const w of wordsOf(d.text)) {
+      const j = index.get(w);
+      if (j !== undefined) parent[find(i)] = find(j);
+    }
+  });
+  const component = new Map(devices.map((d, i) => [d.name, find(i)]));
+  const always = new Set<number>();
+  for (const g of gaps) {
+    for (const w of wordsOf(g)) {
+      const c = component.get(w);
+      if (c !== undefined) always.add(c);
+    }
+  }
+  return { devices, gaps, component, always };
 }
 
 /** The index of `offset` in an ascending array, or -1. */

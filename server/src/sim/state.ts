@@ -338,8 +338,16 @@ export function andOnline(s: SimState, mask: readonly number[]): readonly number
   return out.length === online.length ? online : out;
 }
 
-/** cpumask_and() of two masks (ascending, distinct): a merge. */
-export function andMasks(a: readonly number[], b: readonly number[]): number[] {
+/**
+ * cpumask_and() of two masks (ascending, distinct). Node masks and the
+ * default affinity are ranges of CPUs, so when either side is one the answer
+ * is the other side clipped to it (often the other side itself, shared, since
+ * masks are never changed in place); otherwise a merge.
+ */
+export function andMasks(a: readonly number[], b: readonly number[]): readonly number[] {
+  if (a.length === 0 || b.length === 0) return [];
+  if (isCpuRange(b)) return clipMask(a, b[0] as number, b[b.length - 1] as number);
+  if (isCpuRange(a)) return clipMask(b, a[0] as number, a[a.length - 1] as number);
   const out: number[] = [];
   let j = 0;
   for (let i = 0; i < a.length && j < b.length; i++) {
@@ -348,6 +356,31 @@ export function andMasks(a: readonly number[], b: readonly number[]): number[] {
     if (b[j] === x) out.push(x);
   }
   return out;
+}
+
+/** Whether an ascending mask of distinct CPUs is every CPU from its first to its last. */
+function isCpuRange(m: readonly number[]): boolean {
+  return (m[m.length - 1] as number) - (m[0] as number) === m.length - 1;
+}
+
+/** The CPUs of an ascending mask within lo..hi: the mask itself when it is all within. */
+function clipMask(m: readonly number[], lo: number, hi: number): readonly number[] {
+  if ((m[0] as number) >= lo && (m[m.length - 1] as number) <= hi) return m;
+  const from = lowerBound(m, lo);
+  const to = lowerBound(m, hi + 1);
+  return m.slice(from, to);
+}
+
+/** The index of the first CPU of an ascending mask that is ≥ cpu. */
+function lowerBound(m: readonly number[], cpu: number): number {
+  let lo = 0;
+  let hi = m.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((m[mid] as number) < cpu) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** cpumask_test_cpu(): membership in an ascending mask, by bisection. */
