@@ -94,20 +94,20 @@ function labelOf(tokenType: TokenType): string {
 /** The phrase for one expected token, in the context of the rule and the token before it. */
 export function describeExpected(expected: TokenType, ruleName: string, previous: IToken | undefined): string {
   const prev = previous?.image ?? '';
-  if (ruleName in ruleValue && expected.name === 'Int') return ruleValue[ruleName] as string;
+  if (Object.hasOwn(ruleValue, ruleName) && expected.name === 'Int') return ruleValue[ruleName] as string;
   if (ruleName === 'selection' && expected.name === 'Name') return 'a vector selection (such as nvme0[3])';
-  if (expected.name === 'Name' && !(prev in nameAfter)) {
+  if (expected.name === 'Name' && !Object.hasOwn(nameAfter, prev)) {
     if (ruleName === 'vfioStep' || ruleName === 'expectStep') return 'a VFIO state (running, stop, stop-copy, resuming, running-p2p, pre-copy or pre-copy-p2p)';
     if (ruleName === 'domainDecl') return 'a domain kind (vector, intel-ir, amd-ir, pci-msi, ims, ioapic, hcall, gic, its, imsic or aplic)';
     if (ruleName === 'dmaStep') return "a device name or 'memory'";
   }
-  if (expected.name === 'Value' && !(prev in valueAfter)) {
+  if (expected.name === 'Value' && !Object.hasOwn(valueAfter, prev)) {
     if (ruleName === 'allocStep') return 'a vector count';
     if (ruleName === 'pasidStep') return 'a count';
     if (ruleName === 'domainProp') return 'a value';
   }
-  if (expected.name === 'Name' && prev in nameAfter) return nameAfter[prev] as string;
-  if (expected.name === 'Value' && prev in valueAfter) return valueAfter[prev] as string;
+  if (expected.name === 'Name' && Object.hasOwn(nameAfter, prev)) return nameAfter[prev] as string;
+  if (expected.name === 'Value' && Object.hasOwn(valueAfter, prev)) return valueAfter[prev] as string;
   return labelOf(expected);
 }
 
@@ -119,7 +119,7 @@ export const irqdErrorMessageProvider: IParserErrorMessageProvider = {
     return "expected 'system' or 'scenario'";
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, previous, ruleName }) {
-    if (ruleName in alternativesOf) return 'expected ' + (alternativesOf[ruleName] as string);
+    if (Object.hasOwn(alternativesOf, ruleName)) return 'expected ' + (alternativesOf[ruleName] as string);
     const firsts = new Set<string>();
     for (const alt of expectedPathsPerAlt) {
       for (const path of alt) {

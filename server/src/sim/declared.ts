@@ -95,7 +95,10 @@ export function bootDeclaredState(system: SystemSym, log: Log): { state: SimStat
   // Every CPU came up at boot (irq_matrix_online() initialises its counters once); the offline ones go down last.
   for (let cpu = 0; cpu < system.cpus; cpu++) matrix.online(cpu);
   const online = new Set(declared?.online ?? Array.from({ length: system.cpus }, (_, i) => i));
-  const firstOnline = Math.min(...online);
+  // The lowest online CPU (an empty online list is an error the checker reports; CPU 0 stands in).
+  let firstOnline = system.cpus;
+  for (const c of online) if (c < firstOnline) firstOnline = c;
+  if (firstOnline >= system.cpus) firstOnline = 0;
   const pins = [...system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (d.props.get('pins') ?? 24), 0);
   const firstVirq = Math.max(16, pins);
   const s: SimState = {
@@ -119,6 +122,7 @@ export function bootDeclaredState(system: SystemSym, log: Log): { state: SimStat
   for (const d of irqs) {
     const irq = irqOf(s, d, chainOf(domainOf(d)), firstOnline, blocks.get(d));
     s.irqs.set(d.virq, irq);
+    noteHotplug(s, irq);
     records.push({ d, irq });
   }
   restoreVectors(s, records, problems);
@@ -260,4 +264,12 @@ function restoreDevices(s: SimState, records: readonly { d: DeclaredIrq; irq: Ir
       dev.msgs.set(entry, msg);
     }
   }
+}
+
+/** A declared IRQ in the lists CPU hotplug walks (cpu-irqs.ts): its CPU, its old vector's, a pending move, a managed shutdown. */
+function noteHotplug(s: SimState, irq: Irq): void {
+  s.cpuIrqs.noteCpu(irq.apic.cpu, irq.virq);
+  if (irq.apic.prevVector) s.cpuIrqs.noteCpu(irq.apic.prevCpu, irq.virq);
+  if (irq.movePending) s.cpuIrqs.noteMovePending(irq.virq);
+  if (irq.managedShutdown) s.cpuIrqs.noteManagedShutdown(irq.virq);
 }

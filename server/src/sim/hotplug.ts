@@ -69,6 +69,7 @@ function migrateOneIrq(s: SimState, shared: Irq, dying: number, log: Log): 'move
     if (irq.managed) {
       // irqd_set_managed_shutdown() + irq_shutdown_and_deactivate(): not moved, its affinity stays.
       irq.managedShutdown = true;
+      s.cpuIrqs.noteManagedShutdown(irq.virq);
       deactivateHierarchy(s, irq, log);
       log.lazy('migrate_one_irq', shutdownText, irq.virq);
       return 'shutdown';
@@ -87,6 +88,11 @@ function migrateOneIrq(s: SimState, shared: Irq, dying: number, log: Log): 'move
     return 'failed';
   }
   return 'moved';
+}
+
+/** Whether an IRQ still has its vector, or a move's old vector, on the CPU. */
+function targets(irq: Irq | undefined, cpu: number): boolean {
+  return irq !== undefined && (irq.apic.cpu === cpu || (irq.apic.prevVector !== 0 && irq.apic.prevCpu === cpu));
 }
 
 export interface OfflineResult {
@@ -109,13 +115,19 @@ export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | 
   let moved = 0;
   let shutdown = 0;
   let failed = 0;
-  // fixup_irqs() → irq_migrate_all_off_this_cpu(): every IRQ descriptor, by number; each changes only itself.
-  s.irqs.scan((irq) => {
+  // fixup_irqs() → irq_migrate_all_off_this_cpu(): every IRQ descriptor, by
+  // number; each changes only itself, and only one on this CPU or with a
+  // pending move changes at all (cpu-irqs.ts).
+  for (const virq of s.cpuIrqs.offlineCandidates(cpu, () => [...s.irqs.keys()])) {
+    const irq = s.irqs.get(virq);
+    if (!irq) continue;
     const r = migrateOneIrq(s, irq, cpu, log);
     if (r === 'moved') moved++;
     else if (r === 'shutdown') shutdown++;
     else if (r === 'failed') failed++;
-  });
+  }
+  s.cpuIrqs.compactCpu(cpu, (virq) => targets(s.irqs.get(virq), cpu));
+  s.cpuIrqs.compactMovePending((virq) => s.irqs.get(virq)?.movePending !== undefined);
   // fixup_irqs(): with no IRR bits pending, every slot of the dying CPU becomes VECTOR_UNUSED.
   s.vectorIrq.clear(cpu);
   // lapic_offline() → irq_matrix_offline()
@@ -131,18 +143,21 @@ export function onlineCpu(s: SimState, cpu: number, log: Log): { restarted: numb
   s.matrix.online(cpu);
   setCpuOnline(s, cpu, true);
   let restarted = 0;
-  s.irqs.scan((shared) => {
-    if (!shared.managed || !shared.managedShutdown || !shared.started || !inMask(shared.affinity, cpu)) return;
+  // Every IRQ descriptor, by number; only a managed IRQ that is shut down can restart (cpu-irqs.ts).
+  for (const virq of s.cpuIrqs.shutdownCandidates(() => [...s.irqs.keys()])) {
+    const shared = s.irqs.get(virq);
+    if (!shared?.managed || !shared.managedShutdown || !shared.started || !inMask(shared.affinity, cpu)) continue;
     const irq = writableIrq(s, shared);
     irq.managedShutdown = false;
     const err = activateHierarchy(s, irq, false, log);
     if (err) {
       irq.managedShutdown = true;
-      return;
+      continue;
     }
     restarted++;
     log.lazy('irq_affinity_online_cpu', restartedText, irq.virq, irq.apic.cpu);
-  });
+  }
+  s.cpuIrqs.compactManagedShutdown((virq) => s.irqs.get(virq)?.managedShutdown === true);
   log.event('irq_matrix_online', `CPU ${cpu} online, ${s.matrix.cpus[cpu]?.available ?? 0} vectors available`);
   driversCpuOnline(s, log);
   return { restarted };

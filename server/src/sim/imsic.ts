@@ -51,6 +51,7 @@ export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[],
   const old = irq.apic.vector ? { cpu: irq.apic.cpu, id: irq.apic.vector } : undefined;
   irq.apic.vector = r.bit;
   irq.apic.cpu = r.cpu;
+  s.cpuIrqs.noteCpu(r.cpu, irq.virq);
   irq.apic.hwVector = r.bit;
   irq.apic.hwCpu = r.cpu;
   s.vectorIrq.set(r.cpu, r.bit, irq.virq);

@@ -145,6 +145,7 @@ export function itsTarget(s: SimState, irq: Irq, mask: readonly number[], log: L
   st.load[cpu] = (st.load[cpu] ?? 0) + 1;
   irq.apic.cpu = cpu;
   irq.apic.hwCpu = cpu;
+  s.cpuIrqs.noteCpu(cpu, irq.virq);
   log.lazy(fn, targetText, irq.apic.vector, irq.index, cpu);
   return undefined;
 }

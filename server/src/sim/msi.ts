@@ -311,6 +311,7 @@ function allocOnce(
       if (!activatesEarly(cap)) continue;
       if (irq.managed && !anyOnline(s, irq.affinity)) {
         irq.managedShutdown = true;
+        s.cpuIrqs.noteManagedShutdown(irq.virq);
         continue;
       }
     }
@@ -438,6 +439,7 @@ export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
   if (irq.managed && !anyOnline(s, irq.affinity)) {
     // __irq_startup_managed(): IRQ_STARTUP_ABORT, the IRQ stays shut down until a CPU of its mask comes online.
     irq.managedShutdown = true;
+    s.cpuIrqs.noteManagedShutdown(irq.virq);
     irq.started = true;
     log.lazy('__irq_startup_managed', startupAbortText, irq.virq);
     return undefined;
@@ -514,6 +516,7 @@ export function irqSetAffinity(s: SimState, irq: Irq, mask: readonly number[], l
   if (platformOf(irq.chain) === 'x86' && !isRemapped(irq)) {
     // No IRQ_MOVE_PCNTXT: irqd_set_move_pending() + irq_copy_pending(); the mask becomes the affinity when the move succeeds.
     irq.movePending = [...mask];
+    s.cpuIrqs.noteMovePending(irq.virq);
     log.lazy('irq_set_affinity', pendingText, irq.virq, irq.movePending);
     return { kind: 'pending' };
   }

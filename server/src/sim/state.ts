@@ -11,6 +11,7 @@ import type { KernelFeatures } from './kernel.js';
 import type { IrqMatrix } from './matrix.js';
 import { cloneIts, type ItsState } from './its.js';
 import { clonePasid, type PasidState } from './pasid.js';
+import { CpuIrqs } from './cpu-irqs.js';
 import { VectorIrq } from './vector-irq.js';
 
 /** An MSI message as the device holds it (struct msi_msg). */
@@ -142,6 +143,8 @@ export interface SimState {
   readonly everyCpu: readonly number[];
   /** Per CPU: vector → virq, or the kernel's markers for unused slots. */
   readonly vectorIrq: VectorIrq;
+  /** The IRQs CPU hotplug must look at (cpu-irqs.ts). Note an IRQ there whenever it gets a CPU, a pending move or a managed shutdown. */
+  readonly cpuIrqs: CpuIrqs;
   /** The IRQ descriptors by number. Change an Irq only through writableIrq(). */
   readonly irqs: PagedMap<Irq>;
   /** Each device's allocation by name. Change one only through writableDevice(). */
@@ -229,8 +232,8 @@ const DEVICE_OPS = { clone: cloneDevice, freeze: freezeDevice };
 const TABLE_OPS = { clone: cloneTable, freeze: freezeTable };
 
 /** The containers of a new, empty state (boot). */
-export function emptyContainers(cpus: number): Pick<SimState, 'vectorIrq' | 'irqs' | 'devices' | 'irteTables'> {
-  return { vectorIrq: new VectorIrq(cpus), irqs: new PagedMap(IRQ_OPS), devices: new CowMap<string, DeviceState>(DEVICE_OPS), irteTables: new CowMap<string, IrteTable>(TABLE_OPS) };
+export function emptyContainers(cpus: number): Pick<SimState, 'vectorIrq' | 'cpuIrqs' | 'irqs' | 'devices' | 'irteTables'> {
+  return { vectorIrq: new VectorIrq(cpus), cpuIrqs: new CpuIrqs(cpus), irqs: new PagedMap(IRQ_OPS), devices: new CowMap<string, DeviceState>(DEVICE_OPS), irteTables: new CowMap<string, IrteTable>(TABLE_OPS) };
 }
 
 /** A new IRTE table's entries (remap.ts). */
@@ -427,6 +430,7 @@ export function sealState(s: SimState): void {
   s.sealed = true;
   s.matrix.seal();
   s.vectorIrq.seal();
+  s.cpuIrqs.seal();
   s.irqs.seal();
   s.devices.seal();
   s.irteTables.seal();
@@ -462,6 +466,7 @@ export function forkState(s: SimState, host?: SimState): SimState {
     online: s.online,
     everyCpu: s.everyCpu,
     vectorIrq: s.vectorIrq.fork(),
+    cpuIrqs: s.cpuIrqs.fork(),
     irqs: s.irqs.fork(),
     devices: s.devices.fork(),
     irteTables: s.irteTables.fork(),
@@ -512,6 +517,7 @@ export function cloneState(s: SimState, host?: SimState): SimState {
     online: s.online,
     everyCpu: s.everyCpu,
     vectorIrq: s.vectorIrq.copy(),
+    cpuIrqs: s.cpuIrqs.copy(),
     irqs,
     devices,
     irteTables,

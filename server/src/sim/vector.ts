@@ -70,6 +70,7 @@ function updateVector(s: SimState, irq: Irq, newVector: number, newCpu: number):
   a.vector = newVector;
   a.cpu = newCpu;
   s.vectorIrq.set(newCpu, newVector, irq.virq);
+  s.cpuIrqs.noteCpu(newCpu, irq.virq);
   // apic_update_irq_cfg()
   a.hwVector = newVector;
   a.hwCpu = newCpu;
