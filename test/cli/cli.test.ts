@@ -117,7 +117,9 @@ test('a closed pipe or a full disk ends a command with one line and exit 2, not 
   const samples = join(root, 'samples');
   const files = ['quickstart.irqd', 'hotunplug-exhaustion.irqd', 'siov-guests.irqd', 'vfio-migration.irqd'].map((f) => join(samples, f));
   // `irqd run … | head -1`: the reader goes away after the first chunk.
-  const child = spawn(process.execPath, [cli, 'run', ...files, ...files, ...files], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // About 400 KB of output: after the first chunk is read, what is left cannot fit in the pipe's 64 KiB buffer, so a write must fail.
+  const many = Array.from({ length: 12 }, () => files).flat();
+  const child = spawn(process.execPath, [cli, 'run', ...many], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
   child.stdout.once('data', () => child.stdout.destroy());
