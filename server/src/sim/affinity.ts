@@ -33,7 +33,7 @@ export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] 
   if (numgrps <= nodes.length) {
     // Fewer groups than nodes: whole nodes go to groups round robin.
     nodes.forEach((n, i) => (masks[i % numgrps] as number[]).push(...n.cpus));
-    return masks.map((m) => m.sort((a, b) => a - b));
+    return masks.map(sortedCpus);
   }
   // alloc_nodes_groups(): groups in proportion to CPUs, smallest nodes first, at least one each.
   const groupsOf = new Map<number, number>();
@@ -60,7 +60,13 @@ export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] 
     }
     cur = (cur + g) % numgrps;
   }
-  return masks.map((m) => m.sort((a, b) => a - b));
+  return masks.map(sortedCpus);
+}
+
+/** The mask in ascending order (the groups are usually built in order already). */
+function sortedCpus(m: number[]): number[] {
+  for (let i = 1; i < m.length; i++) if ((m[i] as number) < (m[i - 1] as number)) return m.sort((a, b) => a - b);
+  return m;
 }
 
 /**

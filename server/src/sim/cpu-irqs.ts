@@ -103,9 +103,10 @@ export class CpuIrqs {
 
   private add(list: number, virq: number): void {
     const l = this.own(list);
+    if (l[l.length - 1] === virq) return;
     l.push(virq);
     // Affinity churn notes the same IRQs again and again: drop repeats when the list doubles.
-    if (l.length > 2 * Math.max(this.compacted[list] as number, 16)) this.compact(list, () => true);
+    if (l.length > 2 * Math.max(this.compacted[list] as number, 256)) this.compact(list, () => true);
   }
 
   private compact(list: number, keep: (virq: number) => boolean): void {

@@ -235,6 +235,8 @@ function msiDescAlloc(
     managedShutdown: false,
     masked: false,
     pending: false,
+    // Declared now so that the IRTE reference an allocation adds later lives in the object, not in a property store of its own.
+    irte: undefined,
   };
   // One object shape for every single-vector descriptor (the common case); a multi-MSI block adds its block.
   return block ? { ...irq, msiBlock: block } : irq;
@@ -266,10 +268,9 @@ function allocOnce(
   };
   // A multi-MSI block is one descriptor: its IRQs are allocated together; any other IRQ is a descriptor of its own.
   const nvec = block ? n : 1;
-  // The descriptor's IRQs, refilled for each (allocIrtes() keeps none of the array).
-  const group: Irq[] = [];
   for (let index = 0; index < n; ) {
-    group.length = 0;
+    // The descriptor's IRQs are the last nvec of irqs (no array per descriptor: this runs for every IRQ).
+    const from = irqs.length;
     for (let i = 0; i < nvec; i++, index++) {
       const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, desc: masks[index], all, apicManaged: false }, block);
       // x86_vector_alloc_irqs() → assign_irq_vector_policy()
@@ -288,14 +289,13 @@ function allocOnce(
         reserveIrqVector(s, irq, log);
       }
       irqs.push(irq);
-      group.push(irq);
       s.irqs.set(irq.virq, irq);
     }
     // intel_irq_remapping_alloc(): the parent first, then the IRTE block; on failure the parent is freed.
     if (ir) {
-      const err = allocIrtes(s, group, ir, log);
+      const err = allocIrtes(s, irqs, ir, log, from, irqs.length - from);
       if (err) {
-        log.event('irq_domain_free_irqs_parent', `IRTE allocation failed: the vector allocation of ${counted(group.length, 'IRQ')} is undone`);
+        log.event('irq_domain_free_irqs_parent', `IRTE allocation failed: the vector allocation of ${counted(irqs.length - from, 'IRQ')} is undone`);
         rollback();
         return { err, done: index - nvec };
       }

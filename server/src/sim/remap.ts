@@ -88,11 +88,11 @@ const irteAllocText = (index: number, n: number, table: string): string =>
 const irteText = (slot: number, vector: number, cpu: number): string => `IRTE ${hex(slot)}: vector ${vec(vector)} → CPU ${cpu}`;
 
 // alloc_irte() (VT-d) and alloc_irq_index(align = true) (AMD-Vi): one aligned block per allocation.
-export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym, log: Log): Errno | undefined {
-  const first = irqs[0];
-  if (!first) return undefined;
+export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym, log: Log, from = 0, count = irqs.length - from): Errno | undefined {
+  const first = irqs[from];
+  if (!first || count < 1) return undefined;
   const table = tableFor(s, domain, first.device);
-  const order = Math.ceil(Math.log2(irqs.length));
+  const order = Math.ceil(Math.log2(count));
   const index = findFreeRegion(table, order);
   if (index < 0) {
     log.warn(domain.domainKind === 'amd-ir' ? 'alloc_irq_index' : 'alloc_irte', "Can't allocate an IRTE");
@@ -101,7 +101,7 @@ export function allocIrtes(s: SimState, irqs: readonly Irq[], domain: DomainSym,
   const n = 1 << order;
   // VT-d: one handle and a sub-handle per IRQ; AMD-Vi: consecutive indices. Either way IRQ i uses entry index + i.
   const key = tableKey(domain, first.device);
-  for (let i = 0; i < irqs.length; i++) (irqs[i] as Irq).irte = { table: key, index, subhandle: i, blockSize: n };
+  for (let i = 0; i < count; i++) (irqs[from + i] as Irq).irte = { table: key, index, subhandle: i, blockSize: n };
   log.lazy(domain.domainKind === 'amd-ir' ? 'irq_remapping_alloc' : 'intel_irq_remapping_alloc', irteAllocText, index, n, table.domain.name);
   return undefined;
 }

@@ -93,7 +93,9 @@ export function assignVectorLocked(s: SimState, irq: Irq, dest: readonly number[
 function nodeMask(s: SimState, irq: Irq): readonly number[] | undefined {
   const node = irq.device.node;
   if (node === undefined) return undefined;
-  return s.system.nodes.find((n) => n.id === node)?.cpus;
+  // A loop, not find(): this runs for every IRQ allocated.
+  for (const n of s.system.nodes) if (n.id === node) return n.cpus;
+  return undefined;
 }
 
 // assign_irq_vector_any_locked(): node ∩ affinity, affinity, node, then any online CPU.
