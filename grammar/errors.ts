@@ -6,6 +6,7 @@ import type { Span, SyntaxError } from './ast.js';
 import { isLineBreakBetween } from './lexer.js';
 import { tokenSpan } from './nodes.js';
 import type { ParsedTokens } from './parser.js';
+import { MAX_SYNTAX_ERRORS } from './parser-base.js';
 import { TOP_ITEM } from './parser-topology.js';
 import { statementStarters } from './tokens.js';
 
@@ -146,6 +147,10 @@ export function syntaxErrors(text: string, tokens: readonly IToken[], lexErrors:
   // same token, and the sort below is stable for the parse errors before them.
   for (const run of parsed.strays) reportStray(run.tokens, run.expected);
   for (const c of parsed.strayCloses) reportStray([c], TOP_ITEM);
+  if (parsed.stoppedAt !== undefined) {
+    const at = Math.min(parsed.stoppedAt, text.length);
+    errors.push({ message: `irqd stops reading the file after ${MAX_SYNTAX_ERRORS} syntax errors (its limit, MAX_SYNTAX_ERRORS): nothing after this point is checked`, span: { start: at, end: at }, phase: 'parse' });
+  }
   errors.sort((a, b) => a.span.start - b.span.start);
   return errors.filter((e, i) => {
     const prev = errors[i - 1];

@@ -19,7 +19,7 @@
 // as fields, and find their frame in a field too: callbacks made per call
 // were most of the garbage a parse left. A rule that can nest inside itself
 // saves and restores the field it uses.
-import { EmbeddedActionsParser, type IOrAlt, type IToken } from 'chevrotain';
+import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { irqdErrorMessageProvider } from './messages.js';
 import { Block, type StrayRun } from './nodes.js';
@@ -32,9 +32,25 @@ import * as T from './tokens.js';
  */
 export const MAX_NESTING = 32;
 
+/**
+ * How many syntax errors the parser recovers from. Each recovery walks the
+ * grammar (tens of microseconds), so a file of 100,000 broken lines would
+ * take seconds on every keystroke; after this many the parser stops, and
+ * parse() says where (IRQD001). No real file comes near it.
+ */
+export const MAX_SYNTAX_ERRORS = 1000;
+
+/** Chevrotain internals the error cap uses (not in its type declarations; guarded by test/grammar/parser.test.ts). */
+interface RecognizerInternals {
+  recoveryEnabled: boolean;
+  SAVE_ERROR(error: IRecognitionException): IRecognitionException;
+}
+
 export class ParserBase extends EmbeddedActionsParser {
   /** Current depth of recursive constructs; reset for every input. */
   nesting = 0;
+  /** Syntax errors so far in this input: at MAX_SYNTAX_ERRORS recovery is switched off, which ends the parse at the next error. */
+  errorCount = 0;
   /** The runs of stray tokens each block found, for parse() to report. */
   strays: StrayRun[] = [];
   /** The frame the next rule fills, set by its caller just before SUBRULE. */
@@ -52,11 +68,26 @@ export class ParserBase extends EmbeddedActionsParser {
       skipValidations: process.env['IRQD_PARSER_VALIDATE'] !== '1',
       errorMessageProvider: irqdErrorMessageProvider,
     });
+    // Every recognition error goes through SAVE_ERROR(): count them there.
+    const internals = this as unknown as RecognizerInternals;
+    const save = internals.SAVE_ERROR.bind(this);
+    internals.SAVE_ERROR = (error) => {
+      const saved = save(error);
+      if (++this.errorCount >= MAX_SYNTAX_ERRORS) internals.recoveryEnabled = false;
+      return saved;
+    };
+  }
+
+  /** Whether the parse stopped at MAX_SYNTAX_ERRORS. */
+  get stoppedAtErrorLimit(): boolean {
+    return this.errorCount >= MAX_SYNTAX_ERRORS;
   }
 
   /** Prepares for a new input: nothing of the previous parse may change this one. */
   start(tokens: IToken[]): void {
     this.nesting = 0;
+    this.errorCount = 0;
+    (this as unknown as RecognizerInternals).recoveryEnabled = true;
     this.strays = [];
     this.next = undefined;
     this.recCount = 0;

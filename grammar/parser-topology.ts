@@ -11,6 +11,7 @@ import type { IOrAlt, IToken, OrMethodOpts, ParserMethod } from 'chevrotain';
 import type * as A from './ast.js';
 import { Block, ident, number, pciAddr, Slot, stringIdent, tokenSpan } from './nodes.js';
 import { StateParser } from './parser-state.js';
+import { MAX_NESTING } from './parser-base.js';
 import * as T from './tokens.js';
 
 
@@ -186,7 +187,7 @@ export class TopologyParser extends StateParser {
       { ALT: this.inBody(() => this.SUBRULE(this.domainDecl)) },
       { ALT: this.inBody(() => this.SUBRULE(this.deviceDecl)) },
       { ALT: this.inBody(() => this.SUBRULE(this.pasidDecl)) },
-      { ALT: this.inBody(() => this.SUBRULE(this.guestDecl)) },
+      { GATE: () => this.nesting < MAX_NESTING, ALT: this.inBody(() => this.SUBRULE(this.guestDecl)) },
       { ALT: this.inBody(() => this.SUBRULE(this.hypervisorItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.assignItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.backportItem)) },
@@ -443,7 +444,10 @@ export class TopologyParser extends StateParser {
       keyword = this.take(this.CONSUME(K.guest));
       name = this.take(this.CONSUME(T.Name));
       this.next = body = new Block<A.BodyItem>(GUEST_ITEM);
+      // A guest's body nests like a `guest` step's (recovery that unwinds it skips the decrement, as there).
+      this.nesting++;
       this.SUBRULE(this.body);
+      this.nesting--;
     } finally {
       const span = this.spanFrom(mark);
       if (span) {

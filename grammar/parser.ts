@@ -470,6 +470,8 @@ export interface ParsedTokens {
   readonly skippedToEnd: boolean;
   /** The depth of recursive constructs at the end: not 0 when recovery unwound some (parser-base.ts). */
   readonly nesting: number;
+  /** Where the parser stopped at MAX_SYNTAX_ERRORS: the last error's offset. */
+  readonly stoppedAt?: number;
 }
 
 export function parseTokens(tokens: IToken[]): ParsedTokens {
@@ -479,7 +481,19 @@ export function parseTokens(tokens: IToken[]): ParsedTokens {
   const strayCloses: IToken[] = (parser.strayCloses = []);
   parser.sourceFile();
   parser.endFile();
-  const result = { items: file.items, errors: parser.errors, strays: parser.strays, strayCloses, skippedToEnd: parser.skippedToEnd, nesting: parser.nesting };
+  const errors = parser.errors;
+  const stopped = parser.stoppedAtErrorLimit;
+  const last = errors[errors.length - 1]?.token;
+  const result: ParsedTokens = {
+    items: file.items,
+    errors,
+    strays: parser.strays,
+    strayCloses,
+    // A parse that stopped skipped the rest: never a base for reparsing a stretch (incremental.ts).
+    skippedToEnd: parser.skippedToEnd || stopped,
+    nesting: parser.nesting,
+    ...(stopped ? { stoppedAt: last && Number.isFinite(last.startOffset) ? last.startOffset : 0 } : {}),
+  };
   parser.finish();
   return result;
 }

@@ -5,6 +5,7 @@ import type { IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { ident, IrqOpt, number, pciAddr, repeats, Repeats, stringIdent, tokenSpan } from './nodes.js';
 import { BAIL, IDENTIFIER, INT, KW, LCURLY, NAME, PCI, QuickBase, RCURLY, STRING, VALUE, VERSION } from './quick-base.js';
+import { MAX_NESTING } from './parser-base.js';
 
 export class QuickTopology extends QuickBase {
   protected system(): A.SystemDecl {
@@ -66,9 +67,13 @@ export class QuickTopology extends QuickBase {
       case 'pasid':
         return this.pasid(first);
       case 'guest': {
+        // Guests nest like `guest` steps: past MAX_NESTING the parser reports it.
+        if (this.nesting >= MAX_NESTING) throw BAIL;
         const keyword = this.take(KW.guest);
         const name = this.take(NAME);
+        this.nesting++;
         const [body, items] = this.body();
+        this.nesting--;
         return { kind: 'guest', span: this.spanFrom(first), keyword: tokenSpan(keyword), name: ident(name), body, items };
       }
       case 'hypervisor':

@@ -88,9 +88,14 @@ export function writeFoundText(dir: string, info: FoundInfo, text: string, edit?
     const e = edit ? [`edit: ${JSON.stringify({ at: edit.at + header.length, deleted: edit.deleted, inserted: edit.inserted })}`] : [];
     header = headerLines(info, path, [...extra, ...e]).map((l) => `// ${l}\n`).join('') + '\n';
   }
-  writeFileSync(path, header + text);
+  // An input that stays huge after minimizing (a file at the 4 MiB limit) is not kept in the repository: its header says how to make it again.
+  writeFileSync(path, text.length > MAX_KEPT_CHARACTERS ? `${header}// ${NOT_KEPT}: ${text.length} characters, over ${MAX_KEPT_CHARACTERS}; the "again" command above makes it\n` : header + text);
   return path;
 }
+
+/** The largest input kept as a file in test/fuzz/found/. */
+export const MAX_KEPT_CHARACTERS = 256 * 1024;
+export const NOT_KEPT = 'input not kept';
 
 /** Writes a snapshot failure: the snapshot's files, and the note. */
 export function writeFoundSnapshot(dir: string, info: FoundInfo, files: FileMap): string {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DiskUseResolver } from '../../server/src/analysis/files.js';
 import { checkText, type CheckPlan, type Failure } from './check.js';
-import { readHeader } from './found.js';
+import { NOT_KEPT, readHeader } from './found.js';
 import { checkSnapshot, FAILURE_NOTE, readSnapshotDir, writeSnapshot } from './snapshot.js';
 
 export function replay(path: string): Failure | undefined {
@@ -26,6 +26,8 @@ export function replay(path: string): Failure | undefined {
   }
   const text = readFileSync(path, 'utf8');
   const header = readHeader(text);
+  const notKept = text.match(new RegExp(`^// ${NOT_KEPT}: .*$`, 'm'));
+  if (notKept) return { kind: 'throw', where: 'replay', message: `${notKept[0].slice(3)}: run its "again" command`, klass: 'replay|not kept' };
   const plan: CheckPlan = { positions: 'exhaustive', incremental: header.edit ?? false, sliced: true };
   // Analysed where the fuzzer had it (test/fuzz/found/input.irqd), so that its `use` paths resolve the same.
   return checkText({ text, file: join(resolve(path, '..'), 'input.irqd'), uses: new DiskUseResolver() }, undefined, plan);

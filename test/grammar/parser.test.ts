@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { lex, parse } from '../../grammar/index.js';
+import { MAX_SYNTAX_ERRORS } from '../../grammar/parser-base.js';
 import { analyze, MAX_TEXT_LENGTH } from '../../server/src/analysis/analysis.js';
 
 const samplesDir = join(__dirname, '..', '..', '..', 'samples');
@@ -112,6 +113,9 @@ test('pathological inputs stay cheap: deep braces, long lists, huge numbers', ()
     '"'.repeat(10000),
     '/*'.repeat(10000),
     'scenario s { ' + 'expect fail '.repeat(2000) + 'offline cpu 1 }',
+    // Guests declared in guests count towards MAX_NESTING like guest steps (a fuzzer find: 1,000 of them overflowed the stack).
+    'system s { ' + 'guest g { '.repeat(5000) + '}'.repeat(5000) + ' }',
+    'system s { ' + 'guest g { '.repeat(100000),
   ];
   for (const text of inputs) {
     const started = process.hrtime.bigint();
@@ -121,6 +125,24 @@ test('pathological inputs stay cheap: deep braces, long lists, huge numbers', ()
     // Not a benchmark: a guard against runaway work (seconds, not milliseconds).
     assert.ok(ms < 5000, `took ${ms} ms on ${text.slice(0, 40)}`);
   }
+});
+
+test('after MAX_SYNTAX_ERRORS syntax errors the parser stops, and says where and why', () => {
+  const text = 'scenario s {\n' + '  offline cpu foo\n'.repeat(MAX_SYNTAX_ERRORS + 500) + '}\nsystem late { cpus 1 }\n';
+  const r = parse(text);
+  const last = r.errors[r.errors.length - 1];
+  assert.ok(last, 'errors');
+  assert.match(last.message, new RegExp(`^irqd stops reading the file after ${MAX_SYNTAX_ERRORS} syntax errors \\(its limit, MAX_SYNTAX_ERRORS\\)`));
+  assert.ok(r.errors.length <= MAX_SYNTAX_ERRORS + 2, `${r.errors.length} errors`);
+  // Where it stopped: at the last error it recovered from, on the line of the 1000th broken step.
+  const line = text.slice(0, last.span.start).split('\n').length;
+  assert.equal(line, MAX_SYNTAX_ERRORS + 1);
+  // A file under the limit is read to the end, every error reported.
+  const small = parse('scenario s {\n' + '  offline cpu foo\n'.repeat(10) + '}\n');
+  assert.equal(small.errors.length, 10);
+  assert.ok(!small.errors.some((e) => e.message.includes('stops reading')));
+  // The same parser instance reads the next file afresh: recovery is on again.
+  assert.equal(parse('scenario s {\n  offline cpu foo\n}\n').errors.length, 1);
 });
 
 test('a file over the size limit is not analysed, with a warning that says why', () => {
