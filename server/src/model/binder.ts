@@ -166,6 +166,22 @@ class Binder implements BinderCore {
     table.set(sym.name, sym);
   }
 
+  /** Per table of names: its names and the suggestions made so far (a file may repeat one unknown name thousands of times). */
+  private readonly suggestions = new WeakMap<ReadonlyMap<string, unknown>, { size: number; names: string[]; made: Map<string, string | undefined> }>();
+
+  private suggestionFor(word: string, candidates: ReadonlyMap<string, unknown>): string | undefined {
+    let s = this.suggestions.get(candidates);
+    // Tables only grow while binding: a new size means new names.
+    if (!s || s.size !== candidates.size) {
+      s = { size: candidates.size, names: [...candidates.keys()], made: new Map() };
+      this.suggestions.set(candidates, s);
+    }
+    if (s.made.has(word)) return s.made.get(word);
+    const made = V.closest(word, s.names);
+    s.made.set(word, made);
+    return made;
+  }
+
   reference(ident: A.Ident, target: AnySymbol | undefined): void {
     this.references.push({ span: ident.span, name: ident.text, target });
     if (target) this.resolved.set(ident, target);
@@ -201,7 +217,7 @@ class Binder implements BinderCore {
       }
     }
     this.reference(ident, undefined);
-    const suggestion = V.closest(ident.text, [...candidates.keys()]);
+    const suggestion = this.suggestionFor(ident.text, candidates);
     this.diagnostics.push(
       diagnostic(
         'IRQD010',

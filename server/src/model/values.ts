@@ -207,30 +207,64 @@ export function listOf(values: readonly (string | number)[]): string {
   return words.slice(0, -1).join(', ') + ' or ' + words[words.length - 1];
 }
 
-/** The closest word of a list, for "did you mean …?" (edit distance ≤ 2). */
+/** The largest distance "did you mean" suggests across. */
+const MAX_SUGGESTION_DISTANCE = 2;
+
+/**
+ * How many cells of edit-distance tables one suggestion may fill. A band of
+ * five cells per character makes a pair of names cost their length, so this
+ * is 200,000 characters of candidates: every name of a real file many times
+ * over, and a bound on names of 10,000 characters (a fuzzer find: seconds
+ * per unknown reference with the full table).
+ */
+const SUGGESTION_BUDGET = 1_000_000;
+
+/** The closest word of a list, for "did you mean …?" (edit distance ≤ 2); the first one wins a tie. */
 export function closest(word: string, values: readonly string[]): string | undefined {
+  const a = word.toLowerCase();
   let best: string | undefined;
-  let bestDistance = 3;
+  let bestDistance = MAX_SUGGESTION_DISTANCE + 1;
+  let budget = SUGGESTION_BUDGET;
   for (const v of values) {
-    const d = editDistance(word.toLowerCase(), v.toLowerCase());
+    if (Math.abs(a.length - v.length) > MAX_SUGGESTION_DISTANCE) continue;
+    budget -= (2 * MAX_SUGGESTION_DISTANCE + 1) * Math.min(a.length, v.length) + 1;
+    if (budget < 0) break;
+    const d = boundedDistance(a, v.toLowerCase(), bestDistance - 1);
     if (d < bestDistance) {
       best = v;
       bestDistance = d;
+      if (d === 0) break;
     }
   }
   return best;
 }
 
-function editDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 2) return 3;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+/**
+ * The Levenshtein distance of a and b if it is at most `max`, else max + 1:
+ * only the diagonal band |i − j| ≤ max of the table can hold such a path
+ * (Ukkonen), and a row whose band is all over `max` ends the search.
+ */
+function boundedDistance(a: string, b: string, max: number): number {
+  if (max < 0) return max + 1;
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  const over = max + 1;
+  let prev = new Array<number>(b.length + 1);
+  let cur = new Array<number>(b.length + 1);
+  for (let j = 0; j <= b.length; j++) prev[j] = j <= max ? j : over;
   for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      cur.push(Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost));
+    const from = Math.max(1, i - max);
+    const to = Math.min(b.length, i + max);
+    cur[from - 1] = from - 1 === 0 ? (i <= max ? i : over) : over;
+    let rowMin = cur[from - 1] as number;
+    for (let j = from; j <= to; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      const d = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, (prev[j - 1] as number) + cost, over);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
     }
-    prev = cur;
+    if (to < b.length) cur[to + 1] = over;
+    if (rowMin > max) return over;
+    [prev, cur] = [cur, prev];
   }
-  return prev[b.length] as number;
+  return Math.min(prev[b.length] as number, over);
 }
