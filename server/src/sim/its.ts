@@ -8,7 +8,7 @@ import { hex } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { requesterId } from './remap.js';
 import type { Delivery, Irq, Msg, SimState } from './state.js';
-import { domainOfKind, isOnline, writableIts } from './state.js';
+import { domainOfKind, writableIts } from './state.js';
 import type { Log } from './vector.js';
 
 /** GITS_TRANSLATER's offset in the ITS frame (include/linux/irqchip/arm-gic-v3.h). */
@@ -29,18 +29,80 @@ export interface ItsState {
   readonly devices: Map<string, Map<number, ItsDevice>>;
   /** LPI INTIDs in use (lpi ranges are first fit). */
   readonly lpis: Set<number>;
-  /** LPIs targeted at each CPU (its_read_lpi_count()). */
+  /** LPIs targeted at each CPU (its_read_lpi_count()). Change it only through itsAddLoad(). */
   readonly load: number[];
+  /**
+   * A min-tree over the online CPUs' loads (an offline CPU's leaf is
+   * OFFLINE_LOAD), so that the least loaded CPU of a range of CPUs is found
+   * in O(log CPUs) where cpumask_pick_least_loaded() walks the mask.
+   */
+  readonly tree: LoadTree;
 }
 
+/** Leaves from `size` on; node i holds the least load under it. */
+interface LoadTree {
+  readonly size: number;
+  readonly min: Int32Array;
+}
+
+/** An offline CPU's leaf: never the least loaded. */
+const OFFLINE_LOAD = 0x7fffffff;
+
 export function bootIts(cpus: number): ItsState {
-  return { devices: new Map(), lpis: new Set(), load: Array.from({ length: cpus }, () => 0) };
+  let size = 1;
+  while (size < cpus) size *= 2;
+  const min = new Int32Array(2 * size).fill(OFFLINE_LOAD);
+  // Every CPU boots online with no LPI.
+  for (let c = 0; c < cpus; c++) min[size + c] = 0;
+  for (let i = size - 1; i >= 1; i--) min[i] = Math.min(min[2 * i] as number, min[2 * i + 1] as number);
+  return { devices: new Map(), lpis: new Set(), load: Array.from({ length: cpus }, () => 0), tree: { size, min } };
 }
 
 export function cloneIts(s: ItsState): ItsState {
   const devices = new Map<string, Map<number, ItsDevice>>();
   for (const [n, m] of s.devices) devices.set(n, new Map([...m].map(([id, d]) => [id, { ...d, events: d.events.slice() }])));
-  return { devices, lpis: new Set(s.lpis), load: [...s.load] };
+  return { devices, lpis: new Set(s.lpis), load: [...s.load], tree: { size: s.tree.size, min: s.tree.min.slice() } };
+}
+
+function setLeaf(tree: LoadTree, cpu: number, value: number): void {
+  let i = tree.size + cpu;
+  if (cpu < 0 || i >= tree.min.length) return;
+  tree.min[i] = value;
+  for (i >>= 1; i >= 1; i >>= 1) tree.min[i] = Math.min(tree.min[2 * i] as number, tree.min[2 * i + 1] as number);
+}
+
+/** Adds to a CPU's LPI count (never below 0), in the counts and the tree. */
+export function itsAddLoad(st: ItsState, cpu: number, delta: number, online: boolean): void {
+  if (cpu < 0 || cpu >= st.load.length) return;
+  const load = Math.max(0, (st.load[cpu] ?? 0) + delta);
+  st.load[cpu] = load;
+  setLeaf(st.tree, cpu, online ? load : OFFLINE_LOAD);
+}
+
+/** A CPU came or went: its leaf is its load or out of the running (set_cpu_online()). */
+export function itsSetCpuOnline(st: ItsState, cpu: number, online: boolean): void {
+  setLeaf(st.tree, cpu, online ? (st.load[cpu] ?? 0) : OFFLINE_LOAD);
+}
+
+/** The lowest CPU of lo..hi with the least load among the online ones, or undefined when none is online. */
+function leastLoadedIn(tree: LoadTree, lo: number, hi: number): number | undefined {
+  const best = rangeMin(tree, 1, 0, tree.size - 1, lo, hi);
+  if (best >= OFFLINE_LOAD) return undefined;
+  return leftmost(tree, 1, 0, tree.size - 1, lo, hi, best);
+}
+
+function rangeMin(tree: LoadTree, node: number, from: number, to: number, lo: number, hi: number): number {
+  if (hi < from || to < lo) return OFFLINE_LOAD;
+  if (lo <= from && to <= hi) return tree.min[node] as number;
+  const mid = (from + to) >> 1;
+  return Math.min(rangeMin(tree, 2 * node, from, mid, lo, hi), rangeMin(tree, 2 * node + 1, mid + 1, to, lo, hi));
+}
+
+function leftmost(tree: LoadTree, node: number, from: number, to: number, lo: number, hi: number, value: number): number | undefined {
+  if (hi < from || to < lo || (tree.min[node] as number) > value) return undefined;
+  if (from === to) return from;
+  const mid = (from + to) >> 1;
+  return leftmost(tree, 2 * node, from, mid, lo, hi, value) ?? leftmost(tree, 2 * node + 1, mid + 1, to, lo, hi, value);
 }
 
 export function itsOf(chain: readonly DomainSym[]): DomainSym | undefined {
@@ -120,14 +182,21 @@ export function itsFreeEvent(s: SimState, irq: Irq): void {
 
 // its_select_cpu(): the least loaded online CPU of the affinity (cpumask_pick_least_loaded(), ties lowest).
 export function itsSelectCpu(s: SimState, mask: readonly number[]): number | undefined {
+  const its = s.its;
+  // A range of CPUs (every CPU, a node): the tree answers; any other mask is walked.
+  if (its && mask.length > 0 && (mask[mask.length - 1] as number) - (mask[0] as number) === mask.length - 1) return leastLoadedIn(its.tree, mask[0] as number, mask[mask.length - 1] as number);
   let best: number | undefined;
   let min = Infinity;
-  for (const cpu of mask) {
-    if (!isOnline(s, cpu)) continue;
-    const load = s.its?.load[cpu] ?? 0;
-    if (load < min) {
+  const load = its?.load;
+  // An indexed loop: this runs for every LPI moved, over masks of up to 8,192 CPUs.
+  for (let i = 0; i < mask.length; i++) {
+    const cpu = mask[i] as number;
+    if (!s.cpuOnline[cpu]) continue;
+    const l = load?.[cpu] ?? 0;
+    if (l < min) {
       best = cpu;
-      min = load;
+      min = l;
+      if (l === 0) break;
     }
   }
   return best;
@@ -141,8 +210,8 @@ export function itsTarget(s: SimState, irq: Irq, mask: readonly number[], log: L
   if (cpu === undefined) return 'EINVAL';
   const st = writableIts(s) as ItsState;
   // A MOVI leaves the old collection; a first MAPTI has none.
-  if (irq.activated) st.load[irq.apic.cpu] = Math.max(0, (st.load[irq.apic.cpu] ?? 0) - 1);
-  st.load[cpu] = (st.load[cpu] ?? 0) + 1;
+  if (irq.activated) itsAddLoad(st, irq.apic.cpu, -1, s.cpuOnline[irq.apic.cpu] === true);
+  itsAddLoad(st, cpu, 1, true);
   irq.apic.cpu = cpu;
   irq.apic.hwCpu = cpu;
   s.cpuIrqs.noteCpu(cpu, irq.virq);

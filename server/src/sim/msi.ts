@@ -9,9 +9,9 @@ import { counted, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
-import { anyOnline, chainOf, platformOf, releaseVirq, writableDevice, writableIts, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { anyOnline, chainOf, keptMask, platformOf, releaseVirq, writableDevice, writableIts, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
 import { composeImsic, imsicOf, imsicVectorAlloc, imsicVectorFree } from './imsic.js';
-import { composeIts, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
+import { composeIts, itsAddLoad, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
 import {
   activateVector,
   apicSetAffinity,
@@ -168,7 +168,7 @@ export function deactivateHierarchy(s: SimState, irq: Irq, log: Log): void {
     // A managed IMSIC IRQ shut down gives its identity back; it gets a new one at restart.
     if (platformOf(irq.chain) === 'imsic' && irq.managedShutdown) imsicVectorFree(s, irq);
     const its = platformOf(irq.chain) === 'its' ? writableIts(s) : undefined;
-    if (its) its.load[irq.apic.cpu] = Math.max(0, (its.load[irq.apic.cpu] ?? 0) - 1);
+    if (its) itsAddLoad(its, irq.apic.cpu, -1, s.cpuOnline[irq.apic.cpu] === true);
     irq.activated = false;
     return;
   }
@@ -509,13 +509,13 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
 export function irqSetAffinity(s: SimState, irq: Irq, mask: readonly number[], log: Log): SetAffinityResult | { kind: 'stored' | 'pending' } {
   if (!irq.activated) {
     // irq_set_affinity_deactivated(): stored, applied at activation.
-    irq.affinity = [...mask];
+    irq.affinity = keptMask(mask);
     log.lazy('irq_set_affinity_deactivated', storedText, irq.virq, irq.affinity);
     return { kind: 'stored' };
   }
   if (platformOf(irq.chain) === 'x86' && !isRemapped(irq)) {
     // No IRQ_MOVE_PCNTXT: irqd_set_move_pending() + irq_copy_pending(); the mask becomes the affinity when the move succeeds.
-    irq.movePending = [...mask];
+    irq.movePending = keptMask(mask);
     s.cpuIrqs.noteMovePending(irq.virq);
     log.lazy('irq_set_affinity', pendingText, irq.virq, irq.movePending);
     return { kind: 'pending' };
@@ -534,7 +534,7 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
     const before = irq.apic.cpu;
     const err = itsTarget(s, irq, mask, log, 'its_set_affinity');
     if (err) return { kind: 'error', err };
-    irq.affinity = [...mask];
+    irq.affinity = keptMask(mask);
     return { kind: irq.apic.cpu === before ? 'unchanged' : 'moved' };
   }
   if (platform === 'imsic') {
@@ -543,7 +543,7 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
     const oldCpu = irq.apic.cpu;
     const err = imsicVectorAlloc(s, irq, mask, log);
     if (err) return { kind: 'error', err };
-    irq.affinity = [...mask];
+    irq.affinity = keptMask(mask);
     const imsic = imsicOf(irq.chain);
     if (imsic && s.cpuOnline[oldCpu]) writeMsg(s, irq, composeImsic(imsic, oldCpu, irq.apic.vector), log, `the new identity ${irq.apic.vector} on the old hart ${oldCpu} first`);
     composeAndWrite(s, irq, log, 'the new hart');
@@ -555,7 +555,7 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
   const beforeCpu = irq.apic.cpu;
   const err = apicSetAffinity(s, irq, mask, log);
   if (err) return { kind: 'error', err };
-  irq.affinity = [...mask];
+  irq.affinity = keptMask(mask);
   if (irq.apic.vector === before && irq.apic.cpu === beforeCpu) return { kind: 'unchanged' };
   if (isRemapped(irq)) {
     if (s.hypervisor && hasHcall(irq)) {
