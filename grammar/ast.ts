@@ -33,6 +33,8 @@ export interface CpuList extends Node {
 export interface CpuRange extends Node {
   readonly from: number;
   readonly to: number;
+  /** The digits as written, only when a bound is past 2^53 (its number is then not exact): for messages. */
+  readonly written?: { readonly from: string; readonly to: string };
 }
 
 export interface PciAddr extends Node {

@@ -44,7 +44,21 @@ export class LineIndex {
     if (pos.line >= this.starts.length) return this.text.length;
     const start = this.starts[pos.line] as number;
     // A character past the end of the line means the end of its text, not the line break.
-    return Math.min(start + Math.max(0, pos.character), start + this.lineText(pos.line).length);
+    return Math.min(start + Math.max(0, pos.character), this.lineEnd(pos.line));
+  }
+
+  /** Where a line starts. */
+  lineStart(line: number): number {
+    return this.starts[line] ?? this.text.length;
+  }
+
+  /** Where a line's text ends: before its line break (\n, \r\n or \r), without making the line's string. */
+  lineEnd(line: number): number {
+    const start = this.starts[line] ?? this.text.length;
+    let end = line + 1 < this.starts.length ? (this.starts[line + 1] as number) : this.text.length;
+    if (end > start && this.text.charCodeAt(end - 1) === 10) end--;
+    if (end > start && this.text.charCodeAt(end - 1) === 13) end--;
+    return end;
   }
 
   range(span: Span): { start: Position; end: Position } {
@@ -57,8 +71,6 @@ export class LineIndex {
 
   /** The text of a line without its line break. */
   lineText(line: number): string {
-    const start = this.starts[line] ?? this.text.length;
-    const next = line + 1 < this.starts.length ? (this.starts[line + 1] as number) : this.text.length;
-    return this.text.slice(start, next).replace(/\r?\n$|\r$/, '');
+    return this.text.slice(this.lineStart(line), this.lineEnd(line));
   }
 }

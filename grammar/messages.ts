@@ -111,6 +111,21 @@ export function describeExpected(expected: TokenType, ruleName: string, previous
   return labelOf(expected);
 }
 
+/** Whether the parser is at MAX_NESTING (set by the parser: messages.ts cannot import it). */
+let atNestingLimit: () => boolean = () => false;
+let nestingLimit = 0;
+
+export function setNestingProbe(limit: number, probe: () => boolean): void {
+  nestingLimit = limit;
+  atNestingLimit = probe;
+}
+
+/** At the nesting limit no nested step or block is allowed: say so, or "expected a step, found 'expect'" would make no sense. */
+function withNestingLimit(message: string): string {
+  if (!atNestingLimit()) return message;
+  return `\`expect fail\`, \`guest\` blocks and braces nest at most ${nestingLimit} deep (MAX_NESTING); ${message}`;
+}
+
 export const irqdErrorMessageProvider: IParserErrorMessageProvider = {
   buildMismatchTokenMessage({ expected, previous, ruleName }) {
     return 'expected ' + describeExpected(expected, ruleName, previous);
@@ -119,7 +134,7 @@ export const irqdErrorMessageProvider: IParserErrorMessageProvider = {
     return "expected 'system' or 'scenario'";
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, previous, ruleName }) {
-    if (Object.hasOwn(alternativesOf, ruleName)) return 'expected ' + (alternativesOf[ruleName] as string);
+    if (Object.hasOwn(alternativesOf, ruleName)) return withNestingLimit('expected ' + (alternativesOf[ruleName] as string));
     const firsts = new Set<string>();
     for (const alt of expectedPathsPerAlt) {
       for (const path of alt) {
@@ -127,7 +142,7 @@ export const irqdErrorMessageProvider: IParserErrorMessageProvider = {
         if (first) firsts.add(describeExpected(first, ruleName, previous));
       }
     }
-    return 'expected ' + [...firsts].join(' or ');
+    return withNestingLimit('expected ' + [...firsts].join(' or '));
   },
   buildEarlyExitMessage({ expectedIterationPaths, previous, ruleName }) {
     const firsts = new Set<string>();

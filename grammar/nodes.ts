@@ -70,6 +70,14 @@ export function number(t: IToken | undefined): A.NumberLit | undefined {
   return { value: tokenValue(t), text: t.image, span: tokenSpan(t) };
 }
 
+/** A CPU range node; the digits are kept only when a bound is past 2^53 (parser and quick reader build it alike). */
+export function cpuRangeNode(from: IToken, to: IToken | undefined, span: A.Span): A.CpuRange {
+  const f = intValue(from);
+  const t = to ? intValue(to) : f;
+  if (Number.isSafeInteger(f) && Number.isSafeInteger(t)) return { from: f, to: t, span };
+  return { from: f, to: t, span, written: { from: from.image, to: (to ?? from).image } };
+}
+
 /** A decimal CPU number of a CPU list (an Int token). */
 export function intValue(t: IToken): number {
   return digitsValue(t.image, 0, t.image.length, 10);

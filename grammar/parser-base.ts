@@ -21,7 +21,7 @@
 // saves and restores the field it uses.
 import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type IToken } from 'chevrotain';
 import type * as A from './ast.js';
-import { irqdErrorMessageProvider } from './messages.js';
+import { irqdErrorMessageProvider, setNestingProbe } from './messages.js';
 import { Block, type StrayRun } from './nodes.js';
 import * as T from './tokens.js';
 
@@ -68,6 +68,7 @@ export class ParserBase extends EmbeddedActionsParser {
       skipValidations: process.env['IRQD_PARSER_VALIDATE'] !== '1',
       errorMessageProvider: irqdErrorMessageProvider,
     });
+    setNestingProbe(MAX_NESTING, () => this.nesting >= MAX_NESTING);
     // Every recognition error goes through SAVE_ERROR(): count them there.
     const internals = this as unknown as RecognizerInternals;
     const save = internals.SAVE_ERROR.bind(this);

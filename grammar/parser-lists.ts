@@ -3,7 +3,7 @@
 // and the steps.
 import type { IOrAlt, IToken, OrMethodOpts } from 'chevrotain';
 import type * as A from './ast.js';
-import { ident, intValue, number, Slot } from './nodes.js';
+import { cpuRangeNode, ident, number, Slot } from './nodes.js';
 import { ParserBase } from './parser-base.js';
 import * as T from './tokens.js';
 
@@ -104,10 +104,7 @@ export class ListParser extends ParserBase {
       to = this.OPTION(this.rangeEnd);
     } finally {
       const span = this.spanFrom(mark);
-      if (from && span) {
-        const f = intValue(from);
-        out.push({ from: f, to: to ? intValue(to) : f, span });
-      }
+      if (from && span) out.push(cpuRangeNode(from, to, span));
     }
   });
 

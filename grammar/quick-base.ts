@@ -10,7 +10,7 @@
 // says what is wrong. So its tree, when it has one, is the parser's tree.
 import { tokenMatcher, type IToken, type TokenType } from 'chevrotain';
 import type * as A from './ast.js';
-import { ident, intValue, number } from './nodes.js';
+import { cpuRangeNode, ident, number } from './nodes.js';
 import * as T from './tokens.js';
 
 /** Thrown where the quick reader gives up. */
@@ -138,8 +138,8 @@ export class QuickBase {
 
   private cpuRange(): A.CpuRange {
     const first = this.i;
-    const from = intValue(this.take(INT));
-    const to = this.maybe(MINUS) ? intValue(this.take(INT)) : from;
-    return { from, to, span: this.spanFrom(first) };
+    const from = this.take(INT);
+    const to = this.maybe(MINUS) ? this.take(INT) : undefined;
+    return cpuRangeNode(from, to, this.spanFrom(first));
   }
 }

@@ -60,6 +60,8 @@ export interface Analysis {
   readonly used: readonly UsedFile[];
   /** The `use` cycles found through this file: each loop from a file back to itself. */
   readonly cycles: readonly (readonly string[])[];
+  /** Whether a chain of `use` through this file went past MAX_USE_DEPTH (said on this file's `use` line too). */
+  readonly useTooDeep: boolean;
   /** Each trace with what it was computed from, for the next analysis of this document (reuse.ts). */
   readonly reusable: readonly Reusable[];
   /** How many scenarios were simulated for this analysis, and how many traces were taken from the previous one. */
@@ -128,7 +130,7 @@ export class AnalysisRun {
         diagnostic('IRQD004', { start: 0, end: 0 }, `this file has ${text.length} characters; irqd analyses files of up to ${MAX_TEXT_LENGTH}`),
       );
       this.staticDiagnostics = diagnostics;
-      this.state = { ...base, ...empty, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics, used: [], cycles: [] };
+      this.state = { ...base, ...empty, parse: { ast: emptyFile, errors: [], comments: [] }, model: emptyModel(), diagnostics, used: [], cycles: [], useTooDeep: false };
       this.analysis = this.state;
       this.keys = undefined;
       this.finishDiagnostics();
@@ -144,7 +146,8 @@ export class AnalysisRun {
     }
 
     const cycles: string[][] = [];
-    const used = resolveUses(parsed.ast, options, diagnostics, cycles);
+    const depth = { tooDeep: false };
+    const used = resolveUses(parsed.ast, options, diagnostics, cycles, depth);
     let model = emptyModel();
     try {
       const bound = bind(parsed.ast, { ...options, imported: importedNames(used) }, text);
@@ -161,7 +164,7 @@ export class AnalysisRun {
       diagnostics.push(internalError('topology checks', e));
     }
     this.staticDiagnostics = diagnostics;
-    this.state = { ...base, ...empty, parse: parsed, model, diagnostics, used, cycles };
+    this.state = { ...base, ...empty, parse: parsed, model, diagnostics, used, cycles, useTooDeep: depth.tooDeep };
     this.analysis = this.state;
 
     // The static errors, once: a scenario's own trace diagnostics never fall in
@@ -172,7 +175,7 @@ export class AnalysisRun {
     this.keys = new ScenarioKeys(text, local, new Set(model.systems.values()), optionsKey(options));
     for (const sc of model.scenarios) {
       try {
-        const skipped = skipReason(sc, staticErrors, errorsIn, local);
+        const skipped = skipReason(sc, staticErrors, errorsIn, local, text);
         if (skipped !== undefined) {
           if (skipped) this.state.traces.set(sc, skipped);
           continue;
@@ -333,7 +336,7 @@ function loopText(loop: readonly string[]): string {
 }
 
 /** Analyses every `use`d file through the resolver; what cannot be read is IRQD051 on the path. */
-function resolveUses(ast: SourceFile, options: AnalysisOptions, diagnostics: IrqdDiagnostic[], cycles: string[][]): UsedFile[] {
+function resolveUses(ast: SourceFile, options: AnalysisOptions, diagnostics: IrqdDiagnostic[], cycles: string[][], depth: { tooDeep: boolean }): UsedFile[] {
   const out: UsedFile[] = [];
   const chain = [...(options.chain ?? []), ...(options.file ? [options.file] : [])];
   for (const item of ast.items) {
@@ -344,7 +347,8 @@ function resolveUses(ast: SourceFile, options: AnalysisOptions, diagnostics: Irq
       continue;
     }
     if (chain.length > MAX_USE_DEPTH) {
-      diagnostics.push(diagnostic('IRQD051', span, `'use' nests deeper than ${MAX_USE_DEPTH} files here`));
+      diagnostics.push(diagnostic('IRQD051', span, `'use' nests deeper than ${MAX_USE_DEPTH} files here (MAX_USE_DEPTH)`));
+      depth.tooDeep = true;
       continue;
     }
     let r: ReturnType<UseResolver['analysisOf']>;
@@ -370,6 +374,11 @@ function resolveUses(ast: SourceFile, options: AnalysisOptions, diagnostics: Irq
       continue;
     }
     for (const c of r.analysis.cycles) cycles.push([...c]);
+    // The file that went too deep is far down the chain: say it where the chain starts too.
+    if (r.analysis.useTooDeep) {
+      depth.tooDeep = true;
+      diagnostics.push(diagnostic('IRQD051', span, `'${item.path.text}' starts a chain of 'use' deeper than ${MAX_USE_DEPTH} files (MAX_USE_DEPTH)`));
+    }
     if (out.some((u) => u.file === r.file)) continue;
     out.push({ path: item.path.text, file: r.file, analysis: r.analysis });
   }
@@ -414,6 +423,23 @@ function inside(span: { start: number; end: number }, outer: { start: number; en
 }
 
 /**
+ * Whether an error concerns a declaration: inside it, or a syntax error on
+ * the line where it ends. Recovery can end a scenario early ("expected
+ * 'available' after 'expect cpu 1', found 'system'" closes it before
+ * `system`): the step the error is about is the scenario's last, and must
+ * not run with its value missing.
+ */
+function concerns(d: IrqdDiagnostic, decl: { start: number; end: number }, text: string): boolean {
+  if (inside(d.span, decl)) return true;
+  if ((d.code !== 'IRQD001' && d.code !== 'IRQD002') || d.span.start < decl.end) return false;
+  for (let i = decl.end; i < d.span.start; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return false;
+  }
+  return true;
+}
+
+/**
  * Why a scenario is not simulated: undefined when it is to be; a trace that
  * says why when its system or its own steps (or a scenario it continues) have
  * errors, since a broken topology would only produce misleading kernel
@@ -424,6 +450,7 @@ function skipReason(
   staticErrors: readonly IrqdDiagnostic[],
   errorsIn: (system: SystemSym) => { errors: number; where: string },
   local: ReadonlySet<ScenarioSym>,
+  text: string,
 ): Trace | null | undefined {
   const system = sc.system;
   if (!system) return null;
@@ -431,7 +458,7 @@ function skipReason(
   // A scenario it continues must be free of errors too: its steps run first.
   const chain: ScenarioSym[] = [];
   for (let s: ScenarioSym | undefined = sc; s && !chain.includes(s); s = s.after) chain.push(s);
-  const own = staticErrors.filter((d) => chain.some((s) => local.has(s) && inside(d.span, s.declSpan))).length;
+  const own = staticErrors.filter((d) => chain.some((s) => local.has(s) && concerns(d, s.declSpan, text))).length;
   const errors = inSystem.errors + own;
   if (errors === 0) return undefined;
   // The errors themselves are the diagnostics; lenses and hovers say why nothing ran.

@@ -104,7 +104,7 @@ class StateChecker {
         this.diagnostics.push(diagnostic('IRQD028', it.via?.span ?? it.source?.span ?? it.span, `device '${dev.name}' has no ${irq.cap === 'msix' ? 'MSI-X' : irq.cap === 'msi' ? 'MSI' : 'IMS'} capability`));
         return;
       }
-      if (irq.index >= cap.count) {
+      if (cap.count >= 1 && irq.index >= cap.count) {
         this.diagnostics.push(diagnostic('IRQD028', it.source?.indices?.span ?? it.span, `device '${dev.name}' has vectors 0-${cap.count - 1}; index ${irq.index} is outside its capability`));
       }
       if (irq.virq < dynamicBase && this.system.arch === 'x86_64') {
@@ -131,7 +131,7 @@ class StateChecker {
     }
     if (irq.status === 'shutdown' && !irq.managed) this.fail(it.span, `only a managed IRQ is shut down when its CPUs go offline (irq_shutdown() in migrate_one_irq()); ${who} is not 'managed'`);
     if (irq.status === 'shutdown' && hasVector) this.fail(span, `${who} is shut down: clear_irq_vector() gave its vector back`);
-    if (irq.cpu !== undefined && irq.cpu >= this.system.cpus) {
+    if (irq.cpu !== undefined && this.system.cpusKnown && irq.cpu >= this.system.cpus) {
       this.diagnostics.push(diagnostic('IRQD026', it.cpu?.span ?? it.span, `system '${this.system.name}' has CPUs 0-${this.system.cpus - 1}; CPU ${irq.cpu} does not exist`));
       return;
     }

@@ -5,10 +5,7 @@ import type * as A from '../../../grammar/index.js';
 import { expandCpuList } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeviceSym, DomainSym, GuestSym, Model, ScenarioSym, SubDeviceSym, SystemSym } from '../model/types.js';
-import { article, domainKindInfo, listOf, ownEntry, pageSizes } from '../model/values.js';
-
-/** NR_CPUS of a CONFIG_MAXSMP x86_64 kernel. */
-const MAX_CPUS = 8192;
+import { article, domainKindInfo, listOf, MAX_CPUS, ownEntry, pageSizes, shownNumber } from '../model/values.js';
 /** PCI_MSIX_FLAGS_QSIZE + 1: the Table Size field is 11 bits. */
 const MAX_MSIX = 2048;
 /** PCI_MSI_FLAGS_QMASK: Multiple Message Capable encodes 1..32 as a power of two. */
@@ -31,7 +28,9 @@ class Checker {
 
   private range(n: A.NumberLit | undefined, span: A.Span, value: number, min: number, max: number, what: string, why: string): boolean {
     if (value >= min && value <= max) return true;
-    this.diagnostics.push(diagnostic('IRQD025', n?.span ?? span, `${what} ${value} is out of range ${min}..${max}: ${why}`));
+    // Past 2^53 a number is not exact: say it as it was written, not as 1e+23.
+    const shown = shownNumber(value, n?.text);
+    this.diagnostics.push(diagnostic('IRQD025', n?.span ?? span, `${what} ${shown} is out of range ${min}..${max}: ${why}`));
     return false;
   }
 
@@ -43,8 +42,8 @@ class Checker {
   private checkSystem(s: SystemSym): void {
     const cpusItem = s.decl.items.find((i): i is A.CpusItem => i.kind === 'cpus');
     if (cpusItem?.count) {
-      this.range(cpusItem.count, cpusItem.span, s.cpus, 1, MAX_CPUS, 'cpus', `x86_64 kernels have at most NR_CPUS = ${MAX_CPUS} CPUs`);
-      this.checkApic(s.apic, s.cpus, s.decl.items, s.arch);
+      this.range(cpusItem.count, cpusItem.span, cpusItem.count.value, 1, MAX_CPUS, 'cpus', `x86_64 kernels have at most NR_CPUS = ${MAX_CPUS} CPUs`);
+      this.checkApic(s.apic, cpusItem.count, s.decl.items, s.arch);
     }
     if (s.arch !== 'x86_64') {
       for (const item of s.decl.items) {
@@ -64,13 +63,14 @@ class Checker {
   }
 
   /** xAPIC physical destinations are 8 bits, and 0xFF is the broadcast ID. */
-  private checkApic(apic: SystemSym['apic'], cpus: number, items: readonly A.BodyItem[], arch: SystemSym['arch']): void {
+  private checkApic(apic: SystemSym['apic'], count: A.NumberLit, items: readonly A.BodyItem[], arch: SystemSym['arch']): void {
+    const cpus = count.value;
     if (arch !== 'x86_64' || apic !== 'xapic' || cpus <= 255) return;
     const item = items.find((i): i is A.ApicItem => i.kind === 'apic');
     const span = item?.span ?? items.find((i) => i.kind === 'cpus')?.span;
     if (span) {
       this.diagnostics.push(
-        diagnostic('IRQD025', span, `xAPIC addresses CPUs by an 8-bit APIC ID (0xFF is broadcast), so at most 255 CPUs; ${cpus} CPUs need 'apic x2apic'`),
+        diagnostic('IRQD025', span, `xAPIC addresses CPUs by an 8-bit APIC ID (0xFF is broadcast), so at most 255 CPUs; ${shownNumber(cpus, count.text)} CPUs need 'apic x2apic'`),
       );
     }
   }
@@ -99,9 +99,9 @@ class Checker {
   private cpusInside(list: A.CpuList, cpus: number, where: string): void {
     for (const r of list.ranges) {
       if (r.from > r.to) {
-        this.diagnostics.push(diagnostic('IRQD025', r.span, `CPU range ${r.from}-${r.to} runs backwards`));
+        this.diagnostics.push(diagnostic('IRQD025', r.span, `CPU range ${shownNumber(r.from, r.written?.from)}-${shownNumber(r.to, r.written?.to)} runs backwards`));
       } else if (r.to >= cpus) {
-        this.diagnostics.push(diagnostic('IRQD026', r.span, `${where} has CPUs 0-${cpus - 1}; CPU ${Math.max(r.from, cpus)} does not exist`));
+        this.diagnostics.push(diagnostic('IRQD026', r.span, `${where} has CPUs 0-${cpus - 1}; CPU ${r.from >= cpus ? shownNumber(r.from, r.written?.from) : cpus} does not exist`));
       }
     }
   }
@@ -149,7 +149,7 @@ class Checker {
       const prop = d.decl.props.find((p) => p.key.text === key);
       if (!rule || !prop) continue;
       if (rule.oneOf && !rule.oneOf.includes(value)) {
-        this.diagnostics.push(diagnostic('IRQD025', prop.value?.span ?? prop.span, `${key} ${value} is not allowed: ${rule.why}`));
+        this.diagnostics.push(diagnostic('IRQD025', prop.value?.span ?? prop.span, `${key} ${shownNumber(value, prop.value?.text)} is not allowed: ${rule.why}`));
       } else if (this.range(prop.value, prop.span, value, rule.min, rule.max, key, rule.why) && rule.powerOfTwo && !isPowerOfTwo(value)) {
         this.diagnostics.push(diagnostic('IRQD025', prop.value?.span ?? prop.span, `${key} ${value} is not a power of two: ${rule.why}`));
       }
@@ -439,8 +439,8 @@ class Checker {
     this.checkGuestIms(g);
     const item = g.decl.items.find((i): i is A.CpusItem => i.kind === 'cpus');
     if (item?.count) {
-      this.range(item.count, item.span, g.cpus, 1, MAX_CPUS, 'cpus', `a guest kernel has at most NR_CPUS = ${MAX_CPUS} CPUs`);
-      this.checkApic(g.apic, g.cpus, g.decl.items, g.system.arch);
+      this.range(item.count, item.span, item.count.value, 1, MAX_CPUS, 'cpus', `a guest kernel has at most NR_CPUS = ${MAX_CPUS} CPUs`);
+      this.checkApic(g.apic, item.count, g.decl.items, g.system.arch);
     }
     this.checkScope(g.scope.domains, g.scope.devices, g.system, g);
     const addresses = new Map<string, A.PciAddr>();
@@ -520,7 +520,7 @@ class Checker {
       case 'mmio': {
         const dev = step.device ? ctx.devices.get(step.device.text) : undefined;
         if (dev?.kind === 'device' && step.bar && !dev.bars.has(step.bar.value)) {
-          this.diagnostics.push(diagnostic('IRQD027', step.bar.span, `device '${dev.name}' declares no BAR ${step.bar.value}`));
+          this.diagnostics.push(diagnostic('IRQD027', step.bar.span, `device '${dev.name}' declares no BAR ${shownNumber(step.bar.value, step.bar.text)}`));
         } else if (dev?.kind === 'device' && step.bar && step.offset) {
           const bar = dev.bars.get(step.bar.value);
           if (bar && step.offset.value >= bar.size) {
@@ -567,7 +567,7 @@ class Checker {
         break;
       case 'cpu-available':
         if (a.cpu && a.cpu.value >= ctx.cpus) {
-          this.diagnostics.push(diagnostic('IRQD026', a.cpu.span, `${ctx.where} has CPUs 0-${ctx.cpus - 1}; CPU ${a.cpu.value} does not exist`));
+          this.diagnostics.push(diagnostic('IRQD026', a.cpu.span, `${ctx.where} has CPUs 0-${ctx.cpus - 1}; CPU ${shownNumber(a.cpu.value, a.cpu.text)} does not exist`));
         }
         break;
       case 'fail':
@@ -583,7 +583,7 @@ class Checker {
       this.diagnostics.push(diagnostic('IRQD025', step.count.span, 'allocate at least one vector (pci_alloc_irq_vectors() returns -EINVAL for 0)'));
     }
     if (step.min && step.count && (step.min.value < 1 || step.min.value > step.count.value)) {
-      this.diagnostics.push(diagnostic('IRQD025', step.min.span, `min ${step.min.value} must be between 1 and the count ${step.count.value} (pci_alloc_irq_vectors() returns -EINVAL otherwise)`));
+      this.diagnostics.push(diagnostic('IRQD025', step.min.span, `min ${shownNumber(step.min.value, step.min.text)} must be between 1 and the count ${shownNumber(step.count.value, step.count.text)} (pci_alloc_irq_vectors() returns -EINVAL otherwise)`));
     }
     // struct irq_affinity: at most IRQ_AFFINITY_MAX_SETS sets, and the reserved vectors leave some to spread.
     const resv = (step.pre?.value ?? 0) + (step.post?.value ?? 0);
@@ -622,11 +622,13 @@ class Checker {
       return;
     }
     const max = Math.max(dev.ioapicPin ? 1 : 0, ...sizes);
+    // A capability of no entries is already out of range (IRQD025): no index of it is checked against it.
+    if (max < 1) return;
     for (const r of sel.indices?.ranges ?? []) {
       if (r.from > r.to) {
-        this.diagnostics.push(diagnostic('IRQD025', r.span, `index range ${r.from}-${r.to} runs backwards`));
+        this.diagnostics.push(diagnostic('IRQD025', r.span, `index range ${shownNumber(r.from, r.written?.from)}-${shownNumber(r.to, r.written?.to)} runs backwards`));
       } else if (r.to >= max) {
-        this.diagnostics.push(diagnostic('IRQD028', r.span, `device '${dev.name}' has vectors 0-${max - 1}; index ${Math.max(r.from, max)} is outside its capability`));
+        this.diagnostics.push(diagnostic('IRQD028', r.span, `device '${dev.name}' has vectors 0-${max - 1}; index ${r.from >= max ? shownNumber(r.from, r.written?.from) : max} is outside its capability`));
       }
     }
   }

@@ -6,7 +6,7 @@
 // current statement decide what may come next.
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
 import { lex } from '../../../grammar/index.js';
-import type { Analysis } from '../analysis/analysis.js';
+import { MAX_TEXT_LENGTH, type Analysis } from '../analysis/analysis.js';
 import type { DomainKind, GuestSym, ScenarioSym, Scope, SystemSym } from '../model/types.js';
 import * as V from '../model/values.js';
 
@@ -568,6 +568,8 @@ function insideCommentOrString(analysis: Analysis, offset: number): boolean {
 }
 
 export function completion(analysis: Analysis, position: Position): CompletionItem[] {
+  // A file over the limit is not analysed (IRQD004): nothing to complete from, and no text is lexed.
+  if (analysis.text.length > MAX_TEXT_LENGTH) return [];
   const offset = analysis.lines.offset(position);
   if (insideCommentOrString(analysis, offset)) return [];
   const at = contextAt(analysis, offset);

@@ -2,7 +2,7 @@
 // a system), enumerated values, keywords, numbers, strings and comments.
 import type { SemanticTokens, SemanticTokensLegend, Range } from 'vscode-languageserver';
 import * as A from '../../../grammar/index.js';
-import type { Analysis } from '../analysis/analysis.js';
+import { MAX_TEXT_LENGTH, type Analysis } from '../analysis/analysis.js';
 import type { SymbolKind } from '../model/types.js';
 
 export const tokenTypes = [
@@ -126,20 +126,23 @@ function classify(analysis: Analysis): Tok[] {
   }
   for (const v of valueSpans(analysis.parse.ast)) names.set(v.start, { ...v, type: 'enumMember', declaration: false });
 
+  // The lexer's tokens and the comments both come in order: merge them instead of sorting a million objects.
   const out: Tok[] = [];
+  const comments = analysis.parse.comments;
+  let c = 0;
   for (const t of A.lex(analysis.text)) {
     const start = t.startOffset;
-    const end = start + t.image.length;
+    for (; c < comments.length && (comments[c] as A.Span).start < start; c++) out.push({ start: (comments[c] as A.Span).start, end: (comments[c] as A.Span).end, type: 'comment', declaration: false });
     const named = names.get(start);
     if (named) {
       out.push(named);
       continue;
     }
     const type = tokenTypeOf(t);
-    if (type) out.push({ start, end, type, declaration: false });
+    if (type) out.push({ start, end: start + t.image.length, type, declaration: false });
   }
-  for (const c of analysis.parse.comments) out.push({ ...c, type: 'comment', declaration: false });
-  return out.sort((a, b) => a.start - b.start);
+  for (; c < comments.length; c++) out.push({ start: (comments[c] as A.Span).start, end: (comments[c] as A.Span).end, type: 'comment', declaration: false });
+  return out;
 }
 
 function tokenTypeOf(t: A.IToken): TokenType | undefined {
@@ -164,30 +167,66 @@ function tokenTypeOf(t: A.IToken): TokenType | undefined {
   }
 }
 
+/** Each analysis's classified tokens, made once: a client asks again for every range it scrolls to. */
+const classified = new WeakMap<Analysis, Tok[]>();
+
+function classifiedTokens(analysis: Analysis): Tok[] {
+  let toks = classified.get(analysis);
+  if (!toks) {
+    toks = classify(analysis);
+    classified.set(analysis, toks);
+  }
+  return toks;
+}
+
+const typeIndex = new Map<TokenType, number>(tokenTypes.map((t, i) => [t, i]));
+
 export function semanticTokens(analysis: Analysis, range?: Range): SemanticTokens {
-  const from = range ? analysis.lines.offset(range.start) : 0;
-  const to = range ? analysis.lines.offset(range.end) : analysis.text.length;
+  // A file over the limit is not analysed (IRQD004), and not coloured either.
+  if (analysis.text.length > MAX_TEXT_LENGTH) return { data: [] };
+  const lines = analysis.lines;
+  const from = range ? lines.offset(range.start) : 0;
+  const to = range ? lines.offset(range.end) : analysis.text.length;
+  const toks = classifiedTokens(analysis);
   const data: number[] = [];
   let prevLine = 0;
   let prevChar = 0;
-  for (const tok of classify(analysis)) {
-    if (tok.end < from || tok.start > to) continue;
+  // The first token that may reach into the range (tokens are sorted and do not overlap).
+  let i = firstEndingAfter(toks, from);
+  let line = i < toks.length ? lines.lineOf((toks[i] as Tok).start) : 0;
+  for (; i < toks.length; i++) {
+    const tok = toks[i] as Tok;
+    if (tok.start > to) break;
+    // Tokens come in order: move the line forward instead of searching for it.
+    while (line + 1 < lines.lineCount && lines.lineStart(line + 1) <= tok.start) line++;
     // Split multi-line tokens (block comments) into one token per line.
     let start = tok.start;
+    let l = line;
     while (start < tok.end) {
-      const pos = analysis.lines.position(start);
-      const lineEnd = Math.min(tok.end, start + analysis.lines.lineText(pos.line).length - pos.character);
-      const length = lineEnd - start;
+      const character = start - lines.lineStart(l);
+      const length = Math.min(tok.end, lines.lineEnd(l)) - start;
       if (length > 0) {
-        const deltaLine = pos.line - prevLine;
-        const deltaChar = deltaLine === 0 ? pos.character - prevChar : pos.character;
-        data.push(deltaLine, deltaChar, length, tokenTypes.indexOf(tok.type), tok.declaration ? 1 : 0);
-        prevLine = pos.line;
-        prevChar = pos.character;
+        const deltaLine = l - prevLine;
+        data.push(deltaLine, deltaLine === 0 ? character - prevChar : character, length, typeIndex.get(tok.type) as number, tok.declaration ? 1 : 0);
+        prevLine = l;
+        prevChar = character;
       }
-      if (pos.line + 1 >= analysis.lines.lineCount) break;
-      start = analysis.lines.offset({ line: pos.line + 1, character: 0 });
+      if (l + 1 >= lines.lineCount) break;
+      l++;
+      start = lines.lineStart(l);
     }
   }
   return { data };
+}
+
+/** The index of the first token that ends at or after `offset`. */
+function firstEndingAfter(toks: readonly Tok[], offset: number): number {
+  let lo = 0;
+  let hi = toks.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((toks[mid] as Tok).end < offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -338,8 +338,9 @@ class Binder implements BinderCore {
       description: decl.description?.text,
       arch,
       kernel: kernel ?? this.defaultKernel(),
-      cpus: cpus ?? 1,
-      cpusKnown: cpus !== undefined,
+      // An unusable count (missing, 0, past NR_CPUS) is reported; what sizes per-CPU tables is then 1.
+      cpus: V.usableCpuCount(cpus) ? cpus : 1,
+      cpusKnown: V.usableCpuCount(cpus),
       // Firmware and the kernel switch to x2APIC when APIC IDs exceed 8 bits.
       apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic'),
       extDestId,
@@ -515,8 +516,9 @@ class Binder implements BinderCore {
       container: system,
       decl,
       system,
-      cpus: cpus ?? 1,
-      cpusKnown: cpus !== undefined,
+      // An unusable count (missing, 0, past NR_CPUS) is reported; what sizes per-CPU tables is then 1.
+      cpus: V.usableCpuCount(cpus) ? cpus : 1,
+      cpusKnown: V.usableCpuCount(cpus),
       hypervisor,
       // The guest's own APIC: x2APIC when its vCPU IDs need more than 8 bits.
       apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : system.apic),

@@ -268,3 +268,23 @@ function boundedDistance(a: string, b: string, max: number): number {
   }
   return Math.min(prev[b.length] as number, over);
 }
+
+/** NR_CPUS of a CONFIG_MAXSMP x86_64 kernel: the most CPUs a system or guest may declare. */
+export const MAX_CPUS = 8192;
+
+/** Whether a declared CPU count is one the checks can use (it is in 1..MAX_CPUS; otherwise IRQD025 says so, and nothing is checked against it). */
+export function usableCpuCount(cpus: number | undefined): cpus is number {
+  return cpus !== undefined && Number.isSafeInteger(cpus) && cpus >= 1 && cpus <= MAX_CPUS;
+}
+
+/**
+ * A number for a message: past 2^53 a double is not always the number that
+ * was written, and String() shows 1e+23, so say it as written when the text
+ * is known, else in all its digits (exact for the double the text became).
+ */
+export function shownNumber(value: number, text?: string): string {
+  if (Number.isSafeInteger(value)) return String(value);
+  if (text !== undefined) return text;
+  if (Number.isInteger(value)) return BigInt(value).toString();
+  return 'a number too large to hold';
+}

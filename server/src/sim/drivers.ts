@@ -21,6 +21,8 @@ function isVirtioNet(dev: DeviceSym): boolean {
  * (vp_find_vqs_msix()) entry 0 is the config vector and queue pair i uses
  * entries 1 + 2i (rx) and 2 + 2i (tx).
  */
+const pairText = (dev: string, pair: number, virq: number, mask: readonly number[]): string => `${dev} queue pair ${pair}: IRQ ${virq} affinity and hint ${bitmapList(mask)}`;
+
 function virtnetSetAffinity(s: SimState, dev: DeviceSym, log: Log): void {
   const state = s.devices.get(dev.name);
   if (state?.cap !== 'msix') return;
@@ -36,20 +38,20 @@ function virtnetSetAffinity(s: SimState, dev: DeviceSym, log: Log): void {
   let next = 0;
   for (let i = 0; i < pairs; i++) {
     const group = stride + (i < stragglers ? 1 : 0);
-    const mask: number[] = [];
-    // cpumask_next_wrap() over cpu_online_mask.
-    for (let j = 0; j < group; j++) {
-      mask.push(online[next % online.length] as number);
-      next++;
-    }
-    mask.sort((a, b) => a - b);
+    // cpumask_next_wrap() over cpu_online_mask: a run of the (ascending) online
+    // list, wrapping to its start at the end. This runs for every CPU taken
+    // down, so the mask is a slice, not a loop and a sort, and it is frozen so
+    // that the IRQ keeps it without a copy.
+    const from = next % online.length;
+    next += group;
+    const mask = Object.freeze(from + group <= online.length ? online.slice(from, from + group) : [...online.slice(0, from + group - online.length), ...online.slice(from)]);
     for (const shared of [irqAt(1 + 2 * i), irqAt(2 + 2 * i)]) {
       if (!shared?.started) continue;
       const irq = writableIrq(s, shared);
       irq.hint = mask;
       const r = irqSetAffinity(s, irq, mask, log);
       if (r.kind === 'error') log.warn('virtnet_set_affinity', `IRQ ${irq.virq}: irq_set_affinity_and_hint(${bitmapList(mask)}) fails with -${r.err}`);
-      else log.event('virtnet_set_affinity', `${dev.name} queue pair ${i}: IRQ ${irq.virq} affinity and hint ${bitmapList(mask)}`);
+      else log.lazy('virtnet_set_affinity', pairText, dev.name, i, irq.virq, mask);
     }
   }
 }

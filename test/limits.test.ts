@@ -1,0 +1,80 @@
+// Every limit of docs/language.md ("Limits"): an input just past it gets a
+// message that names the limit, quickly, and no internal error.
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { MAX_SYNTAX_ERRORS, MAX_NESTING } from '../grammar/parser-base.js';
+import { analyze, MAX_TEXT_LENGTH, MAX_USE_DEPTH, type Analysis } from '../server/src/analysis/analysis.js';
+import { DiskUseResolver } from '../server/src/analysis/files.js';
+import { MAX_CPUS } from '../server/src/model/values.js';
+import { MAX_EVENTS_PER_STEP, MAX_IRQS, MAX_STEPS } from '../server/src/sim/trace.js';
+import { traceLines } from '../server/src/features/trace-text.js';
+
+const machine = (cpus: number, msix = 2048, devices = 1): string =>
+  `system s {\n  cpus ${cpus}\n  apic x2apic\n  domain VECTOR vector\n  domain IR intel-ir parent VECTOR { irtes 65536 }\n  domain M pci-msi parent IR\n${Array.from({ length: devices }, (_, i) => `  device d${i} pci 0000:${(1 + Math.floor(i / 32)).toString(16).padStart(2, '0')}:${(i % 32).toString(16).padStart(2, '0')}.0 { msix ${msix} domain M }`).join('\n')}\n}\n`;
+
+function messages(a: Analysis): string[] {
+  assert.ok(!a.diagnostics.some((d) => d.code === 'IRQD003'), a.diagnostics.find((d) => d.code === 'IRQD003')?.message);
+  return a.diagnostics.map((d) => `${d.code} ${d.message}`);
+}
+
+function has(a: Analysis, pattern: RegExp): void {
+  const all = messages(a);
+  assert.ok(all.some((m) => pattern.test(m)), `no ${pattern} in:\n${all.slice(0, 10).join('\n')}`);
+}
+
+test('file size: MAX_TEXT_LENGTH', () => {
+  has(analyze(' '.repeat(MAX_TEXT_LENGTH + 1), 1), new RegExp(`^IRQD004 .*up to ${MAX_TEXT_LENGTH}`));
+});
+
+test('CPUs: NR_CPUS', () => {
+  has(analyze(machine(MAX_CPUS + 1), 1), new RegExp(`^IRQD025 cpus ${MAX_CPUS + 1} is out of range 1\\.\\.${MAX_CPUS}: .*NR_CPUS`));
+});
+
+test('CPU numbers: the last CPU', () => {
+  has(analyze(`${machine(MAX_CPUS)}scenario t on s {\n  offline cpu ${MAX_CPUS}\n}\n`, 1), new RegExp(`^IRQD026 .*CPUs 0-${MAX_CPUS - 1}; CPU ${MAX_CPUS} does not exist`));
+});
+
+test('IRQs: MAX_IRQS', () => {
+  const devices = MAX_IRQS / 2048 + 1;
+  const steps = Array.from({ length: devices }, (_, i) => `  alloc d${i} 2048`).join('\n');
+  has(analyze(`${machine(64, 2048, devices)}scenario t on s {\n${steps}\n}\n`, 1), new RegExp(`^IRQD040 irqd simulates at most ${MAX_IRQS} IRQs`));
+});
+
+test('steps: MAX_STEPS', () => {
+  has(analyze(`${machine(4)}scenario t on s {\n${'  online cpu 1\n'.repeat(MAX_STEPS + 1)}}\n`, 1), new RegExp(`^IRQD036 not run: the scenario exceeds ${MAX_STEPS} steps`));
+});
+
+test('nesting: MAX_NESTING', () => {
+  has(analyze(`${machine(4)}scenario t on s {\n  ${'expect fail '.repeat(MAX_NESTING + 1)}offline cpu 1\n}\n`, 1), new RegExp(`^IRQD001 .*nest at most ${MAX_NESTING} deep \\(MAX_NESTING\\)`));
+  has(analyze(`system s {\n  cpus 1\n${'  guest g {\n'.repeat(MAX_NESTING + 2)}${'  }\n'.repeat(MAX_NESTING + 2)}}\n`, 1), /^IRQD001 /);
+});
+
+test('syntax errors: MAX_SYNTAX_ERRORS', () => {
+  has(analyze(`scenario t {\n${'  offline cpu foo\n'.repeat(MAX_SYNTAX_ERRORS + 1)}}\n`, 1), new RegExp(`^IRQD001 irqd stops reading the file after ${MAX_SYNTAX_ERRORS} syntax errors \\(its limit, MAX_SYNTAX_ERRORS\\)`));
+});
+
+test('use depth: MAX_USE_DEPTH', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'irqd-limits-'));
+  try {
+    for (let i = 0; i <= MAX_USE_DEPTH + 1; i++) writeFileSync(join(dir, `f${i}.irqd`), i <= MAX_USE_DEPTH ? `use "f${i + 1}.irqd"\n` : 'system s { cpus 1 }\n');
+    const file = join(dir, 'f0.irqd');
+    const a = analyze(`use "f1.irqd"\n`, 1, { file, uses: new DiskUseResolver() });
+    has(a, new RegExp(`^IRQD051 'f1.irqd' starts a chain of 'use' deeper than ${MAX_USE_DEPTH} files \\(MAX_USE_DEPTH\\)`));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('events per step: MAX_EVENTS_PER_STEP, with the rest counted', () => {
+  const a = analyze(`${machine(64)}scenario t on s {\n  alloc d0 2048\n}\n`, 1);
+  messages(a);
+  const sc = a.model.scenarios[0];
+  assert.ok(sc);
+  const trace = a.traces.get(sc);
+  assert.ok(trace);
+  assert.equal(trace.records[0]?.events.length, MAX_EVENTS_PER_STEP);
+  assert.ok(traceLines(a, trace).some((l) => /… \d+ more/.test(l)), 'the trace says how many more');
+});
