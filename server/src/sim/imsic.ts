@@ -6,7 +6,7 @@
 import type { DomainSym } from '../model/types.js';
 import { hex } from './kernel.js';
 import { IrqMatrix, type Errno } from './matrix.js';
-import { domainOfKind, type Irq, type Msg, type SimState } from './state.js';
+import { andOnline, domainOfKind, onlineCpus, type Irq, type Msg, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** irqd's nr_ids: the common 255 (IMSIC_MIN_ID 63 ≤ nr_ids < 2048, nr_ids ≡ 63 mod 64). */
@@ -46,7 +46,9 @@ const imsicAllocText = (virq: number, cpu: number, id: number): string => `IRQ $
 
 // imsic_vector_alloc(): irq_matrix_alloc() on the mask, most available hart, lowest ID.
 export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[], log: Log): Errno | undefined {
-  const r = s.matrix.alloc(mask.filter((c) => s.cpuOnline[c]), false);
+  // cpumask_and(mask, cpu_online_mask): for the default affinity that is the online mask itself, whose best CPU the matrix finds in O(log CPUs).
+  const search = andOnline(s, mask);
+  const r = s.matrix.alloc(search, false, search === onlineCpus(s));
   if (typeof r === 'string') return r;
   const old = irq.apic.vector ? { cpu: irq.apic.cpu, id: irq.apic.vector } : undefined;
   irq.apic.vector = r.bit;
