@@ -9,7 +9,7 @@ import { MAX_SYNTAX_ERRORS, MAX_NESTING } from '../grammar/parser-base.js';
 import { analyze, MAX_TEXT_LENGTH, MAX_USE_DEPTH, type Analysis } from '../server/src/analysis/analysis.js';
 import { DiskUseResolver } from '../server/src/analysis/files.js';
 import { MAX_CPUS } from '../server/src/model/values.js';
-import { MAX_EVENTS_PER_STEP, MAX_IRQS, MAX_STEPS } from '../server/src/sim/trace.js';
+import { MAX_EVENTS_PER_STEP, MAX_HOTPLUG_OPERATIONS, MAX_IRQS, MAX_STEPS } from '../server/src/sim/trace.js';
 import { traceLines } from '../server/src/features/trace-text.js';
 
 const machine = (cpus: number, msix = 2048, devices = 1): string =>
@@ -45,6 +45,17 @@ test('IRQs: MAX_IRQS', () => {
 
 test('steps: MAX_STEPS', () => {
   has(analyze(`${machine(4)}scenario t on s {\n${'  online cpu 1\n'.repeat(MAX_STEPS + 1)}}\n`, 1), new RegExp(`^IRQD036 not run: the scenario exceeds ${MAX_STEPS} steps`));
+});
+
+test('CPU hotplug: MAX_HOTPLUG_OPERATIONS', () => {
+  const cycles = Math.ceil(MAX_HOTPLUG_OPERATIONS / (2 * 63)) + 1;
+  const a = analyze(`${machine(64)}scenario t on s {\n${'  offline cpu 1-63\n  online cpu 1-63\n'.repeat(cycles)}}\n`, 1);
+  has(a, new RegExp(`^IRQD036 not run: the scenario exceeds ${MAX_HOTPLUG_OPERATIONS} CPU hotplug operations \\(MAX_HOTPLUG_OPERATIONS`));
+  // Exactly the steps within the bound ran.
+  const sc = a.model.scenarios[0];
+  assert.ok(sc);
+  const ran = a.traces.get(sc)?.records.filter((r) => r.outcome !== 'not-run').length ?? 0;
+  assert.equal(ran, Math.floor(MAX_HOTPLUG_OPERATIONS / 63));
 });
 
 test('nesting: MAX_NESTING', () => {

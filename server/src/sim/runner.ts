@@ -18,7 +18,7 @@ import { pasidUsed } from './pasid.js';
 import { irteIndex } from './remap.js';
 import { anyOnline, forkState, type Irq, type SimState } from './state.js';
 import { dmaStep, mmioStep, pasidStep, vfioState, vfioStep, type StepContext, type StepResult } from './steps-migration.js';
-import { LazyEvent, MAX_EVENTS_PER_STEP, MAX_IRQS, MAX_STEPS, MAX_VIEWS_PER_STEP, stepRecord, type EventFormat, type StepOutcome, type StepRecord, type TraceEvent } from './trace.js';
+import { LazyEvent, MAX_EVENTS_PER_STEP, MAX_HOTPLUG_OPERATIONS, MAX_IRQS, MAX_STEPS, MAX_VIEWS_PER_STEP, stepRecord, type EventFormat, type StepOutcome, type StepRecord, type TraceEvent } from './trace.js';
 import { captureIrq, type IrqCapture } from './views.js';
 
 const maskedText = (virq: number): string => `IRQ ${virq}: masked`;
@@ -47,6 +47,9 @@ export class Runner implements StepContext {
   readonly records: StepRecord[] = [];
   readonly diagnostics: IrqdDiagnostic[] = [];
   private executed = 0;
+  /** CPUs taken down or brought up so far, against MAX_HOTPLUG_OPERATIONS. */
+  private hotplugOperations = 0;
+  private overHotplugLimit = false;
   private failed = false;
   readonly warnedNoP2p = new Set<string>();
   /** Devices any `vfio` step of the scenario names (the devices of the migration). */
@@ -99,11 +102,14 @@ export class Runner implements StepContext {
         this.runGuest(step);
         continue;
       }
-      if (this.stopped || this.executed >= MAX_STEPS) {
+      const hotplug = step.kind === 'offline' || step.kind === 'online' ? this.cpus(step.cpus).length : 0;
+      if (hotplug > 0 && this.hotplugOperations + hotplug > MAX_HOTPLUG_OPERATIONS) this.overHotplugLimit = true;
+      if (this.stopped || this.executed >= MAX_STEPS || this.overHotplugLimit) {
         if (this.records.length < this.stopAt) this.notRun(step);
         continue;
       }
       this.executed++;
+      this.hotplugOperations += hotplug;
       if (this.options.forkEachStep) this.refork();
       this.runOne(step);
     }
@@ -144,7 +150,11 @@ export class Runner implements StepContext {
   }
 
   private notRun(step: A.Step): void {
-    const reason = this.executed >= MAX_STEPS ? `not run: the scenario exceeds ${MAX_STEPS} steps` : 'not run: an earlier step failed';
+    const reason = this.overHotplugLimit
+      ? `not run: the scenario exceeds ${MAX_HOTPLUG_OPERATIONS} CPU hotplug operations (MAX_HOTPLUG_OPERATIONS: each CPU taken down or brought up counts)`
+      : this.executed >= MAX_STEPS
+        ? `not run: the scenario exceeds ${MAX_STEPS} steps (MAX_STEPS)`
+        : 'not run: an earlier step failed';
     this.diagnostics.push(diagnostic('IRQD036', step.span, reason, { unnecessary: true }));
     this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome: 'not-run', summary: 'not run', events: [] }, []));
   }

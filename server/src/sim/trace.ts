@@ -45,6 +45,13 @@ export interface Trace {
 
 /** The most steps one scenario may execute (a bound on the work any input causes). */
 export const MAX_STEPS = 20000;
+/**
+ * CPU hotplug operations (one CPU taken down or brought up) in one scenario.
+ * A step can take 8,191 CPUs down, so steps alone do not bound the work of
+ * hotplug: 10,000 cycles of `offline cpu 1-63` / `online cpu 1-63` are 1.26
+ * million CPU operations. 500,000 is 30 round trips of 8,192 CPUs.
+ */
+export const MAX_HOTPLUG_OPERATIONS = 500_000;
 /** The most IRQs one scenario may hold at once (a bound on memory and time). */
 export const MAX_IRQS = 65536;
 /** What a step record keeps: the first IRQ views and kernel events (hovers show fewer). */
