@@ -19,7 +19,7 @@
 // as fields, and find their frame in a field too: callbacks made per call
 // were most of the garbage a parse left. A rule that can nest inside itself
 // saves and restores the field it uses.
-import { EmbeddedActionsParser, type IOrAlt, type IRecognitionException, type IToken } from 'chevrotain';
+import { EmbeddedActionsParser, getLookaheadPaths, NoViableAltException, type IOrAlt, type IRecognitionException, type IToken, type LookaheadSequence } from 'chevrotain';
 import type * as A from './ast.js';
 import { irqdErrorMessageProvider, setNestingProbe } from './messages.js';
 import { Block, type StrayRun } from './nodes.js';
@@ -43,8 +43,19 @@ export const MAX_SYNTAX_ERRORS = 1000;
 /** Chevrotain internals the error cap uses (not in its type declarations; guarded by test/grammar/parser.test.ts). */
 interface RecognizerInternals {
   recoveryEnabled: boolean;
+  readonly maxLookahead: number;
   SAVE_ERROR(error: IRecognitionException): IRecognitionException;
+  getCurrRuleFullName(): string;
+  raiseNoAltException(occurrence: number, errMsgTypes: string | undefined): never;
 }
+
+/**
+ * The lookahead paths of each alternation, by rule and occurrence, for the
+ * "expected …" message of a NoViableAlt error. Chevrotain computes them from
+ * the grammar on every such error (about 2 ms in the step rules, its own TODO
+ * says "consider caching"); the grammar never changes, so once is enough.
+ */
+const noAltPaths = new Map<string, LookaheadSequence[]>();
 
 export class ParserBase extends EmbeddedActionsParser {
   /** Current depth of recursive constructs; reset for every input. */
@@ -69,8 +80,24 @@ export class ParserBase extends EmbeddedActionsParser {
       errorMessageProvider: irqdErrorMessageProvider,
     });
     setNestingProbe(MAX_NESTING, () => this.nesting >= MAX_NESTING);
-    // Every recognition error goes through SAVE_ERROR(): count them there.
     const internals = this as unknown as RecognizerInternals;
+    // raiseNoAltException() as Chevrotain's (error_handler.js), with the paths cached.
+    internals.raiseNoAltException = (occurrence, errMsgTypes) => {
+      const ruleName = internals.getCurrRuleFullName();
+      const key = `${ruleName}#${occurrence}`;
+      let paths = noAltPaths.get(key);
+      if (!paths) {
+        const rule = this.getGAstProductions()[ruleName];
+        paths = rule ? getLookaheadPaths({ occurrence, rule, prodType: 'Alternation', maxLookahead: internals.maxLookahead }) : [];
+        noAltPaths.set(key, paths);
+      }
+      const actual: IToken[] = [];
+      for (let i = 1; i <= internals.maxLookahead; i++) actual.push(this.LA(i));
+      const previous = this.LA(0);
+      const message = irqdErrorMessageProvider.buildNoViableAltMessage({ expectedPathsPerAlt: paths, actual, previous, ...(errMsgTypes !== undefined ? { customUserDescription: errMsgTypes } : {}), ruleName });
+      throw internals.SAVE_ERROR(new NoViableAltException(message, this.LA(1), previous));
+    };
+    // Every recognition error goes through SAVE_ERROR(): count them there.
     const save = internals.SAVE_ERROR.bind(this);
     internals.SAVE_ERROR = (error) => {
       const saved = save(error);

@@ -77,6 +77,18 @@ function lineBounds(text: string, at: number): [number, number] {
   return [s, e < 0 ? text.length : e + 1];
 }
 
+/**
+ * The largest text a repetition makes: twice the analysis's 4 MiB limit.
+ * Past the limit irqd reads nothing (IRQD004), so a 55 MB input tests only
+ * the fuzzer's own memory; files at the limit ± 1 are a mutation of their own.
+ */
+const MAX_MUTATED_LENGTH = 8 * 1024 * 1024;
+
+/** How many copies of a piece of `length` characters fit in the text's room (at least one). */
+function roomFor(t: string, length: number): number {
+  return Math.max(1, Math.floor((MAX_MUTATED_LENGTH - t.length) / Math.max(1, length)));
+}
+
 /** `light`: sizes capped (repeats, nesting, name lengths; no 4 MiB file), for the short seeded run in npm test. */
 type Mutation = (text: string, rng: Rng, others: readonly CorpusFile[], light: boolean) => string;
 
@@ -221,7 +233,7 @@ const MUTATIONS: readonly (readonly [number, string, Mutation])[] = [
             [19, rng.int(51, 2000)],
             [1, rng.int(2001, 30000)],
           ]);
-      return splice(t, s, 0, line.repeat(n));
+      return splice(t, s, 0, line.repeat(Math.min(n, roomFor(t, line.length))));
     },
   ],
   [
@@ -233,7 +245,8 @@ const MUTATIONS: readonly (readonly [number, string, Mutation])[] = [
       if (!starts.length) return t;
       const s = rng.pick(starts);
       const next = starts.find((x) => x > s) ?? t.length;
-      return splice(t, s, 0, t.slice(s, next).repeat(rng.int(2, light ? 4 : rng.chance(0.8) ? 20 : 400)));
+      const n = rng.int(2, light ? 4 : rng.chance(0.8) ? 20 : 400);
+      return splice(t, s, 0, t.slice(s, next).repeat(Math.min(n, roomFor(t, next - s))));
     },
   ],
   [

@@ -53,7 +53,7 @@ function plain(t: Trace | undefined): unknown {
 /** Every fact of a state, as text: what two states must agree on to be the same state. */
 function digest(s: SimState | undefined): string {
   if (!s) return 'none';
-  const out: string[] = [`online ${s.cpuOnline.join('')} ${s.online.join(',')} next ${s.nextVirq} hint ${s.virqHint}`];
+  const out: string[] = [`online ${s.cpuOnline.join('')} ${(s.online ?? s.cpuOnline.flatMap((on, i) => (on ? [i] : []))).join(',')} (${s.onlineCount}) next ${s.nextVirq} hint ${s.virqHint}`];
   const m = s.matrix;
   out.push(`matrix ${m.globalAvailable} ${m.globalReserved} ${m.totalAllocated} ${m.onlineMaps} ${m.systembitsInalloc}`);
   m.cpus.forEach((c, cpu) => {

@@ -170,12 +170,13 @@ export class AnalysisRun {
     // The static errors, once: a scenario's own trace diagnostics never fall in
     // another scenario's span or in a system's, so they need not be re-scanned.
     const staticErrors = diagnostics.filter((d) => d.severity === 'error');
-    const errorsIn = systemErrorCounter(model, used, staticErrors);
+    const byPosition = new ErrorsByPosition(staticErrors, text);
+    const errorsIn = systemErrorCounter(model, used, byPosition);
     const local = new Set(model.scenarios);
     this.keys = new ScenarioKeys(text, local, new Set(model.systems.values()), optionsKey(options));
     for (const sc of model.scenarios) {
       try {
-        const skipped = skipReason(sc, staticErrors, errorsIn, local, text);
+        const skipped = skipReason(sc, errorsIn, local, byPosition);
         if (skipped !== undefined) {
           if (skipped) this.state.traces.set(sc, skipped);
           continue;
@@ -406,15 +407,22 @@ function importedNames(used: readonly UsedFile[]): ImportedNames {
 }
 
 /** Counts the errors inside a system's declaration, in this file or in the used file that declares it. */
-function systemErrorCounter(model: Model, used: readonly UsedFile[], staticErrors: readonly IrqdDiagnostic[]): (system: SystemSym) => { errors: number; where: string } {
+function systemErrorCounter(model: Model, used: readonly UsedFile[], staticErrors: ErrorsByPosition): (system: SystemSym) => { errors: number; where: string } {
   const home = new Map<SystemSym, UsedFile>();
   for (const u of used) for (const sys of u.analysis.model.systems.values()) home.set(sys, u);
+  // Once per system: every scenario on it asks.
+  const counted = new Map<SystemSym, { errors: number; where: string }>();
   return (system) => {
-    const u = home.get(system);
-    if (!u || model.systems.get(system.name) === system) {
-      return { errors: staticErrors.filter((d) => inside(d.span, system.declSpan)).length, where: '' };
+    let c = counted.get(system);
+    if (!c) {
+      const u = home.get(system);
+      c =
+        !u || model.systems.get(system.name) === system
+          ? { errors: staticErrors.insideOf(system.declSpan), where: '' }
+          : { errors: u.analysis.diagnostics.filter((d) => d.severity === 'error' && inside(d.span, system.declSpan)).length, where: ` (${u.path})` };
+      counted.set(system, c);
     }
-    return { errors: u.analysis.diagnostics.filter((d) => d.severity === 'error' && inside(d.span, system.declSpan)).length, where: ` (${u.path})` };
+    return c;
   };
 }
 
@@ -423,20 +431,60 @@ function inside(span: { start: number; end: number }, outer: { start: number; en
 }
 
 /**
- * Whether an error concerns a declaration: inside it, or a syntax error on
- * the line where it ends. Recovery can end a scenario early ("expected
- * 'available' after 'expect cpu 1', found 'system'" closes it before
- * `system`): the step the error is about is the scenario's last, and must
- * not run with its value missing.
+ * The static errors by position, to count those that concern a declaration:
+ * inside it, or a syntax error on the line where it ends. Recovery can end a
+ * scenario early ("expected 'available' after 'expect cpu 1', found
+ * 'system'" closes it before `system`): the step the error is about is the
+ * scenario's last, and must not run with its value missing. Each count is a
+ * search, not a pass over every error: a file can have thousands of errors
+ * and of scenarios.
  */
-function concerns(d: IrqdDiagnostic, decl: { start: number; end: number }, text: string): boolean {
-  if (inside(d.span, decl)) return true;
-  if ((d.code !== 'IRQD001' && d.code !== 'IRQD002') || d.span.start < decl.end) return false;
-  for (let i = decl.end; i < d.span.start; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return false;
+class ErrorsByPosition {
+  private readonly sorted: readonly IrqdDiagnostic[];
+  private readonly starts: readonly number[];
+
+  constructor(
+    errors: readonly IrqdDiagnostic[],
+    private readonly text: string,
+  ) {
+    this.sorted = [...errors].sort((a, b) => a.span.start - b.span.start);
+    this.starts = this.sorted.map((d) => d.span.start);
   }
-  return true;
+
+  /** How many errors lie inside the declaration. */
+  insideOf(decl: { start: number; end: number }): number {
+    let n = 0;
+    for (let i = lowerBound(this.starts, decl.start); i < this.sorted.length; i++) {
+      const d = this.sorted[i] as IrqdDiagnostic;
+      if (d.span.start > decl.end) break;
+      if (inside(d.span, decl)) n++;
+    }
+    return n;
+  }
+
+  /** How many errors concern the declaration. */
+  concerning(decl: { start: number; end: number }): number {
+    let lineEnd = decl.end;
+    while (lineEnd < this.text.length && this.text.charCodeAt(lineEnd) !== 10 && this.text.charCodeAt(lineEnd) !== 13) lineEnd++;
+    let n = 0;
+    for (let i = lowerBound(this.starts, decl.start); i < this.sorted.length; i++) {
+      const d = this.sorted[i] as IrqdDiagnostic;
+      if (d.span.start > lineEnd) break;
+      if (inside(d.span, decl) || ((d.code === 'IRQD001' || d.code === 'IRQD002') && d.span.start >= decl.end)) n++;
+    }
+    return n;
+  }
+}
+
+function lowerBound(sorted: readonly number[], value: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((sorted[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /**
@@ -447,10 +495,9 @@ function concerns(d: IrqdDiagnostic, decl: { start: number; end: number }, text:
  */
 function skipReason(
   sc: ScenarioSym,
-  staticErrors: readonly IrqdDiagnostic[],
   errorsIn: (system: SystemSym) => { errors: number; where: string },
   local: ReadonlySet<ScenarioSym>,
-  text: string,
+  byPosition: ErrorsByPosition,
 ): Trace | null | undefined {
   const system = sc.system;
   if (!system) return null;
@@ -458,7 +505,8 @@ function skipReason(
   // A scenario it continues must be free of errors too: its steps run first.
   const chain: ScenarioSym[] = [];
   for (let s: ScenarioSym | undefined = sc; s && !chain.includes(s); s = s.after) chain.push(s);
-  const own = staticErrors.filter((d) => chain.some((s) => local.has(s) && concerns(d, s.declSpan, text))).length;
+  let own = 0;
+  for (const s of chain) if (local.has(s)) own += byPosition.concerning(s.declSpan);
   const errors = inSystem.errors + own;
   if (errors === 0) return undefined;
   // The errors themselves are the diagnostics; lenses and hovers say why nothing ran.

@@ -8,6 +8,11 @@ import type { AnySymbol, DeviceSym, GuestSym, ScenarioSym, SubDeviceSym, SystemS
 import * as V from './values.js';
 
 export class ScenarioBinder {
+  /** The scenarios of this file by name, in order (duplicates are IRQD011): built as they are declared. */
+  private readonly byName = new Map<string, ScenarioSym[]>();
+  /** Scenarios whose `after` chain is known to end without a cycle. */
+  private readonly acyclic = new Set<ScenarioSym>();
+
   constructor(private readonly b: BinderCore) {}
 
   /** Declares a scenario and resolves its system; `after` is resolved once every scenario is known. */
@@ -40,7 +45,8 @@ export class ScenarioBinder {
       decl,
       system,
     };
-    const previous = this.b.scenarios.find((s) => s.name === name && name !== '');
+    const same = name === '' ? undefined : this.byName.get(name);
+    const previous = same?.[0];
     if (previous) {
       this.b.diagnostics.push(
         diagnostic('IRQD011', sym.nameSpan, `scenario '${name}' is already declared`, {
@@ -50,6 +56,8 @@ export class ScenarioBinder {
     }
     this.b.symbols.push(sym);
     this.b.scenarios.push(sym);
+    if (same) same.push(sym);
+    else this.byName.set(name, [sym]);
   }
 
   /**
@@ -60,10 +68,20 @@ export class ScenarioBinder {
   resolveAfter(sc: ScenarioSym, imported: ReadonlyMap<string, ScenarioSym>): void {
     const ident = sc.decl.after;
     if (!ident) return;
-    const local = new Map<string, ScenarioSym>();
-    for (const s of this.b.scenarios) if (s !== sc && !local.has(s.name)) local.set(s.name, s);
-    for (const [n, s] of imported) if (!local.has(n)) local.set(n, s);
-    const target = this.b.resolve(ident, 'scenario', local);
+    // The first other scenario of that name in this file, else a used file's: a lookup,
+    // not a table of every scenario per scenario (files of thousands of scenarios).
+    const hit = this.byName.get(ident.text)?.find((s) => s !== sc) ?? imported.get(ident.text);
+    let target: ScenarioSym | undefined;
+    if (hit) {
+      this.b.reference(ident, hit);
+      target = hit;
+    } else {
+      // Unknown: the whole table, for the message and its "did you mean".
+      const local = new Map<string, ScenarioSym>();
+      for (const s of this.b.scenarios) if (s !== sc && !local.has(s.name)) local.set(s.name, s);
+      for (const [n, s] of imported) if (!local.has(n)) local.set(n, s);
+      target = this.b.resolve(ident, 'scenario', local);
+    }
     if (!target) return;
     sc.after = target;
     if (!sc.system) sc.system = target.system;
@@ -84,8 +102,11 @@ export class ScenarioBinder {
         return;
       }
       if (seen.has(s)) return;
+      // The rest of the chain is known to end: so does this one (a long chain is walked once, not once per scenario).
+      if (this.acyclic.has(s)) break;
       seen.add(s);
     }
+    for (const s of seen) this.acyclic.add(s);
   }
 
   bindSteps(sc: ScenarioSym): void {

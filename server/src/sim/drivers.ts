@@ -5,7 +5,7 @@
 import type { DeviceSym } from '../model/types.js';
 import { bitmapList } from './matrix.js';
 import { irqSetAffinity } from './msi.js';
-import { onlineCpus, writableIrq, type Irq, type SimState } from './state.js';
+import { onlineCpus, unchangingMask, writableIrq, type Irq, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 function isVirtioNet(dev: DeviceSym): boolean {
@@ -40,12 +40,16 @@ function virtnetSetAffinity(s: SimState, dev: DeviceSym, log: Log): void {
     const group = stride + (i < stragglers ? 1 : 0);
     // cpumask_next_wrap() over cpu_online_mask: a run of the (ascending) online
     // list, wrapping to its start at the end. This runs for every CPU taken
-    // down, so the mask is a slice, not a loop and a sort, and it is frozen so
-    // that the IRQ keeps it without a copy.
+    // down, so the mask is a slice, not a loop and a sort, and marked
+    // unchanging so that the IRQ keeps it without a copy.
     const from = next % online.length;
     next += group;
-    const mask = Object.freeze(from + group <= online.length ? online.slice(from, from + group) : [...online.slice(0, from + group - online.length), ...online.slice(from)]);
-    for (const shared of [irqAt(1 + 2 * i), irqAt(2 + 2 * i)]) {
+    const rx = irqAt(1 + 2 * i);
+    const tx = irqAt(2 + 2 * i);
+    // A queue pair without a requested IRQ has nothing to set: no mask is made for it.
+    if (!rx?.started && !tx?.started) continue;
+    const mask = unchangingMask(from + group <= online.length ? online.slice(from, from + group) : [...online.slice(0, from + group - online.length), ...online.slice(from)]);
+    for (const shared of [rx, tx]) {
       if (!shared?.started) continue;
       const irq = writableIrq(s, shared);
       irq.hint = mask;

@@ -4,7 +4,7 @@ import { driversCpuDead, driversCpuOnline } from './drivers.js';
 import { counted } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { activateHierarchy, deactivateHierarchy, doSetAffinity } from './msi.js';
-import { anyOnline, inMask, isOnline, onlineCpus, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
+import { anyOnline, inMask, isOnline, onlineCount, onlineCpus, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
 // The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
@@ -104,7 +104,7 @@ export interface OfflineResult {
 // native_cpu_disable() → cpu_disable_common() → fixup_irqs() → lapic_offline()
 export function offlineCpu(s: SimState, cpu: number, log: Log): OfflineResult | UnplugRefusal {
   if (!s.cpuOnline[cpu]) return { moved: 0, shutdown: 0, failed: 0 };
-  if (onlineCpus(s).length === 1) return { err: 'EBUSY', message: `CPU ${cpu} is the last online CPU` };
+  if (onlineCount(s) === 1) return { err: 'EBUSY', message: `CPU ${cpu} is the last online CPU` };
   // The boot CPU has no online file (6.1 without cpu0_hotplug; boot-CPU hotplug was removed in 6.5).
   if (cpu === 0) return { err: 'EBUSY', message: 'CPU 0 is the boot CPU and cannot be taken offline' };
   // The vector-space check is x86's; the ITS and the IMSIC have no such refusal.

@@ -137,8 +137,15 @@ export interface SimState {
   readonly matrix: IrqMatrix;
   /** cpu_online_mask; the matrix keeps its own per-CPU online flag, updated later in the offline path. Written only by setCpuOnline(). */
   readonly cpuOnline: readonly boolean[];
-  /** cpu_online_mask as an ascending list, one shared array replaced (never changed) when a CPU comes or goes: onlineCpus(). */
-  online: readonly number[];
+  /**
+   * cpu_online_mask as an ascending list, one shared array replaced (never
+   * changed): read it through onlineCpus(), which makes it when a CPU came or
+   * went since (undefined until then: a step that takes 8,000 CPUs down makes
+   * the list only when something asks for it, not 8,000 times).
+   */
+  online: readonly number[] | undefined;
+  /** How many CPUs are online: cpumask_weight(cpu_online_mask), without the list. */
+  onlineCount: number;
   /** Every CPU of the system, 0..cpus-1: the default affinity (irq_default_affinity), one shared array. */
   readonly everyCpu: readonly number[];
   /** Per CPU: vector → virq, or the kernel's markers for unused slots. */
@@ -280,6 +287,7 @@ export function writablePasid(s: SimState): PasidState | undefined {
 
 /** The online CPUs, ascending (cpu_online_mask): one shared array, never changed in place. */
 export function onlineCpus(s: SimState): readonly number[] {
+  if (s.online === undefined) s.online = Object.freeze(listOnline(s.cpuOnline, s.everyCpu));
   return s.online;
 }
 
@@ -296,7 +304,13 @@ export function setCpuOnline(s: SimState, cpu: number, on: boolean): void {
   // The ITS's least-loaded search counts online CPUs only.
   const its = writableIts(s);
   if (its) itsSetCpuOnline(its, cpu, on);
-  s.online = Object.freeze(listOnline(s.cpuOnline, s.everyCpu));
+  s.onlineCount += on ? 1 : -1;
+  s.online = undefined;
+}
+
+/** cpumask_weight(cpu_online_mask). */
+export function onlineCount(s: SimState): number {
+  return s.onlineCount;
 }
 
 function listOnline(flags: readonly boolean[], every: readonly number[]): readonly number[] {
@@ -318,11 +332,12 @@ export function everyCpuOf(system: SystemSym): readonly number[] {
 }
 
 /** The cpu_online_mask parts of a new state, with the matrix told which CPUs are online. */
-export function onlineParts(system: SystemSym, matrix: IrqMatrix, online: (cpu: number) => boolean): Pick<SimState, 'cpuOnline' | 'online' | 'everyCpu'> {
+export function onlineParts(system: SystemSym, matrix: IrqMatrix, online: (cpu: number) => boolean): Pick<SimState, 'cpuOnline' | 'online' | 'onlineCount' | 'everyCpu'> {
   const everyCpu = everyCpuOf(system);
   const cpuOnline = Array.from({ length: system.cpus }, (_, i) => online(i));
   for (let cpu = 0; cpu < system.cpus; cpu++) if (!cpuOnline[cpu]) matrix.setCpuOnline(cpu, false);
-  return { cpuOnline, online: Object.freeze(listOnline(cpuOnline, everyCpu)), everyCpu };
+  const list = Object.freeze(listOnline(cpuOnline, everyCpu));
+  return { cpuOnline, online: list, onlineCount: list.length, everyCpu };
 }
 
 /**
@@ -333,7 +348,7 @@ export function onlineParts(system: SystemSym, matrix: IrqMatrix, online: (cpu: 
  * matrix can see it is cpu_online_mask.
  */
 export function andOnline(s: SimState, mask: readonly number[]): readonly number[] {
-  const online = s.online;
+  const online = onlineCpus(s);
   const n = s.everyCpu.length;
   const last = mask[mask.length - 1];
   const inRange = last !== undefined && last < n;
@@ -410,7 +425,23 @@ export function inMask(mask: readonly number[], cpu: number): boolean {
  * moving 2,048 IRQs on 8,192 CPUs no longer copies 8,192 CPUs each time.
  */
 export function keptMask(mask: readonly number[]): readonly number[] {
-  return Object.isFrozen(mask) ? mask : Object.freeze(mask.slice());
+  if (Object.isFrozen(mask) || kept.has(mask)) return mask;
+  const copy = mask.slice();
+  kept.add(copy);
+  return copy;
+}
+
+/**
+ * Masks known never to change, without freezing them (Object.freeze() walks
+ * the whole array: a hotplug callback makes masks of thousands of CPUs for
+ * every CPU taken down).
+ */
+const kept = new WeakSet<readonly number[]>();
+
+/** A mask its maker will never change, to be kept by IRQs without a copy. */
+export function unchangingMask(mask: readonly number[]): readonly number[] {
+  kept.add(mask);
+  return mask;
 }
 
 /** cpumask_intersects(mask, cpu_online_mask). */
@@ -440,6 +471,8 @@ export function stateWeight(s: SimState): number {
  */
 export function sealState(s: SimState): void {
   if (s.sealed) return;
+  // The online list is made on demand: make it now, while the state may still be written.
+  onlineCpus(s);
   s.sealed = true;
   s.matrix.seal();
   s.vectorIrq.seal();
@@ -476,7 +509,8 @@ export function forkState(s: SimState, host?: SimState): SimState {
     k: s.k,
     matrix: s.matrix.fork(),
     cpuOnline: [...s.cpuOnline],
-    online: s.online,
+    online: onlineCpus(s),
+    onlineCount: s.onlineCount,
     everyCpu: s.everyCpu,
     vectorIrq: s.vectorIrq.fork(),
     cpuIrqs: s.cpuIrqs.fork(),
@@ -527,7 +561,8 @@ export function cloneState(s: SimState, host?: SimState): SimState {
     k: s.k,
     matrix: s.matrix.clone(),
     cpuOnline: [...s.cpuOnline],
-    online: s.online,
+    online: onlineCpus(s),
+    onlineCount: s.onlineCount,
     everyCpu: s.everyCpu,
     vectorIrq: s.vectorIrq.copy(),
     cpuIrqs: s.cpuIrqs.copy(),

@@ -104,8 +104,8 @@ function msixAccess(c: StepContext, step: A.MmioStep, dev: DeviceSym, bar: numbe
     return '→ 0xFF (MSI-X table masked by vfio-pci)';
   }
   if (p && bar === p.bar && offset >= p.offset && offset < p.offset + Math.ceil(n / 64) * 8 && step.access === 'write') {
-    c.diagnostics.push(diagnostic('IRQD045', step.span, 'writes to the MSI-X PBA are undefined (PCI: software must not write the pending bits)'));
-    return 'PBA write: undefined';
+    c.diagnostics.push(diagnostic('IRQD045', step.span, 'writes to the MSI-X PBA have no defined effect (PCI: software must not write the pending bits)'));
+    return 'PBA write: no defined effect';
   }
   const page = c.s.system.pageSize;
   const sharesPage = [t, p].some((x) => x && x.bar === bar && Math.floor(x.offset / page) === Math.floor(offset / page));
