@@ -15,7 +15,7 @@ import type {
   SystemSym,
 } from '../model/types.js';
 import { backports, domainKindInfo, modelledDrivers, ownEntry, type BackportName } from '../model/values.js';
-import { bootState, stateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
+import { bootState, peekStateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
 import type { SimState } from '../sim/state.js';
 import { bitmapList } from '../sim/matrix.js';
 import { irqView } from '../sim/views.js';
@@ -199,7 +199,8 @@ function deviceState(analysis: Analysis, device: DeviceSym, stepping: SteppingSt
     const trace = analysis.traces.get(sc);
     if (!trace || trace.skipped || sc.system !== device.owner) continue;
     const upTo = stepping.get(index) ?? trace.records.length;
-    const s = stateAfter(sc, upTo);
+    // Read only: views never write, so a kept end state is read as it is.
+    const s = peekStateAfter(sc, upTo);
     const dev = s?.devices.get(device.name);
     if (!s || !dev) continue;
     const views = dev.virqs.slice(0, 4).flatMap((v) => {

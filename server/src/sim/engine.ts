@@ -182,6 +182,17 @@ function vfioDevicesOf(steps: readonly A.Step[]): Set<string> {
  * scenario whose run kept its end state this is a fork of it; otherwise the
  * steps run again.
  */
+/**
+ * The state after `count` records, to read only: a kept end state itself
+ * (sealed: any write throws) instead of a fork of it, so that a hover that
+ * looks through the end states of many scenarios copies none of them.
+ */
+export function peekStateAfter(scenario: ScenarioSym, count: number): SimState | undefined {
+  const end = kept.get(scenario);
+  if (end && count >= end.records) return end.state;
+  return stateAfter(scenario, count);
+}
+
 export function stateAfter(scenario: ScenarioSym, count: number, options: { readonly copies?: Copies } = {}): SimState | undefined {
   const system = scenario.system;
   if (!system || unsimulatable(system)) return undefined;
