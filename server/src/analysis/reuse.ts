@@ -239,23 +239,19 @@ export class ScenarioKeys {
       if ('foreign' in p) return undefined;
       const text = this.sliceAt(p.span);
       key.push(text);
-      for (const w of wordsOf(text)) {
+      for (const w of scenarioWords(text)) {
         const c = view.component.get(w);
         if (c !== undefined) reached.add(c);
       }
     }
-    // A cut device leaves only the line break it stood on, so that adding or
-    // removing a device no step names changes nothing.
-    let gap = view.gaps[0] as string;
-    view.devices.forEach((d, i) => {
-      if (reached.has(view.component.get(d.name) as number)) {
-        key.push(spacesCollapsed(gap), d.text);
-        gap = view.gaps[i + 1] as string;
-      } else {
-        gap += `\n${view.gaps[i + 1] as string}`;
-      }
-    });
-    key.push(spacesCollapsed(gap));
+    // Scenarios that reach the same devices share the system's part of the key.
+    const signature = [...reached].sort((a, b) => a - b).join(',');
+    let systemPart = view.keys.get(signature);
+    if (!systemPart) {
+      systemPart = systemKey(view, reached);
+      view.keys.set(signature, systemPart);
+    }
+    for (const piece of systemPart) key.push(piece);
     return key;
   }
 
@@ -269,8 +265,30 @@ export class ScenarioKeys {
   }
 }
 
+/**
+ * The system's part of a narrow key: its text without the devices not
+ * reached. A cut device leaves only the line break it stood on, so that
+ * adding or removing a device no step names changes nothing.
+ */
+function systemKey(view: SystemView, reached: ReadonlySet<number>): string[] {
+  const key: string[] = [];
+  let gap = view.gaps[0] as string;
+  view.devices.forEach((d, i) => {
+    if (reached.has(view.component.get(d.name) as number)) {
+      key.push(spacesCollapsed(gap), d.text);
+      gap = view.gaps[i + 1] as string;
+    } else {
+      gap += `\n${view.gaps[i + 1] as string}`;
+    }
+  });
+  key.push(spacesCollapsed(gap));
+  return key;
+}
+
 /** A system's text cut at its own device declarations, and which devices name each other. */
 interface SystemView {
+  /** The system's part of the key per set of reached groups (their sorted ids). */
+  readonly keys: Map<string, string[]>;
   /** The system's own devices (not a guest's), in the order of the text. */
   readonly devices: readonly { readonly name: string; readonly text: string }[];
   /** The text before each device, between two, and after the last. */
@@ -297,6 +315,30 @@ function spacesCollapsed(text: string): string {
   return text
     .replace(COMMENT_OR_STRING, (m) => (m.startsWith('"') ? m : ' '))
     .replace(SPACE_OR_STRING, (m) => (m.startsWith('"') ? m : /[\n\r]/.test(m) ? '\n' : ' '));
+}
+
+/**
+ * The words of a scenario's text, remembered by the text: on a keystroke in a
+ * system every scenario on it asks again, and their texts are unchanged. A
+ * Map of the latest texts, emptied when it grows past a bound.
+ */
+const wordsByText = new Map<string, ReadonlySet<string>>();
+/** The bound: characters of the texts remembered (two files at the size limit). */
+const MAX_REMEMBERED_CHARACTERS = 8 * 1024 * 1024;
+let rememberedCharacters = 0;
+
+function scenarioWords(text: string): ReadonlySet<string> {
+  let words = wordsByText.get(text);
+  if (!words) {
+    if (rememberedCharacters + text.length > MAX_REMEMBERED_CHARACTERS) {
+      wordsByText.clear();
+      rememberedCharacters = 0;
+    }
+    words = wordsOf(text);
+    wordsByText.set(text, words);
+    rememberedCharacters += text.length;
+  }
+  return words;
 }
 
 function wordsOf(text: string): Set<string> {
@@ -343,7 +385,7 @@ function systemView(text: string, system: SystemSym): SystemView {
       if (c !== undefined) always.add(c);
     }
   }
-  return { devices, gaps, component, always };
+  return { keys: new Map(), devices, gaps, component, always };
 }
 
 /** The index of `offset` in an ascending array, or -1. */
