@@ -184,7 +184,10 @@ const MUTATIONS: readonly (readonly [number, string, Mutation])[] = [
       const long = rng.pick(['a', 'nvme', 'X-', 'd_']).repeat(light ? 64 : rng.pick([256, 2500, 10000])).replace(/-$/, 'x');
       if (!p) return t + long;
       // Rename every use of the name or only this one: both are interesting.
-      return rng.chance(0.5) ? t.split(p.text).join(long) : splice(t, p.start, p.text.length, long);
+      if (!rng.chance(0.5)) return splice(t, p.start, p.text.length, long);
+      const parts = t.split(p.text);
+      // Every use, unless that passes the bound (a word used 100,000 times made strings past V8's length limit).
+      return t.length + (parts.length - 1) * long.length <= MAX_MUTATED_LENGTH ? parts.join(long) : splice(t, p.start, p.text.length, long);
     },
   ],
   [
