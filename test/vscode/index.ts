@@ -83,7 +83,7 @@ const tests: [string, () => Promise<void>][] = [
         const t = await lensTitles();
         return t.includes('Step (1/3)') ? t : undefined;
       });
-      assert.ok(titles.some((t) => t.startsWith('⏵ step 1/3')), titles.join(' | '));
+      assert.ok(titles.some((t) => t.startsWith('▸ step 1/3')), titles.join(' | '));
       await vscode.commands.executeCommand('irqd.server.resetScenario', scenarioFile.toString(), 0);
     },
   ],

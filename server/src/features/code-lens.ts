@@ -39,7 +39,7 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
       if (r) {
         lenses.push({
           range: toRange(analysis, { start: r.step.span.start, end: r.step.span.start }),
-          command: { title: `⏵ step ${k}/${n}${r.summary ? `: ${r.summary}` : ''}`, command: '' },
+          command: { title: `▸ step ${k}/${n}${r.summary ? `: ${r.summary}` : ''}`, command: '' },
         });
       }
     }
