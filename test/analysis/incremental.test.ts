@@ -9,29 +9,10 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { analyze, type Analysis, type AnalysisOptions } from '../../server/src/analysis/analysis.js';
 import { DiskUseResolver } from '../../server/src/analysis/files.js';
-import type { IrqdDiagnostic } from '../../server/src/model/diagnostic.js';
 import { mulberry32 } from '../support/random.js';
+import { shown } from '../support/shown.js';
 
 const root = join(__dirname, '..', '..', '..');
-
-/** Everything an analysis shows a user, positions included, as one comparable value. */
-function shown(a: Analysis): unknown {
-  const diag = (d: IrqdDiagnostic): unknown => [d.code, d.severity, d.span.start, d.span.end, d.message, d.related?.map((r) => [r.span.start, r.span.end, r.message]) ?? null, d.unnecessary ?? false];
-  return {
-    diagnostics: a.diagnostics.map(diag),
-    traces: a.model.scenarios.map((sc) => {
-      const t = a.traces.get(sc);
-      if (!t) return null;
-      return {
-        system: t.system.name,
-        passed: t.passed,
-        skipped: t.skipped ?? null,
-        diagnostics: t.diagnostics.map(diag),
-        records: t.records.map((r) => [r.ordinal, r.outcome, r.summary, r.step.kind, r.step.span.start, r.step.span.end, r.events.map((e) => [e.fn, e.text, e.warning ?? false]), JSON.stringify(r.views)]),
-      };
-    }),
-  };
-}
 
 const INSERTS = ['1', '0', '3', ' ', '\n', 'x', '-', ',', '[', ']', '{', '}', '// note\n', '/* c */', '"', '  expect cpu 0 available 1\n', '  offline cpu 1\n', '0x', 'managed ', 'irq '];
 

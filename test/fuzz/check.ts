@@ -26,11 +26,11 @@ import { prepareRename, rename } from '../../server/src/features/rename.js';
 import { semanticTokens } from '../../server/src/features/semantic-tokens.js';
 import { documentSymbols } from '../../server/src/features/symbols.js';
 import { traceLines } from '../../server/src/features/trace-text.js';
-import type { IrqdDiagnostic } from '../../server/src/model/diagnostic.js';
 import { inputFile } from './corpus.js';
 import { pieces, type Piece } from './mutate.js';
 import { hotFunction, profiled } from './profile.js';
 import type { Rng } from './rng.js';
+import { shown } from '../support/shown.js';
 
 export type FailureKind = 'throw' | 'internal' | 'slow' | 'memory' | 'incremental' | 'output' | 'import' | 'crash' | 'hang';
 
@@ -169,25 +169,6 @@ function badOutput(value: unknown, inputHasLeakWords: boolean, path = ''): strin
     }
   }
   return undefined;
-}
-
-/** Everything an analysis shows a user, positions included (test/analysis/incremental.test.ts). */
-export function shown(a: Analysis): unknown {
-  const diag = (d: IrqdDiagnostic): unknown => [d.code, d.severity, d.span.start, d.span.end, d.message, d.related?.map((r) => [r.span.start, r.span.end, r.message]) ?? null, d.unnecessary ?? false];
-  return {
-    diagnostics: a.diagnostics.map(diag),
-    traces: a.model.scenarios.map((sc) => {
-      const t = a.traces.get(sc);
-      if (!t) return null;
-      return {
-        system: t.system.name,
-        passed: t.passed,
-        skipped: t.skipped ?? null,
-        diagnostics: t.diagnostics.map(diag),
-        records: t.records.map((r) => [r.ordinal, r.outcome, r.summary, r.step.kind, r.step.span.start, r.step.span.end, r.events.map((e) => [e.fn, e.text, e.warning ?? false]), JSON.stringify(r.views)]),
-      };
-    }),
-  };
 }
 
 /** The first place two plain values differ, as a path with indices (`traces[2].records[0]`), or undefined. */
