@@ -60,7 +60,8 @@ test('CPU hotplug: MAX_HOTPLUG_OPERATIONS', () => {
 
 test('nesting: MAX_NESTING', () => {
   has(analyze(`${machine(4)}scenario t on s {\n  ${'expect fail '.repeat(MAX_NESTING + 1)}offline cpu 1\n}\n`, 1), new RegExp(`^IRQD001 .*nest at most ${MAX_NESTING} deep \\(MAX_NESTING\\)`));
-  has(analyze(`system s {\n  cpus 1\n${'  guest g {\n'.repeat(MAX_NESTING + 2)}${'  }\n'.repeat(MAX_NESTING + 2)}}\n`, 1), /^IRQD001 /);
+  // Guest declarations nest too: 5,000 of them overflowed the parser's stack before they counted.
+  has(analyze(`system s {\n  cpus 1\n${'  guest g {\n'.repeat(5000)}${'  }\n'.repeat(5000)}}\n`, 1), new RegExp(`^IRQD001 .*nest at most ${MAX_NESTING} deep \\(MAX_NESTING\\)`));
 });
 
 test('syntax errors: MAX_SYNTAX_ERRORS', () => {

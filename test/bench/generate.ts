@@ -5,6 +5,7 @@
 // the file free of errors.
 //
 // Usage: node out/bench/generate.js NAME > FILE.irqd   (--list prints the names)
+import { Rng } from '../support/random.js';
 
 /** A place where the keystroke case inserts `insert` and deletes it again. */
 export interface EditSite {
@@ -28,38 +29,7 @@ export interface Generated {
   cpus: number;
 }
 
-/** mulberry32: a small seeded generator, the one the parser's robustness tests use. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export class Rng {
-  private readonly next: () => number;
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-  float(): number {
-    return this.next();
-  }
-  /** An integer in [lo, hi]. */
-  int(lo: number, hi: number): number {
-    return lo + Math.floor(this.next() * (hi - lo + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    if (items.length === 0) throw new Error('pick from an empty list');
-    return items[Math.floor(this.next() * items.length)] as T;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
+export { Rng };
 
 /** CPU numbers as a kernel cpulist: 0-4,6-47. */
 export function cpuList(cpus: Iterable<number>): string {

@@ -8,7 +8,6 @@
 // the server's resident memory must not have grown by 10% since warm-up, and
 // it must shut down cleanly with nothing on stderr (docs/robustness.md).
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +28,6 @@ import {
   InitializedNotification,
   InlayHintRefreshRequest,
   InlayHintRequest,
-  PublishDiagnosticsNotification,
   SemanticTokensRangeRequest,
   SemanticTokensRequest,
   ShutdownRequest,
@@ -41,8 +39,8 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { analyze } from '../../server/src/analysis/analysis.js';
 import { DiskUseResolver } from '../../server/src/analysis/files.js';
 import { toLspDiagnostics } from '../../server/src/features/convert.js';
-import { StreamMessageReader, StreamMessageWriter, createProtocolConnection } from 'vscode-languageserver-protocol/node';
-import { DiagnosticsLog, exited, serverPath, type Session } from '../support/lsp.js';
+import { exited, startStdio, type Session } from '../support/lsp.js';
+import { mulberry32 } from '../support/random.js';
 
 const root = join(__dirname, '..', '..', '..');
 const ORIGINAL = readFileSync(join(root, 'samples', 'hotunplug-exhaustion.irqd'), 'utf8');
@@ -54,19 +52,7 @@ const WARM_UP = 2000;
 /** The server's irqd.maxProblems default, for a client without workspace/configuration. */
 const MAX_PROBLEMS = 1000;
 
-/** mulberry32, as the other seeded tests. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const rnd = random(10);
+const rnd = mulberry32(10);
 const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 
@@ -90,14 +76,7 @@ const GC_HOOK = join(hookDir, 'gc-on-sigusr2.js');
 writeFileSync(GC_HOOK, "process.on('SIGUSR2', () => { if (global.gc) global.gc(); });\n");
 
 function startServer(): Session {
-  const child = spawn(process.execPath, ['--expose-gc', '--require', GC_HOOK, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const stderr: string[] = [];
-  child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
-  const conn = createProtocolConnection(new StreamMessageReader(child.stdout as NodeJS.ReadableStream), new StreamMessageWriter(child.stdin as NodeJS.WritableStream));
-  const diagnostics = new DiagnosticsLog();
-  conn.onNotification(PublishDiagnosticsNotification.type, (p) => diagnostics.push(p));
-  conn.listen();
-  return { child, conn, diagnostics, stderr };
+  return startStdio(['--expose-gc', '--require', GC_HOOK]);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

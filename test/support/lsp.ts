@@ -57,8 +57,9 @@ export async function initialize(conn: ProtocolConnection): Promise<InitializeRe
   return result;
 }
 
-export function startStdio(): Session {
-  const child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+/** The bundled server over stdio; `nodeArgs` go to node before the script (the soak test's GC hook). */
+export function startStdio(nodeArgs: readonly string[] = []): Session {
+  const child = spawn(process.execPath, [...nodeArgs, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
   const stderr: string[] = [];
   child.stderr?.on('data', (d: Buffer) => stderr.push(d.toString()));
   const conn = createProtocolConnection(new StreamMessageReader(child.stdout as NodeJS.ReadableStream), new StreamMessageWriter(child.stdin as NodeJS.WritableStream));
