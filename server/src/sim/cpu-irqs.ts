@@ -21,10 +21,10 @@ import { SealedWrite } from './cow.js';
  * the kernel does, to check that the lists leave out only IRQs the walk
  * would not change.
  */
-let walkEveryIrq: ((virqs: () => number[]) => number[]) | undefined;
+let walkEveryIrq = false;
 
 export function setWalkEveryIrq(on: boolean): void {
-  walkEveryIrq = on ? (all) => all() : undefined;
+  walkEveryIrq = on;
 }
 
 export class CpuIrqs {
@@ -62,13 +62,13 @@ export class CpuIrqs {
 
   /** What migrate_one_irq() may act on when `cpu` goes down: ascending IRQ numbers, each once (`all`: every IRQ, for the test mode). */
   offlineCandidates(cpu: number, all: () => number[]): number[] {
-    if (walkEveryIrq) return walkEveryIrq(all);
+    if (walkEveryIrq) return all();
     return sortedUnique([...(this.lists[cpu] ?? []), ...(this.lists[this.cpus] ?? [])]);
   }
 
   /** What irq_affinity_online_cpu() may restart: ascending IRQ numbers, each once. */
   shutdownCandidates(all: () => number[]): number[] {
-    if (walkEveryIrq) return walkEveryIrq(all);
+    if (walkEveryIrq) return all();
     return sortedUnique(this.lists[this.cpus + 1] ?? []);
   }
 

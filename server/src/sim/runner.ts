@@ -102,7 +102,7 @@ export class Runner implements StepContext {
         this.runGuest(step);
         continue;
       }
-      const hotplug = step.kind === 'offline' || step.kind === 'online' ? this.cpus(step.cpus).length : 0;
+      const hotplug = step.kind === 'offline' || step.kind === 'online' ? this.cpuCount(step.cpus) : 0;
       if (hotplug > 0 && this.hotplugOperations + hotplug > MAX_HOTPLUG_OPERATIONS) this.overHotplugLimit = true;
       if (this.stopped || this.executed >= MAX_STEPS || this.overHotplugLimit) {
         if (this.records.length < this.stopAt) this.notRun(step);
@@ -239,6 +239,18 @@ export class Runner implements StepContext {
       out.push(irq);
     }
     return out;
+  }
+
+  /**
+   * How many CPUs a list names, for MAX_HOTPLUG_OPERATIONS, without making
+   * the list (the step makes it when it runs): CPUs in two overlapping ranges
+   * count twice, which only ever reaches the bound sooner.
+   */
+  private cpuCount(list: A.CpuList | undefined): number {
+    const below = this.s.system.cpus;
+    let n = 0;
+    for (const r of list?.ranges ?? []) n += Math.max(0, Math.min(r.to, below - 1) - r.from + 1);
+    return n;
   }
 
   private cpus(list: A.CpuList | undefined): number[] {
