@@ -81,12 +81,23 @@ test('use depth: MAX_USE_DEPTH', () => {
 });
 
 test('events per step: MAX_EVENTS_PER_STEP, with the rest counted', () => {
-  const a = analyze(`${machine(64)}scenario t on s {\n  alloc d0 2048\n}\n`, 1);
-  messages(a);
-  const sc = a.model.scenarios[0];
-  assert.ok(sc);
-  const trace = a.traces.get(sc);
-  assert.ok(trace);
-  assert.equal(trace.records[0]?.events.length, MAX_EVENTS_PER_STEP);
-  assert.ok(traceLines(a, trace).some((l) => /… \d+ more/.test(l)), 'the trace says how many more');
+  const total = (n: number): { kept: number; all: number; lines: string[] } => {
+    const a = analyze(`${machine(64)}scenario t on s {\n  alloc d0 ${n}\n}\n`, 1);
+    messages(a);
+    const sc = a.model.scenarios[0];
+    assert.ok(sc);
+    const trace = a.traces.get(sc);
+    const r = trace?.records[0];
+    assert.ok(trace && r);
+    return { kept: r.events.length, all: r.events.length + r.moreEvents, lines: traceLines(a, trace) };
+  };
+  const big = total(2048);
+  const half = total(1024);
+  assert.equal(big.kept, MAX_EVENTS_PER_STEP);
+  // Every IRQ has the same events, so the counted rest grows with the IRQs exactly.
+  const perIrq = (big.all - half.all) / 1024;
+  assert.ok(Number.isInteger(perIrq) && perIrq >= 2, `${perIrq} events per IRQ`);
+  assert.equal(big.all, half.all + 1024 * perIrq);
+  // The text trace shows 12 and says how many more the step had, kept or not.
+  assert.ok(big.lines.includes(`        … ${big.all - 12} more`), big.lines.join('\n'));
 });

@@ -161,6 +161,7 @@ function printTraces(reports: readonly FileReport[], opts: Options, out: (s: str
           outcome: r.outcome,
           summary: r.summary,
           events: r.events,
+          moreEvents: r.moreEvents,
           irqs: r.views,
         })),
         diagnostics: trace.diagnostics.map((d) => ({ ...location(analysis, d), severity: d.severity, code: d.code, message: d.message })),

@@ -53,5 +53,5 @@ test('step views are the state as of their step, formatted on first read, the sa
   const moved = recordAtStep(request, move.step);
   assert.equal(moved.step, move.step);
   assert.equal(JSON.stringify(moved.views), JSON.stringify(request.views));
-  assert.equal(JSON.stringify(Object.keys(moved)), JSON.stringify(['step', 'ordinal', 'outcome', 'summary', 'events', 'views']));
+  assert.equal(JSON.stringify(Object.keys(moved)), JSON.stringify(['step', 'ordinal', 'outcome', 'summary', 'events', 'moreEvents', 'views']));
 });

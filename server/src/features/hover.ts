@@ -174,7 +174,8 @@ function hoverStep(analysis: Analysis, trace: Trace, r: StepRecord): string {
   if (r.events.length > 0) {
     lines.push('', 'Kernel path:', '```');
     for (const e of r.events.slice(0, 30)) lines.push(`${e.warning ? 'WARNING ' : ''}${e.fn}: ${e.text}`);
-    if (r.events.length > 30) lines.push(`… ${r.events.length - 30} more`);
+    const more = Math.max(0, r.events.length - 30) + r.moreEvents;
+    if (more > 0) lines.push(`… ${more} more`);
     lines.push('```');
   }
   return lines.join('\n');

@@ -42,7 +42,8 @@ export function traceLines(analysis: Analysis, trace: Trace, verbose = true): st
     // Long allocations repeat one line per IRQ: show the start and the warnings.
     const shown = r.events.filter((e, i) => i < MAX_EVENTS || e.warning);
     for (const e of shown) lines.push(`        ${e.warning ? 'WARNING ' : ''}${e.fn}: ${e.text}`);
-    if (shown.length < r.events.length) lines.push(`        … ${r.events.length - shown.length} more`);
+    const more = r.events.length - shown.length + r.moreEvents;
+    if (more > 0) lines.push(`        … ${more} more`);
   }
   const failed = trace.records.find((r) => r.outcome === 'failed');
   const failure = failed ? trace.diagnostics.find((d) => d.severity === 'error' && d.span.start >= failed.step.span.start && d.span.end <= failed.step.span.end) : undefined;

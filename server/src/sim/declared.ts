@@ -20,6 +20,7 @@ import { IrqMatrix } from './matrix.js';
 import { composeFor } from './msi.js';
 import { allocIrtes, programIrte, remapDomain, restoreIrtes } from './remap.js';
 import { chainOf, emptyContainers, onlineParts, writableDevice, ZERO_MSG, type DeviceState, type Irq, type SimState } from './state.js';
+import { messagesOf, MsgTable } from './msg-table.js';
 import type { Log } from './vector.js';
 
 /** What went wrong putting a state back: check/state.ts reports the impossible ones first, so these are rare. */
@@ -240,14 +241,14 @@ function restoreDevices(s: SimState, records: readonly { d: DeclaredIrq; irq: Ir
   const msiCap = new Map<DeviceSym, DeviceState>();
   for (const { d } of records) {
     if (d.cap === 'ioapic' || msiCap.has(d.device)) continue;
-    msiCap.set(d.device, { cap: d.cap, virqs: [], msgs: new Map() });
+    msiCap.set(d.device, { cap: d.cap, virqs: [], msgs: new MsgTable() });
   }
   for (const { d, irq } of records) {
     // An INTx line of a device that also uses MSI stays mapped (pci_enable_device()), apart from its vectors.
     const key = d.cap === 'ioapic' ? (msiCap.has(d.device) ? `intx:${d.device.name}` : d.device.name) : d.device.name;
     let dev = d.cap === 'ioapic' ? writableDevice(s, key) : msiCap.get(d.device);
     if (!dev) {
-      dev = { cap: d.cap, virqs: [], msgs: new Map() };
+      dev = { cap: d.cap, virqs: [], msgs: new MsgTable() };
     }
     s.devices.set(key, dev);
     dev.virqs[d.index] = d.virq;
@@ -258,7 +259,7 @@ function restoreDevices(s: SimState, records: readonly { d: DeclaredIrq; irq: Ir
     const msg = d.message ?? composed;
     if (!msg) continue;
     if (d.cap === 'ioapic') {
-      s.devices.set(`ioapic:${d.virq}`, { cap: 'ioapic', virqs: [], msgs: new Map([[0, msg]]) });
+      s.devices.set(`ioapic:${d.virq}`, { cap: 'ioapic', virqs: [], msgs: messagesOf(0, msg) });
       dev.msgs.set(0, msg);
     } else {
       dev.msgs.set(entry, msg);

@@ -7,6 +7,7 @@ import type { DeviceSym, DomainSym } from '../model/types.js';
 import type { Errno } from './matrix.js';
 import { allocIrtes, remapDomain } from './remap.js';
 import { chainOf, type Irq, type SimState } from './state.js';
+import { MsgTable } from './msg-table.js';
 import { freeVector, reserveIrqVector, type Log } from './vector.js';
 
 /** The GSI of an IO-APIC pin: the pins of the IO-APICs declared before it, plus the pin. */
@@ -66,6 +67,6 @@ export function pciAllocIntx(s: SimState, dev: DeviceSym, min: number, log: Log)
   } else {
     log.event('mp_map_gsi_to_irq', `GSI ${gsi} is already IRQ ${gsi}: ${dev.name} shares it (IRQF_SHARED)`);
   }
-  s.devices.set(dev.name, { cap: 'ioapic', virqs: [gsi], msgs: new Map() });
+  s.devices.set(dev.name, { cap: 'ioapic', virqs: [gsi], msgs: new MsgTable() });
   return { count: 1, irqs: [irq] };
 }

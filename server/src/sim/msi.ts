@@ -10,6 +10,7 @@ import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
 import { anyOnline, chainOf, keptMask, platformOf, releaseVirq, writableDevice, writableIts, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { messagesOf, MsgTable } from './msg-table.js';
 import { composeImsic, imsicOf, imsicVectorAlloc, imsicVectorFree } from './imsic.js';
 import { composeIts, itsAddLoad, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
 import {
@@ -69,7 +70,7 @@ export function writeMsg(s: SimState, irq: Irq, msg: Msg, log: Log, why: string)
     const key = rteKey(irq);
     const rte = writableDevice(s, key);
     if (rte) rte.msgs.set(0, msg);
-    else s.devices.set(key, { cap: 'ioapic', virqs: [], msgs: new Map([[0, msg]]) });
+    else s.devices.set(key, { cap: 'ioapic', virqs: [], msgs: messagesOf(0, msg) });
   }
   const dev = writableDevice(s, irq.device.name);
   if (!dev) return;
@@ -408,7 +409,7 @@ export function pciAllocIrqVectors(
     log.event('__pci_enable_msi_range', `only ${counted(nvec, 'vector')} possible, ${min} required`);
     return 'ENOSPC';
   }
-  s.devices.set(dev.name, { cap: cap.cap, virqs: [], msgs: new Map() });
+  s.devices.set(dev.name, { cap: cap.cap, virqs: [], msgs: new MsgTable() });
   for (;;) {
     const r = allocOnce(s, dev, cap, nvec, affd, log);
     if ('irqs' in r) {

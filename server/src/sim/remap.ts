@@ -5,7 +5,7 @@ import { destApicId, apicDriver, isLogical } from './compose.js';
 import { hex, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { PagedBytes } from './cow.js';
-import { domainOfKind, emptyIrteEntries, writableTable, type Irq, type Irte, type IrteTable, type SimState } from './state.js';
+import { domainOfKind, emptyIrteEntries, writableTable, type Irq, type IrteTable, type SimState } from './state.js';
 import type { Log } from './vector.js';
 
 /** INTR_REMAP_TABLE_ENTRIES (drivers/iommu/intel/irq_remapping.c). */
@@ -28,7 +28,7 @@ function tableFor(s: SimState, domain: DomainSym, device: DeviceSym): IrteTable 
   let t = writableTable(s, key);
   if (!t) {
     const size = domain.domainKind === 'amd-ir' ? (domain.props.get('entries') ?? AMD_TABLE_ENTRIES) : (domain.props.get('irtes') ?? VTD_TABLE_ENTRIES);
-    t = { hint: 0, domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new PagedBytes(size), entries: emptyIrteEntries() };
+    t = { hint: 0, domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new PagedBytes(size), entries: emptyIrteEntries(size) };
     s.irteTables.set(key, t);
   }
   return t;
@@ -138,9 +138,8 @@ export function programIrte(s: SimState, irq: Irq, log: Log): void {
   const slot = irteIndex(irq);
   if (!table || slot === undefined) return;
   const driver = apicDriver(s.system);
-  const entry: Irte = { present: true, vector: irq.apic.hwVector, destId: destApicId(driver, irq.apic.hwCpu), logical: isLogical(driver), sid: sourceIdOf(irq) };
-  if (irq.postedTo) entry.posted = { guest: irq.postedTo, vcpu: irq.apic.hwCpu, vector: irq.apic.hwVector };
-  table.entries.set(slot, entry);
+  const posted = irq.postedTo ? { guest: irq.postedTo, vcpu: irq.apic.hwCpu, vector: irq.apic.hwVector } : undefined;
+  table.entries.program(slot, true, irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), sourceIdOf(irq), posted);
   const fn = table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte';
   if (!irq.postedTo) {
     log.lazy(fn, irteText, slot, irq.apic.hwVector, irq.apic.hwCpu);
@@ -154,7 +153,7 @@ export function clearIrte(s: SimState, irq: Irq): void {
   const ref = irq.irte;
   const slot = irteIndex(irq);
   if (!ref || slot === undefined) return;
-  writableTable(s, ref.table)?.entries.set(slot, { present: false, vector: 0, destId: 0, logical: false, sid: 0 });
+  writableTable(s, ref.table)?.entries.program(slot, false, 0, 0, false, 0);
 }
 
 // free_irte() / free_irq_index(): the whole block goes back with its first IRQ (sub-handle 0).

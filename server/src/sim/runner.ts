@@ -44,6 +44,8 @@ export class Runner implements StepContext {
   /** The kernel the steps act on: the host's, or inside `guest G { }` the guest's. */
   s: SimState;
   private events: TraceEvent[] = [];
+  /** Events of the current step past MAX_EVENTS_PER_STEP: counted, not kept. */
+  private moreEvents = 0;
   readonly records: StepRecord[] = [];
   readonly diagnostics: IrqdDiagnostic[] = [];
   private executed = 0;
@@ -67,10 +69,12 @@ export class Runner implements StepContext {
 
   event(fn: string, text: string): void {
     if (this.events.length < MAX_EVENTS_PER_STEP) this.events.push({ fn, text });
+    else this.moreEvents++;
   }
 
   lazy<A, B = undefined, C = undefined, D = undefined, E = undefined>(fn: string, format: EventFormat<A, B, C, D, E>, a: A, b?: B, c?: C, d?: D, e?: E): void {
     if (this.events.length < MAX_EVENTS_PER_STEP) this.events.push(new LazyEvent(fn, format as EventFormat<unknown, unknown, unknown, unknown, unknown>, a, b, c, d, e));
+    else this.moreEvents++;
   }
 
   warn(fn: string, text: string): void {
@@ -156,11 +160,12 @@ export class Runner implements StepContext {
         ? `not run: the scenario exceeds ${MAX_STEPS} steps (MAX_STEPS)`
         : 'not run: an earlier step failed';
     this.diagnostics.push(diagnostic('IRQD036', step.span, reason, { unnecessary: true }));
-    this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome: 'not-run', summary: 'not run', events: [] }, []));
+    this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome: 'not-run', summary: 'not run', events: [], moreEvents: 0 }, []));
   }
 
   private runOne(step: A.Step): void {
     this.events = [];
+    this.moreEvents = 0;
     let outcome: StepOutcome = 'ok';
     let summary = '';
     let captures: IrqCapture[] = [];
@@ -192,7 +197,7 @@ export class Runner implements StepContext {
         this.diagnostics.push(diagnostic('IRQD039', step.span, message));
       }
     }
-    this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome, summary, events: this.events }, captures));
+    this.records.push(stepRecord({ step, ordinal: this.records.length + 1, outcome, summary, events: this.events, moreEvents: this.moreEvents }, captures));
   }
 
   // ---- selections -------------------------------------------------------

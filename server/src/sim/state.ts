@@ -13,6 +13,8 @@ import { cloneIts, itsSetCpuOnline, type ItsState } from './its.js';
 import { clonePasid, type PasidState } from './pasid.js';
 import { CpuIrqs } from './cpu-irqs.js';
 import { VectorIrq } from './vector-irq.js';
+import { IrteEntries } from './irte-entries.js';
+import type { MsgTable } from './msg-table.js';
 
 /** An MSI message as the device holds it (struct msi_msg). */
 export interface Msg {
@@ -59,8 +61,8 @@ export interface IrteTable {
   readonly size: number;
   /** Which entries are allocated (bitmap_find_free_region()'s bitmap). */
   readonly used: PagedBytes;
-  /** The programmed entries; each Irte is replaced on reprogramming, never changed. */
-  readonly entries: PagedMap<Irte>;
+  /** The programmed entries (irte-entries.ts: words, not objects; get() gives a copy). */
+  readonly entries: IrteEntries;
 }
 
 /** An IRQ's place in an IRTE table: a naturally aligned block, entry `index + subhandle`. */
@@ -127,8 +129,8 @@ export interface DeviceState {
   readonly cap: 'msi' | 'msix' | 'ims' | 'ioapic';
   /** virq of each allocated entry, by index. */
   readonly virqs: number[];
-  /** The message the device holds for each entry (MSI: one for the block). */
-  readonly msgs: Map<number, Msg>;
+  /** The message the device holds for each entry (MSI: one for the block); msg-table.ts: words, get() gives a copy. */
+  readonly msgs: MsgTable;
 }
 
 export interface SimState {
@@ -194,7 +196,7 @@ function cloneIrq(irq: Irq): Irq {
 }
 
 function cloneDevice(d: DeviceState): DeviceState {
-  return { cap: d.cap, virqs: [...d.virqs], msgs: new Map(d.msgs) };
+  return { cap: d.cap, virqs: [...d.virqs], msgs: d.msgs.copy() };
 }
 
 function cloneTable(t: IrteTable): IrteTable {
@@ -222,7 +224,7 @@ function freezeIrq(irq: Irq): void {
 
 function freezeDevice(d: DeviceState): void {
   Object.freeze(d.virqs);
-  freezeMap(d.msgs);
+  d.msgs.seal();
   Object.freeze(d);
 }
 
@@ -233,8 +235,6 @@ function freezeTable(t: IrteTable): void {
 }
 
 const IRQ_OPS = { clone: cloneIrq, freeze: freezeIrq };
-/** An IRTE is replaced whole when it is reprogrammed: shared as it is, frozen in tests. */
-const IRTE_OPS = { clone: (e: Irte): Irte => e, freeze: (e: Irte): void => void Object.freeze(e) };
 const DEVICE_OPS = { clone: cloneDevice, freeze: freezeDevice };
 const TABLE_OPS = { clone: cloneTable, freeze: freezeTable };
 
@@ -244,8 +244,8 @@ export function emptyContainers(cpus: number): Pick<SimState, 'vectorIrq' | 'cpu
 }
 
 /** A new IRTE table's entries (remap.ts). */
-export function emptyIrteEntries(): PagedMap<Irte> {
-  return new PagedMap<Irte>(IRTE_OPS);
+export function emptyIrteEntries(size: number): IrteEntries {
+  return new IrteEntries(size);
 }
 
 // ---- writable accessors -----------------------------------------------------
@@ -552,9 +552,7 @@ export function cloneState(s: SimState, host?: SimState): SimState {
   for (const [n, d] of s.devices) devices.set(n, cloneDevice(d));
   const irteTables = new CowMap<string, IrteTable>(TABLE_OPS);
   for (const [n, t] of s.irteTables) {
-    const entries = emptyIrteEntries();
-    for (const [i, e] of t.entries) entries.set(i, { ...e });
-    irteTables.set(n, { ...t, used: t.used.copy(), entries });
+    irteTables.set(n, { ...t, used: t.used.copy(), entries: t.entries.copy() });
   }
   const c: SimState = {
     system: s.system,

@@ -27,7 +27,10 @@ export interface StepRecord {
   readonly outcome: StepOutcome;
   /** A few words for the inlay hint: "→ CPU 1 vec 0x21", "-ENOSPC", "3 IRQs moved". */
   readonly summary: string;
+  /** The step's first kernel events (MAX_EVENTS_PER_STEP) and every warning. */
   readonly events: readonly TraceEvent[];
+  /** How many more events the step had than it kept (0 for most steps). */
+  readonly moreEvents: number;
   /** The IRQs the step acted on, as they are after it (formatted on first access, then kept). */
   readonly views: readonly IrqView[];
 }
@@ -56,7 +59,7 @@ export const MAX_HOTPLUG_OPERATIONS = 500_000;
 export const MAX_IRQS = 65536;
 /** What a step record keeps: the first IRQ views and kernel events (hovers show fewer). */
 export const MAX_VIEWS_PER_STEP = 16;
-export const MAX_EVENTS_PER_STEP = 400;
+export const MAX_EVENTS_PER_STEP = 32;
 
 /** A formatter of a lazy event's text: a module-level function of the values the event captured. */
 export type EventFormat<A, B, C, D, E> = (a: A, b: B, c: C, d: D, e: E) => string;
@@ -118,7 +121,7 @@ function viewsOf(this: LazyRecord): readonly IrqView[] {
 const NO_VIEWS: readonly IrqView[] = Object.freeze([]);
 
 function withViews(fields: Omit<StepRecord, 'views'>, lazy: LazyViews | undefined): StepRecord {
-  const r = { step: fields.step, ordinal: fields.ordinal, outcome: fields.outcome, summary: fields.summary, events: fields.events };
+  const r = { step: fields.step, ordinal: fields.ordinal, outcome: fields.outcome, summary: fields.summary, events: fields.events, moreEvents: fields.moreEvents };
   if (!lazy) return Object.assign(r, { views: NO_VIEWS });
   // `views` is an own, enumerable accessor, so a spread copy of the record
   // ({ ...r, step }) or JSON.stringify still sees the views (formatted then);
@@ -145,5 +148,5 @@ export function recordAtStep(r: StepRecord, step: A.Step): StepRecord {
 }
 
 function fieldsOf(r: StepRecord): Omit<StepRecord, 'views'> {
-  return { step: r.step, ordinal: r.ordinal, outcome: r.outcome, summary: r.summary, events: r.events };
+  return { step: r.step, ordinal: r.ordinal, outcome: r.outcome, summary: r.summary, events: r.events, moreEvents: r.moreEvents };
 }
