@@ -122,7 +122,10 @@ function workerMain(spec: WorkerSpec): void {
     minimizeSeconds: spec.minimizeSeconds,
     known: new Set(spec.known),
     starting: (i) => {
+      // Written before each input, not only at the next progress tick: a worker that dies during an
+      // input must leave that input's index behind (a tick's could be several inputs old).
       current = i;
+      write();
     },
     progress: (s) => {
       stats = s;

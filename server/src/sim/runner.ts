@@ -16,7 +16,7 @@ import { bitmapList } from './matrix.js';
 import { capFor, deviceMsg, freeIrq, irqSetAffinity, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { pasidUsed } from './pasid.js';
 import { irteIndex } from './remap.js';
-import { anyOnline, forkState, type Irq, type SimState } from './state.js';
+import { anyOnline, forkState, unchangingMask, type Irq, type SimState } from './state.js';
 import { dmaStep, mmioStep, pasidStep, vfioState, vfioStep, type StepContext, type StepResult } from './steps-migration.js';
 import { LazyEvent, MAX_EVENTS_PER_STEP, MAX_HOTPLUG_OPERATIONS, MAX_IRQS, MAX_STEPS, MAX_VIEWS_PER_STEP, stepRecord, type EventFormat, type StepOutcome, type StepRecord, type TraceEvent } from './trace.js';
 import { captureIrq, type IrqCapture } from './views.js';
@@ -375,7 +375,8 @@ export class Runner implements StepContext {
 
   private affinity(step: A.AffinityStep): StepResult {
     const irqs = this.select(step.selection);
-    const mask = this.cpus(step.cpus);
+    // One mask for every IRQ of the step, made here and never changed: each IRQ keeps it without a copy (65,536 IRQs × 3,000 CPUs were 1.6 GB).
+    const mask = unchangingMask(this.cpus(step.cpus));
     let pending = 0;
     for (const irq of irqs) {
       // write_irq_affinity(): irq_can_set_affinity_usr() refuses managed and no-balancing IRQs.
