@@ -6,7 +6,7 @@ import type { Span, SyntaxError, TopItem } from './ast.js';
 import { syntaxErrors } from './errors.js';
 import { lexText } from './lexer.js';
 import { NOTHING_PARSED, parseTokens } from './parser.js';
-import { quickParse } from './quick.js';
+import { quickParsePrefix } from './quick.js';
 import { keywords } from './tokens.js';
 
 /** The items, syntax errors and comments of text[from, to), at their offsets in the whole text. */
@@ -39,8 +39,8 @@ export function parseItems(text: string, from: number, to: number): ItemsResult 
   const first = tokens[0];
   if (first && !itemKeywords.has(first.tokenType)) return undefined;
   for (const t of tokens) t.startOffset += from;
-  const items = quickParse(tokens);
-  const parsed = items ? { ...NOTHING_PARSED, items } : parseTokens(tokens);
+  const quick = quickParsePrefix(tokens);
+  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, quick);
   // Where this parse met the end of its input, a full parse meets the next
   // item. That only reads the same if the stretch's items all ended before:
   // no error at the end, no recovery that skipped to it, and no recursive

@@ -5,7 +5,7 @@ import type { ParseResult } from './ast.js';
 import { syntaxErrors } from './errors.js';
 import { lexText } from './lexer.js';
 import { NOTHING_PARSED, parseTokens } from './parser.js';
-import { quickParse } from './quick.js';
+import { quickParsePrefix } from './quick.js';
 
 export * from './ast.js';
 export { LineIndex, type Position } from './line-index.js';
@@ -19,8 +19,8 @@ export function parse(text: string): ParseResult {
   // A file without syntax errors is read by the quick reader; one with errors
   // (or one it is not sure of) by the recovering parser, which builds the
   // same tree for what both can read.
-  const items = quickParse(tokens);
-  const parsed = items ? { ...NOTHING_PARSED, items } : parseTokens(tokens);
+  const quick = quickParsePrefix(tokens);
+  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, quick);
   const errors = syntaxErrors(text, tokens, lexErrors, parsed);
   return { ast: { items: parsed.items, span: { start: 0, end: text.length } }, errors, comments };
 }

@@ -47,6 +47,8 @@ interface RecognizerInternals {
   SAVE_ERROR(error: IRecognitionException): IRecognitionException;
   getCurrRuleFullName(): string;
   raiseNoAltException(occurrence: number, errMsgTypes: string | undefined): never;
+  /** The index of the last token consumed (lexer_adapter.js): -1 before the first. */
+  importLexerState(index: number): void;
 }
 
 /**
@@ -112,7 +114,8 @@ export class ParserBase extends EmbeddedActionsParser {
   }
 
   /** Prepares for a new input: nothing of the previous parse may change this one. */
-  start(tokens: IToken[]): void {
+  /** A parse of tokens from tokens[from] on, tokens[from - 1] being the token before (LA(0)). */
+  start(tokens: IToken[], from = 0): void {
     this.nesting = 0;
     this.errorCount = 0;
     (this as unknown as RecognizerInternals).recoveryEnabled = true;
@@ -120,6 +123,7 @@ export class ParserBase extends EmbeddedActionsParser {
     this.next = undefined;
     this.recCount = 0;
     this.input = tokens;
+    if (from > 0) (this as unknown as RecognizerInternals).importLexerState(Math.min(from, tokens.length) - 1);
   }
 
   /** Drops the references a finished parse would otherwise keep alive. */

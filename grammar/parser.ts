@@ -13,6 +13,7 @@ import { MAX_NESTING } from './parser-base.js';
 import { AssertFrame, ExpectFrame, StepFrame, stepNode } from './parser-steps.js';
 import { TOP_ITEM, TopologyParser } from './parser-topology.js';
 import * as T from './tokens.js';
+import type { QuickPrefix } from './quick.js';
 
 export { MAX_NESTING } from './parser-base.js';
 
@@ -474,10 +475,12 @@ export interface ParsedTokens {
   readonly stoppedAt?: number;
 }
 
-export function parseTokens(tokens: IToken[]): ParsedTokens {
+export function parseTokens(tokens: IToken[], prefix?: QuickPrefix): ParsedTokens {
   const parser = parserInstance();
-  parser.start(tokens);
+  parser.start(tokens, prefix?.next ?? 0);
   const file = (parser.file = new Block<A.TopItem>(TOP_ITEM));
+  // The items the quick reader read whole (quick.ts quickParsePrefix()): the parse goes on after them.
+  if (prefix) for (const item of prefix.items) file.items.push(item);
   const strayCloses: IToken[] = (parser.strayCloses = []);
   parser.sourceFile();
   parser.endFile();

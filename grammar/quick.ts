@@ -15,9 +15,14 @@ const STEP_WORDS = new Set([
 ]);
 
 class QuickReader extends QuickTopology {
+  /** The items read whole so far, and the token where the next one starts. */
+  readonly items: A.TopItem[] = [];
+  boundary = 0;
+
   file(): A.TopItem[] {
-    const items: A.TopItem[] = [];
+    const items = this.items;
     while (this.i < this.tokens.length) {
+      this.boundary = this.i;
       const first = this.i;
       switch (this.word()) {
         case 'use': {
@@ -294,11 +299,32 @@ class QuickReader extends QuickTopology {
  * undefined, and parse() asks the recovering parser. Never throws.
  */
 export function quickParse(tokens: readonly IToken[]): A.TopItem[] | undefined {
+  const r = quickParsePrefix(tokens);
+  return r.next === tokens.length ? r.items : undefined;
+}
+
+/** What the quick reader read of a file: its first items, whole, and the token where the rest begins. */
+export interface QuickPrefix {
+  readonly items: A.TopItem[];
+  /** The first token of the item the reader gave up on (tokens.length when it read them all). */
+  readonly next: number;
+}
+
+/**
+ * The items before the first one the quick reader cannot read. Items are
+ * independent at the top level (sourceFile is MANY(topItem), and an item
+ * ends with its own `}` or value), so the recovering parser, started at
+ * `next` with the token before it as its last, reads the rest exactly as it
+ * would have in a parse of the whole file: a 4 MiB file with an error in
+ * its last line is then read once, not twice. Never throws.
+ */
+export function quickParsePrefix(tokens: readonly IToken[]): QuickPrefix {
+  const reader = new QuickReader(tokens);
   try {
-    return new QuickReader(tokens).file();
+    return { items: reader.file(), next: tokens.length };
   } catch {
-    // BAIL, or anything this reader did not foresee: the recovering parser decides.
-    return undefined;
+    // BAIL, or anything this reader did not foresee: the recovering parser decides, from the item it was in.
+    return { items: reader.items, next: reader.boundary };
   }
 }
 

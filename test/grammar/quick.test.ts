@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { parse } from '../../grammar/index.js';
+import { parse, type ParseResult } from '../../grammar/index.js';
+import { syntaxErrors } from '../../grammar/errors.js';
 import { lexText } from '../../grammar/lexer.js';
-import { parseTokens } from '../../grammar/parser.js';
-import { quickParse } from '../../grammar/quick.js';
+import { NOTHING_PARSED, parseTokens } from '../../grammar/parser.js';
+import { quickParse, quickParsePrefix } from '../../grammar/quick.js';
 import { mutate, programs, repositoryTexts, rng } from './generate.js';
 
 const root = join(__dirname, '..', '..', '..');
@@ -90,4 +91,32 @@ test('a parse leaves nothing behind that changes the next one', () => {
     before.errors.map((e) => e.message),
     ["expected a step (alloc, free, request, release, affinity, offline, online, mask, unmask, fire, vfio, mmio, dma, pasid, guest or expect), found 'x'"],
   );
+});
+
+/** parse() as it was before the quick reader handed over its prefix: the quick reader for a whole file, else the recovering parser from the first token. */
+function parseWhole(text: string): ParseResult {
+  const { tokens, comments, errors: lexErrors } = lexText(text);
+  const items = quickParse(tokens);
+  const parsed = items ? { ...NOTHING_PARSED, items } : parseTokens(tokens);
+  return { ast: { items: parsed.items, span: { start: 0, end: text.length } }, errors: syntaxErrors(text, tokens, lexErrors, parsed), comments };
+}
+
+test('the recovering parser, started after the items the quick reader read, gives what a parse of the whole file gives', () => {
+  const next = rng(17);
+  const generate = programs(next);
+  const texts = repositoryTexts(root);
+  for (let i = 0; i < 300; i++) {
+    // Files whose error comes late: a valid program, then a broken one or a cut, so the quick reader reads a prefix first.
+    const a = generate();
+    const b = mutate(generate(), next);
+    texts.push(`${a}\n${b}`, `${a}\n${a.slice(0, Math.floor(next() * a.length))}`, `${a}\n}\n${a}`, mutate(`${a}\n${a}`, next));
+  }
+  let prefixes = 0;
+  for (const text of texts) {
+    const tokens = lexText(text).tokens;
+    const quick = quickParsePrefix(tokens);
+    if (quick.next < tokens.length && quick.items.length > 0) prefixes++;
+    assert.ok(isDeepStrictEqual(parse(text), parseWhole(text)), `parse() differs from a parse of the whole file:\n${text}`);
+  }
+  assert.ok(prefixes > 300, `only ${prefixes} texts had a prefix the quick reader read before an error`);
 });
