@@ -9,12 +9,18 @@ import type { Msg } from './state.js';
 
 /** Words per entry: a flag (WORDS_HELD or IN_ODD), address low, address high, data. */
 const WORDS = 4;
-/** Entries past this are a simulator bug: MSI-X has 2,048, IMS tables are bounded by the checker. */
-const MAX_ENTRIES = 1 << 24;
+/**
+ * Entries held as words: MSI-X has 2,048, an IMS table up to 65,536. Any
+ * other entry (a declared state may name entry 94,967,295 of a device) is
+ * kept as it is, in `odd`: the table never grows past 1 MiB.
+ */
+const DENSE_ENTRIES = 1 << 16;
 /** The flag word: the entry's message is the three words that follow. */
 const WORDS_HELD = 1;
 /** The flag word: the message has a value that is not a 32-bit word (a declared address past 2^64): kept as it is, in `odd`. */
 const IN_ODD = 2;
+
+const isDense = (entry: number): boolean => entry >= 0 && entry < DENSE_ENTRIES && entry === Math.floor(entry);
 
 const isWord = (n: number): boolean => n >>> 0 === n;
 
@@ -36,21 +42,25 @@ export class MsgTable implements Iterable<[number, Msg]> {
 
   /** The message of an entry as a new object, or undefined when the entry was never written. */
   get(entry: number): Msg | undefined {
+    if (!isDense(entry)) return this.odd?.get(entry);
     const at = entry * WORDS;
-    if (!(entry >= 0 && at < this.words.length) || this.words[at] === 0) return undefined;
+    if (at >= this.words.length || this.words[at] === 0) return undefined;
     if (this.words[at] === IN_ODD) return this.odd?.get(entry);
     return { addressLo: this.words[at + 1] as number, addressHi: this.words[at + 2] as number, data: this.words[at + 3] as number };
   }
 
   has(entry: number): boolean {
-    const at = entry * WORDS;
-    return entry >= 0 && at < this.words.length && this.words[at] !== 0;
+    return this.get(entry) !== undefined;
   }
 
   /** pci_msi_domain_write_msg() / __pci_write_msi_msg(): the entry's words. */
   set(entry: number, msg: Msg): void {
     if (this.sealed) throw new SealedWrite('device message table');
-    if (!(entry >= 0 && entry < MAX_ENTRIES && entry === Math.floor(entry))) throw new RangeError(`message entry ${entry} is outside a device's table`);
+    if (!isDense(entry)) {
+      if (!this.odd?.has(entry)) this.count++;
+      (this.odd ??= new Map()).set(entry, msg);
+      return;
+    }
     const at = entry * WORDS;
     if (at >= this.words.length) this.grow(entry + 1);
     if (this.words[at] === 0) this.count++;
@@ -76,8 +86,10 @@ export class MsgTable implements Iterable<[number, Msg]> {
     this.sealed = true;
   }
 
+  /** The written entries: the dense ones ascending, then the others in the order they were first written. */
   *entries(): IterableIterator<[number, Msg]> {
     for (let e = 0; e * WORDS < this.words.length; e++) if (this.words[e * WORDS] !== 0) yield [e, this.get(e) as Msg];
+    for (const [e, msg] of this.odd ?? []) if (!isDense(e)) yield [e, msg];
   }
 
   [Symbol.iterator](): IterableIterator<[number, Msg]> {
