@@ -2,7 +2,7 @@
 // that change their IRQs' affinity without any write from user space. A
 // device says which driver it has with `driver NAME`; the drivers modelled
 // here are listed in values.ts (modelledDrivers) and in docs/simulation.md.
-import type { DeviceSym } from '../model/types.js';
+import type { DeviceSym, SystemSym } from '../model/types.js';
 import { bitmapList } from './matrix.js';
 import { irqSetAffinity } from './msi.js';
 import { onlineCpus, unchangingMask, writableIrq, type Irq, type SimState } from './state.js';
@@ -58,6 +58,20 @@ function virtnetSetAffinity(s: SimState, dev: DeviceSym, log: Log): void {
       else log.lazy('virtnet_set_affinity', pairText, dev.name, i, irq.virq, mask);
     }
   }
+}
+
+/**
+ * What one CPU coming or going costs the modelled drivers' hotplug callbacks
+ * beyond the core's work, in cpumask words (64 CPUs each, as the kernel's
+ * masks are): virtnet_set_affinity() rewrites a mask over every online CPU
+ * for each virtio-net device. MAX_HOTPLUG_OPERATIONS counts this with each
+ * CPU operation, so that 30,000 operations on 8,192 CPUs with a virtio-net
+ * device (each a pass over the online CPUs) are bounded like the rest.
+ */
+export function hotplugCallbackWords(system: SystemSym): number {
+  let devices = 0;
+  for (const dev of system.scope.devices.values()) if (isVirtioNet(dev)) devices++;
+  return devices * Math.ceil(system.cpus / 64);
 }
 
 function eachDriver(s: SimState, log: Log): void {

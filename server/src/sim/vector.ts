@@ -211,6 +211,15 @@ export function freeVector(s: SimState, irq: Irq): void {
 // apic_set_affinity(): the vector level of irq_set_affinity().
 export function apicSetAffinity(s: SimState, irq: Irq, dest: readonly number[], log: Log): Errno | undefined {
   if (!irq.activated) return 'EIO';
+  // The first thing either assign function does with cpumask_and(vector_searchmask, dest,
+  // cpu_online_mask) is test the current CPU in it ("set_affinity might call here for nothing"):
+  // tested on dest and the online flag, the answer is the same without a pass over dest. A
+  // hotplug callback that re-sets the same masks for every CPU taken down needs no more.
+  const a = irq.apic;
+  if (a.vector && isOnline(s, a.cpu) && inMask(dest, a.cpu)) {
+    if (!a.isManaged) return undefined;
+    if (a.vector !== MANAGED_IRQ_SHUTDOWN_VECTOR && inMask(irq.affinity, a.cpu)) return undefined;
+  }
   const search = andOnline(s, dest);
   return irq.apic.isManaged ? assignManagedVector(s, irq, search, log) : assignVectorLocked(s, irq, search, log);
 }
