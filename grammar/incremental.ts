@@ -40,7 +40,7 @@ export function parseItems(text: string, from: number, to: number): ItemsResult 
   if (first && !itemKeywords.has(first.tokenType)) return undefined;
   for (const t of tokens) t.startOffset += from;
   const quick = quickParsePrefix(tokens);
-  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, quick);
+  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, { prefix: quick });
   // Where this parse met the end of its input, a full parse meets the next
   // item. That only reads the same if the stretch's items all ended before:
   // no error at the end, no recovery that skipped to it, and no recursive

@@ -20,7 +20,7 @@ export function parse(text: string): ParseResult {
   // (or one it is not sure of) by the recovering parser, which builds the
   // same tree for what both can read.
   const quick = quickParsePrefix(tokens);
-  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, quick);
+  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, { prefix: quick });
   const errors = syntaxErrors(text, tokens, lexErrors, parsed);
   return { ast: { items: parsed.items, span: { start: 0, end: text.length } }, errors, comments };
 }

@@ -475,9 +475,17 @@ export interface ParsedTokens {
   readonly stoppedAt?: number;
 }
 
-export function parseTokens(tokens: IToken[], prefix?: QuickPrefix): ParsedTokens {
+/**
+ * The recovering parse of tokens. `prefix`: the items the quick reader read
+ * before it gave up, the parse going on after them; `quick: false`: no item
+ * is read by the quick reader (the reference the quick reader is tested
+ * against).
+ */
+export function parseTokens(tokens: IToken[], options: { readonly prefix?: QuickPrefix; readonly quick?: boolean } = {}): ParsedTokens {
+  const prefix = options.prefix;
   const parser = parserInstance();
   parser.start(tokens, prefix?.next ?? 0);
+  parser.quickItems = options.quick !== false;
   const file = (parser.file = new Block<A.TopItem>(TOP_ITEM));
   // The items the quick reader read whole (quick.ts quickParsePrefix()): the parse goes on after them.
   if (prefix) for (const item of prefix.items) file.items.push(item);

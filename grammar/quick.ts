@@ -17,7 +17,13 @@ const STEP_WORDS = new Set([
 class QuickReader extends QuickTopology {
   /** The items read whole so far, and the token where the next one starts. */
   readonly items: A.TopItem[] = [];
-  boundary = 0;
+  boundary: number;
+
+  constructor(tokens: readonly IToken[], from: number) {
+    super(tokens);
+    this.i = from;
+    this.boundary = from;
+  }
 
   file(): A.TopItem[] {
     const items = this.items;
@@ -311,15 +317,16 @@ export interface QuickPrefix {
 }
 
 /**
- * The items before the first one the quick reader cannot read. Items are
+ * The items, from tokens[from] on, before the first one the quick reader
+ * cannot read. Items are
  * independent at the top level (sourceFile is MANY(topItem), and an item
  * ends with its own `}` or value), so the recovering parser, started at
  * `next` with the token before it as its last, reads the rest exactly as it
  * would have in a parse of the whole file: a 4 MiB file with an error in
  * its last line is then read once, not twice. Never throws.
  */
-export function quickParsePrefix(tokens: readonly IToken[]): QuickPrefix {
-  const reader = new QuickReader(tokens);
+export function quickParsePrefix(tokens: readonly IToken[], from = 0): QuickPrefix {
+  const reader = new QuickReader(tokens, from);
   try {
     return { items: reader.file(), next: tokens.length };
   } catch {

@@ -19,7 +19,7 @@ const root = join(__dirname, '..', '..', '..');
 function disagreement(text: string): string | undefined {
   const tokens = lexText(text).tokens;
   const quick = quickParse(tokens);
-  const full = parseTokens(tokens);
+  const full = parseTokens(tokens, { quick: false });
   const clean = full.errors.length === 0 && full.strays.length === 0 && full.strayCloses.length === 0;
   if (quick && !clean) return `the quick reader read a file with errors: ${full.errors.map((e) => e.message).join('; ')}`;
   if (!quick && clean) return 'the quick reader gave up on a file without errors';
@@ -50,7 +50,7 @@ test('the quick reader and the recovering parser agree on generated programs and
       const why = disagreement(t);
       assert.equal(why, undefined, `${why} (program ${i}):\n${t}`);
     }
-    if (parseTokens(lexText(text).tokens).errors.length === 0) clean++;
+    if (parseTokens(lexText(text).tokens, { quick: false }).errors.length === 0) clean++;
   }
   assert.ok(clean > 100, `only ${clean} of 400 generated programs were valid: the generator no longer tests the quick reader`);
 });
@@ -76,7 +76,7 @@ test('parse() gives the recovering parser\'s result whichever reader it used', (
     const text = i % 2 === 0 ? generate() : mutate(generate(), next);
     const tokens = lexText(text).tokens;
     const r = parse(text);
-    assert.deepEqual(r.ast.items, parseTokens(tokens).items);
+    assert.deepEqual(r.ast.items, parseTokens(tokens, { quick: false }).items);
   }
 });
 
@@ -93,15 +93,15 @@ test('a parse leaves nothing behind that changes the next one', () => {
   );
 });
 
-/** parse() as it was before the quick reader handed over its prefix: the quick reader for a whole file, else the recovering parser from the first token. */
+/** parse() as it was before the quick reader read items between errors: the quick reader for a whole file, else the recovering parser alone from the first token. */
 function parseWhole(text: string): ParseResult {
   const { tokens, comments, errors: lexErrors } = lexText(text);
   const items = quickParse(tokens);
-  const parsed = items ? { ...NOTHING_PARSED, items } : parseTokens(tokens);
+  const parsed = items ? { ...NOTHING_PARSED, items } : parseTokens(tokens, { quick: false });
   return { ast: { items: parsed.items, span: { start: 0, end: text.length } }, errors: syntaxErrors(text, tokens, lexErrors, parsed), comments };
 }
 
-test('the recovering parser, started after the items the quick reader read, gives what a parse of the whole file gives', () => {
+test('the recovering parser, started after the items the quick reader read and handing items between errors back to it, gives what it gives alone', () => {
   const next = rng(17);
   const generate = programs(next);
   const texts = repositoryTexts(root);
@@ -109,7 +109,8 @@ test('the recovering parser, started after the items the quick reader read, give
     // Files whose error comes late: a valid program, then a broken one or a cut, so the quick reader reads a prefix first.
     const a = generate();
     const b = mutate(generate(), next);
-    texts.push(`${a}\n${b}`, `${a}\n${a.slice(0, Math.floor(next() * a.length))}`, `${a}\n}\n${a}`, mutate(`${a}\n${a}`, next));
+    // And errors between valid items, which the quick reader reads again after the recovering parser's item.
+    texts.push(`${a}\n${b}`, `${a}\n${a.slice(0, Math.floor(next() * a.length))}`, `${a}\n}\n${a}`, mutate(`${a}\n${a}`, next), `${b}\n${a}\n${b}\n${a}`, `${a}\n${a.slice(0, Math.floor(next() * a.length))}\n${a}`);
   }
   let prefixes = 0;
   for (const text of texts) {
