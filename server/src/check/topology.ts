@@ -55,6 +55,10 @@ class Checker {
     const page = s.decl.items.find((i): i is A.PageSizeItem => i.kind === 'page-size');
     if (page?.size && !(pageSizes as readonly number[]).includes(page.size.value)) {
       this.diagnostics.push(diagnostic('IRQD025', page.size.span, `page size ${page.size.text} is not one the kernel supports: expected 4K, 16K or 64K`));
+    } else if (page?.size && page.size.value !== 4096 && s.arch !== 'arm64') {
+      // PAGE_SHIFT is 12 on x86 (arch/x86/include/asm/page_types.h) and riscv (arch/riscv/include/asm/page.h);
+      // only arm64 builds with 16K or 64K pages (CONFIG_ARM64_16K_PAGES, CONFIG_ARM64_64K_PAGES).
+      this.diagnostics.push(diagnostic('IRQD025', page.size.span, `${s.arch} kernels have 4K pages only (PAGE_SHIFT 12); 16K and 64K pages are arm64 builds (CONFIG_ARM64_16K_PAGES, CONFIG_ARM64_64K_PAGES)`));
     }
     this.checkNodes(s);
     this.checkScope(s.scope.domains, s.scope.devices, s, undefined);
@@ -226,6 +230,14 @@ class Checker {
       this.range(caps.ims.item.count, caps.ims.span, caps.ims.count, 1, MAX_IMS, 'IMS store size', `irqd models IMS stores of 1..${MAX_IMS} entries`);
     }
     if (dev.bus === 'platform') this.checkPlatform(dev);
+    // VFIO_MIGRATION_PRE_COPY and the PRE_COPY states of vfio_mig_get_next_state() (drivers/vfio/vfio_main.c) are from 6.2.
+    const k = system.kernel;
+    if (dev.migration?.preCopy && (k.major < 6 || (k.major === 6 && k.minor < 2))) {
+      const flag = dev.decl.items.find((i): i is A.MigrationItem => i.kind === 'migration')?.flags.find((f) => f.text === 'pre-copy');
+      this.diagnostics.push(
+        diagnostic('IRQD053', flag?.span ?? dev.migration.span, `VFIO_MIGRATION_PRE_COPY is from Linux 6.2: a ${k.text} vfio-pci driver cannot offer it, so a 'vfio ${dev.name} pre-copy' step fails with -EINVAL`),
+      );
+    }
     for (const cap of Object.values(caps)) {
       // A platform device's MSI is the IOMMU's or the HPET's own (dmar_alloc_hwirq(), hpet_assign_irq()).
       const want: readonly string[] = dev.bus === 'platform' ? ['dmar-msi', 'hpet-msi'] : cap.cap === 'ims' ? ['ims'] : ['pci-msi'];

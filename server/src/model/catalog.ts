@@ -337,6 +337,13 @@ const entries = [
     example: 'scenario b after a { }\nscenario a after b { }',
   },
   {
+    code: 'IRQD053',
+    severity: 'warning',
+    title: 'Not in this kernel version',
+    doc: 'The system declares something its kernel version does not have: a VFIO device that offers PRE_COPY migration (VFIO_MIGRATION_PRE_COPY) on a kernel before 6.2. irqd simulates the declared version, where the feature is missing, and says so here rather than only at the step that needs it.',
+    example: "kernel 6.1\ndevice vf0 vf of pf0 index 0 { msix 4 domain PCI-MSI  migration stop-copy pre-copy }",
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',
