@@ -246,6 +246,27 @@ export class IrqMatrix {
   }
 
   /**
+   * matrix_find_best_cpu() over mask ∩ within (cpumask_and(vector_searchmask,
+   * dest, cpu_online_mask) in apic_set_affinity()), the intersection taken
+   * during the scan instead of made first: -1 when it is empty.
+   */
+  private findBestCpuWithin(mask: readonly number[], within: readonly boolean[]): number | undefined | -1 {
+    let best: number | undefined;
+    let maxavl = 0;
+    let empty = true;
+    for (const cpu of mask) {
+      if (!within[cpu]) continue;
+      empty = false;
+      const c = this.cpus[cpu];
+      if (!c?.online) continue;
+      if (c.available <= maxavl) continue;
+      best = cpu;
+      maxavl = c.available;
+    }
+    return empty ? -1 : best;
+  }
+
+  /**
    * matrix_find_best_cpu() over cpu_online_mask, from the tree: the leftmost
    * CPU holding the maximum available, so the same CPU the scan finds (the
    * strictly largest, ties to the lowest), and none when no CPU has any.
@@ -278,9 +299,12 @@ export class IrqMatrix {
    * cpu_online_mask itself (state.ts onlineCpus()), which the tree answers
    * without a scan.
    */
-  alloc(mask: readonly number[], reserved: boolean, onlineMask = false): { cpu: number; bit: number } | Errno {
+  alloc(mask: readonly number[], reserved: boolean, onlineMask = false, within?: readonly boolean[]): { cpu: number; bit: number } | Errno {
     if (mask.length === 0) return 'EINVAL';
-    const cpu = onlineMask ? this.findBestOnlineCpu() : this.findBestCpu(mask);
+    const found = onlineMask ? this.findBestOnlineCpu() : within ? this.findBestCpuWithin(mask, within) : this.findBestCpu(mask);
+    // cpumask_empty() of the search mask: irq_matrix_alloc() refuses it before looking for a CPU.
+    if (found === -1) return 'EINVAL';
+    const cpu = found;
     if (cpu === undefined) return 'ENOSPC';
     const c = this.own(cpu);
     const bit = this.allocArea(c, false);

@@ -76,13 +76,19 @@ function updateVector(s: SimState, irq: Irq, newVector: number, newCpu: number):
   a.hwCpu = newCpu;
 }
 
-// assign_vector_locked(): a no-op while the current CPU is online and in dest.
-export function assignVectorLocked(s: SimState, irq: Irq, dest: readonly number[], log: Log): Errno | undefined {
+/**
+ * assign_vector_locked(): a no-op while the current CPU is online and in
+ * dest. With `online` (cpu_online_mask's flags) the search mask is dest ∩
+ * cpu_online_mask, taken during the matrix's scan of dest instead of made
+ * first (apic_set_affinity(): a CPU going down migrates IRQs whose masks
+ * name thousands of CPUs).
+ */
+export function assignVectorLocked(s: SimState, irq: Irq, dest: readonly number[], log: Log, online?: readonly boolean[]): Errno | undefined {
   const a = irq.apic;
   if (a.vector && isOnline(s, a.cpu) && inMask(dest, a.cpu)) return undefined;
   if (a.moveInProgress) return 'EBUSY';
   // cpu_online_mask itself (andOnline() returns the shared list) is searched without a scan.
-  const r = s.matrix.alloc(dest, a.hasReserved, dest === onlineCpus(s));
+  const r = online ? s.matrix.alloc(dest, a.hasReserved, false, online) : s.matrix.alloc(dest, a.hasReserved, dest === onlineCpus(s));
   if (typeof r === 'string') return r;
   updateVector(s, irq, r.bit, r.cpu);
   log.lazy('irq_matrix_alloc', allocText, irq.virq, r.cpu, r.bit);
@@ -220,8 +226,10 @@ export function apicSetAffinity(s: SimState, irq: Irq, dest: readonly number[], 
     if (!a.isManaged) return undefined;
     if (a.vector !== MANAGED_IRQ_SHUTDOWN_VECTOR && inMask(irq.affinity, a.cpu)) return undefined;
   }
-  const search = andOnline(s, dest);
-  return irq.apic.isManaged ? assignManagedVector(s, irq, search, log) : assignVectorLocked(s, irq, search, log);
+  if (a.isManaged) return assignManagedVector(s, irq, andOnline(s, dest), log);
+  // Every CPU: the search mask is cpu_online_mask itself, which the matrix's tree answers.
+  if (dest.length === s.everyCpu.length && (dest[dest.length - 1] as number) < dest.length) return assignVectorLocked(s, irq, onlineCpus(s), log);
+  return assignVectorLocked(s, irq, dest, log, s.cpuOnline);
 }
 
 // free_moved_vector(): the old vector of a completed move goes back to the matrix.
