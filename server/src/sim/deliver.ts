@@ -5,7 +5,7 @@
 import { apicDriver, cpusOfDest, decodeMsg, msgText } from './compose.js';
 import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import { deviceMsg, doSetAffinity } from './msi.js';
-import { assignedFrom, deliverInGuest, hasHcall, hostIrteFor, physicalMsg, trapped } from './guest.js';
+import { assignedFrom, deliverInGuest, hasHcall, hostIrteFor, hostRemapOf, physicalMsg, trapped } from './guest.js';
 import { imsicOf, imsicRoute } from './imsic.js';
 import { itsDeliver } from './its.js';
 import { remapDomain, sourceIdOf } from './remap.js';
@@ -197,7 +197,7 @@ function fireGuestIrq(gs: SimState, irq: Irq, log: Log): Delivery {
   if (hasHcall(irq) || !trapped(irq)) {
     const t = hostIrteFor(host, irq, msg);
     const who = hasHcall(irq) ? '' : `${gs.system.name} wrote its own message where the VMM cannot trap it; `;
-    if (d.format === 'compat') {
+    if (d.format === 'compat' && hostRemapOf(irq)?.domainKind !== 'amd-ir') {
       return lost(`${who}the host reads a compat message to APIC ID ${hex(d.dest)} vector ${vec(d.vector)}: a host CPU where no handler owns that vector, so the interrupt never reaches the guest`, log, 'common_interrupt');
     }
     if (!t || !t.present) return lost(`${who}the host IOMMU reads handle ${hex(t?.slot ?? 0)} as host IRTE ${hex(t?.slot ?? 0)}: not present, the interrupt is blocked`, log, 'iommu');

@@ -123,6 +123,18 @@ export function hostCapOf(irq: Irq): { dev: DeviceSym; cap: InterruptCap } | und
   return cap ? { dev: host, cap } : undefined;
 }
 
+/**
+ * The host's remapping domain for an assigned device's interrupts: the IOMMU
+ * that reads the physical message. AMD-Vi remaps every MSI of a device it
+ * covers (the data holds the IRTE index, amd_ir_compose_msi_msg()), so its
+ * messages are never the compat format a VT-d message without the
+ * remappable bit is.
+ */
+export function hostRemapOf(irq: Irq): DomainSym | undefined {
+  const target = hostCapOf(irq);
+  return target ? remapDomain(chainOf(target.cap.domain)) : undefined;
+}
+
 // The hypervisor side of the hcall domain: allocate (once) the host IRTE that
 // posts to the vCPU, program it with the guest's vector, return the message.
 // No kernel merged it (docs/simulation.md §11, seeds 000 and 002); the host
