@@ -5,6 +5,7 @@
 import type * as A from '../../../grammar/index.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeclaredIrq, DomainSym, SystemSym } from '../model/types.js';
+import { domainProp } from '../model/values.js';
 
 /** FIRST_EXTERNAL_VECTOR (arch/x86/include/asm/irq_vectors.h). */
 const FIRST_EXTERNAL_VECTOR = 0x20;
@@ -43,7 +44,7 @@ export function pinIrq(domain: DomainSym, pin: number, irq: number | undefined):
   let base = 0;
   for (const d of domain.owner.scope.domains.values()) {
     if (d === domain) break;
-    if (d.domainKind === 'ioapic') base += d.props.get('pins') ?? 24;
+    if (d.domainKind === 'ioapic') base += domainProp(d, 'pins') ?? 24;
   }
   return base + pin;
 }
@@ -73,7 +74,7 @@ class StateChecker {
 
   /** arch_dynirq_lower_bound(): dynamic IRQs start after every IO-APIC GSI, and never below NR_IRQS_LEGACY. */
   private firstDynamicIrq(): number {
-    const pins = [...this.system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (d.props.get('pins') ?? 24), 0);
+    const pins = [...this.system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (domainProp(d, 'pins') ?? 24), 0);
     return Math.max(16, pins);
   }
 
@@ -189,7 +190,7 @@ class StateChecker {
       this.fail(it.irte?.span ?? it.span, `${who} is not remapped: its hierarchy has no intel-ir or amd-ir domain, so it has no IRTE`);
       return;
     }
-    const size = ir.domainKind === 'amd-ir' ? (ir.props.get('entries') ?? 256) : (ir.props.get('irtes') ?? 65536);
+    const size = ir.domainKind === 'amd-ir' ? (domainProp(ir, 'entries') ?? 256) : (domainProp(ir, 'irtes') ?? 65536);
     if (irq.irte >= size) {
       this.diagnostics.push(diagnostic('IRQD025', it.irte?.span ?? it.span, `IRTE ${irq.irte} is out of range 0..${size - 1}: '${ir.name}' has ${size} entries`));
       return;

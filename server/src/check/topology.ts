@@ -5,7 +5,7 @@ import type * as A from '../../../grammar/index.js';
 import { expandCpuList } from '../model/binder.js';
 import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeviceSym, DomainSym, GuestSym, Model, ScenarioSym, SubDeviceSym, SystemSym } from '../model/types.js';
-import { article, domainKindInfo, listOf, MAX_CPUS, ownEntry, pageSizes, shownNumber } from '../model/values.js';
+import { article, domainKindInfo, domainProp, listOf, MAX_CPUS, ownEntry, pageSizes, shownNumber } from '../model/values.js';
 /** PCI_MSIX_FLAGS_QSIZE + 1: the Table Size field is 11 bits. */
 const MAX_MSIX = 2048;
 /** PCI_MSI_FLAGS_QMASK: Multiple Message Capable encodes 1..32 as a power of two. */
@@ -256,7 +256,7 @@ class Checker {
       } else if (pin.domain.domainKind && pin.domain.domainKind !== 'ioapic') {
         this.diagnostics.push(diagnostic('IRQD024', pin.span, `an IO-APIC pin belongs to an ioapic domain; '${pin.domain.name}' is ${article(pin.domain.domainKind)} ${pin.domain.domainKind} domain`));
       } else {
-        const pins = pin.domain.props.get('pins') ?? 24;
+        const pins = domainProp(pin.domain, 'pins') ?? 24;
         this.range(undefined, pin.pinSpan, pin.pin, 0, pins - 1, 'pin', `IO-APIC '${pin.domain.name}' has ${pins} pins`);
       }
     }

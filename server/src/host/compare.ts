@@ -11,6 +11,7 @@ import { irqView } from '../sim/views.js';
 import { classifyIrqs, type IrqSource } from './irq-source.js';
 import { cpuListText, kernelOf } from './machine.js';
 import type { DebugIrq, HostSnapshot, IrteRecord } from './types.js';
+import { domainProp } from '../model/values.js';
 
 export const FACT_KINDS = [
   'online',
@@ -80,7 +81,7 @@ function gsiOfIrq(irq: Irq): number {
   let base = 0;
   for (const d of domain.owner.scope.domains.values()) {
     if (d === domain) break;
-    if (d.domainKind === 'ioapic') base += d.props.get('pins') ?? 24;
+    if (d.domainKind === 'ioapic') base += domainProp(d, 'pins') ?? 24;
   }
   return base + irq.index;
 }

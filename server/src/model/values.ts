@@ -194,6 +194,23 @@ export const domainKindInfo: Readonly<Record<DomainKind, DomainKindInfo>> = {
   },
 };
 
+/**
+ * A domain property as the simulator may use it: the declared value when it
+ * is one the kernel allows (the rule's range, power of two, allowed values),
+ * else undefined, so that the caller takes the kernel's default. The checker
+ * reports a value outside the rule (IRQD025); a value it reported must not
+ * size a table either (`irtes 0xffffffffffffffffff`).
+ */
+export function domainProp(domain: { readonly domainKind?: DomainKind | undefined; readonly props: ReadonlyMap<string, number> }, key: string): number | undefined {
+  const value = domain.props.get(key);
+  if (value === undefined || domain.domainKind === undefined) return undefined;
+  const rule = ownEntry(domainKindInfo[domain.domainKind].props, key);
+  if (!rule || !Number.isSafeInteger(value) || value < rule.min || value > rule.max) return undefined;
+  if (rule.powerOfTwo && !Number.isInteger(Math.log2(value))) return undefined;
+  if (rule.oneOf && !rule.oneOf.includes(value)) return undefined;
+  return value;
+}
+
 /** "a" or "an", for "a pci-msi domain" and "an ims domain". */
 export function article(word: string): string {
   // 'hcall' is said aitch-call.

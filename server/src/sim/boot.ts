@@ -12,10 +12,11 @@ import { IrqMatrix } from './matrix.js';
 import { bootPasid } from './pasid.js';
 import { emptyContainers, forkState, onlineParts, type SimState } from './state.js';
 import type { Log } from './vector.js';
+import { domainProp } from '../model/values.js';
 
 /** The first dynamic IRQ number: after the legacy IRQs and every IO-APIC pin (arch_dynirq_lower_bound()). */
 function firstDynamicIrq(system: SystemSym): number {
-  const pins = [...system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (d.props.get('pins') ?? 24), 0);
+  const pins = [...system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (domainProp(d, 'pins') ?? 24), 0);
   return Math.max(16, pins);
 }
 

@@ -22,6 +22,7 @@ import { allocIrtes, programIrte, remapDomain, restoreIrtes } from './remap.js';
 import { chainOf, emptyContainers, onlineParts, writableDevice, ZERO_MSG, type DeviceState, type Irq, type SimState } from './state.js';
 import { messagesOf, MsgTable } from './msg-table.js';
 import type { Log } from './vector.js';
+import { domainProp } from '../model/values.js';
 
 /** What went wrong putting a state back: check/state.ts reports the impossible ones first, so these are rare. */
 export interface RestoreProblem {
@@ -100,7 +101,7 @@ export function bootDeclaredState(system: SystemSym, log: Log): { state: SimStat
   let firstOnline = system.cpus;
   for (const c of online) if (c < firstOnline) firstOnline = c;
   if (firstOnline >= system.cpus) firstOnline = 0;
-  const pins = [...system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (d.props.get('pins') ?? 24), 0);
+  const pins = [...system.scope.domains.values()].filter((d) => d.domainKind === 'ioapic').reduce((n, d) => n + (domainProp(d, 'pins') ?? 24), 0);
   const firstVirq = Math.max(16, pins);
   const s: SimState = {
     system,

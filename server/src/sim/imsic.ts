@@ -8,6 +8,7 @@ import { hex } from './kernel.js';
 import { IrqMatrix, type Errno } from './matrix.js';
 import { andOnline, domainOfKind, onlineCpus, type Irq, type Msg, type SimState } from './state.js';
 import type { Log } from './vector.js';
+import { domainProp } from '../model/values.js';
 
 /** irqd's nr_ids: the common 255 (IMSIC_MIN_ID 63 ≤ nr_ids < 2048, nr_ids ≡ 63 mod 64). */
 export const IMSIC_NR_IDS = 255;
@@ -33,7 +34,7 @@ export function imsicOf(chain: readonly DomainSym[]): DomainSym | undefined {
 
 /** local->msi_pa of a hart, as imsic_setup_state() computes it: base + hart · BIT(guest_index_bits) · IMSIC_MMIO_PAGE_SZ. */
 export function imsicAddress(imsic: DomainSym, hart: number): number {
-  return (imsic.props.get('base') ?? DEFAULT_IMSIC_BASE) + hart * 2 ** (imsic.props.get('guest-bits') ?? 0) * PAGE;
+  return (domainProp(imsic, 'base') ?? DEFAULT_IMSIC_BASE) + hart * 2 ** (domainProp(imsic, 'guest-bits') ?? 0) * PAGE;
 }
 
 // imsic_irq_compose_vector_msg(): the hart's interrupt file, data = the local identity.
@@ -80,7 +81,7 @@ export function imsicVectorFree(s: SimState, irq: Irq): void {
  */
 export function imsicRoute(s: SimState, imsic: DomainSym, msg: Msg): { cpu: number; id: number } | string {
   const addr = msg.addressLo + msg.addressHi * 2 ** 32;
-  const stride = 2 ** (imsic.props.get('guest-bits') ?? 0) * PAGE;
+  const stride = 2 ** (domainProp(imsic, 'guest-bits') ?? 0) * PAGE;
   const off = addr - imsicAddress(imsic, 0);
   if (off < 0 || off % stride !== 0 || off / stride >= s.system.cpus) return `the write goes to ${hex(addr)}, not to an interrupt file of ${imsic.name}`;
   return { cpu: off / stride, id: msg.data };

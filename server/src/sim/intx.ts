@@ -9,13 +9,14 @@ import { allocIrtes, remapDomain } from './remap.js';
 import { chainOf, type Irq, type SimState } from './state.js';
 import { MsgTable } from './msg-table.js';
 import { freeVector, reserveIrqVector, type Log } from './vector.js';
+import { domainProp } from '../model/values.js';
 
 /** The GSI of an IO-APIC pin: the pins of the IO-APICs declared before it, plus the pin. */
 export function gsiOf(domain: DomainSym, pin: number): number {
   let base = 0;
   for (const d of domain.owner.scope.domains.values()) {
     if (d === domain) break;
-    if (d.domainKind === 'ioapic') base += d.props.get('pins') ?? 24;
+    if (d.domainKind === 'ioapic') base += domainProp(d, 'pins') ?? 24;
   }
   return base + pin;
 }

@@ -10,6 +10,7 @@ import { requesterId } from './remap.js';
 import type { Delivery, Irq, Msg, SimState } from './state.js';
 import { domainOfKind, writableIts } from './state.js';
 import type { Log } from './vector.js';
+import { domainProp } from '../model/values.js';
 
 /** GITS_TRANSLATER's offset in the ITS frame (include/linux/irqchip/arm-gic-v3.h). */
 export const GITS_TRANSLATER = 0x10040;
@@ -111,7 +112,7 @@ export function itsOf(chain: readonly DomainSym[]): DomainSym | undefined {
 
 /** its_irq_get_msi_base(): the ITS's GITS_TRANSLATER, where every device writes. */
 export function doorbell(its: DomainSym): number {
-  return (its.props.get('base') ?? DEFAULT_ITS_BASE) + GITS_TRANSLATER;
+  return (domainProp(its, 'base') ?? DEFAULT_ITS_BASE) + GITS_TRANSLATER;
 }
 
 // its_irq_compose_msi_msg(): the doorbell address, data = the EventID.

@@ -7,6 +7,7 @@ import type { Errno } from './matrix.js';
 import { PagedBytes } from './cow.js';
 import { domainOfKind, emptyIrteEntries, writableTable, type Irq, type IrteTable, type SimState } from './state.js';
 import type { Log } from './vector.js';
+import { domainProp } from '../model/values.js';
 
 /** INTR_REMAP_TABLE_ENTRIES (drivers/iommu/intel/irq_remapping.c). */
 const VTD_TABLE_ENTRIES = 65536;
@@ -27,7 +28,7 @@ function tableFor(s: SimState, domain: DomainSym, device: DeviceSym): IrteTable 
   const key = tableKey(domain, device);
   let t = writableTable(s, key);
   if (!t) {
-    const size = domain.domainKind === 'amd-ir' ? (domain.props.get('entries') ?? AMD_TABLE_ENTRIES) : (domain.props.get('irtes') ?? VTD_TABLE_ENTRIES);
+    const size = domain.domainKind === 'amd-ir' ? (domainProp(domain, 'entries') ?? AMD_TABLE_ENTRIES) : (domainProp(domain, 'irtes') ?? VTD_TABLE_ENTRIES);
     t = { hint: 0, domain, ...(domain.domainKind === 'amd-ir' ? { device } : {}), size, used: new PagedBytes(size), entries: emptyIrteEntries(size) };
     s.irteTables.set(key, t);
   }
@@ -67,7 +68,8 @@ export const IOAPIC_SID = 0xf0f8;
 /** The source ID the IOMMU checks for an IRQ's interrupts. */
 export function sourceIdOf(irq: Irq): number {
   // set_ioapic_sid() / set_hpet_sid(): the requester ID the DMAR scope gives the interrupt's source.
-  const declared = irq.chain[0]?.props.get('source-id');
+  const top = irq.chain[0];
+  const declared = top ? domainProp(top, 'source-id') : undefined;
   if (declared !== undefined) return declared;
   if (irq.cap === 'ioapic') return IOAPIC_SID;
   return requesterId(irq.device);
