@@ -49,6 +49,8 @@ interface RecognizerInternals {
   raiseNoAltException(occurrence: number, errMsgTypes: string | undefined): never;
   /** The index of the last token consumed (lexer_adapter.js): -1 before the first. */
   importLexerState(index: number): void;
+  /** Moves to the end of the input (lexer_adapter.js). */
+  moveToTerminatedState(): void;
 }
 
 /**
@@ -59,11 +61,23 @@ interface RecognizerInternals {
  */
 const noAltPaths = new Map<string, LookaheadSequence[]>();
 
+/** Thrown through the rules (no recognition error, so Chevrotain does not recover from it) when stray runs reach MAX_SYNTAX_ERRORS. */
+export const STOP_PARSING: Error = new Error('irqd: MAX_SYNTAX_ERRORS reached');
+
 export class ParserBase extends EmbeddedActionsParser {
   /** Current depth of recursive constructs; reset for every input. */
   nesting = 0;
-  /** Syntax errors so far in this input: at MAX_SYNTAX_ERRORS recovery is switched off, which ends the parse at the next error. */
+  /**
+   * Syntax errors so far in this input: Chevrotain's recognition errors and
+   * the runs of stray tokens (each one message). At MAX_SYNTAX_ERRORS
+   * recovery is switched off, which ends the parse at the next recognition
+   * error; a stray run that reaches it ends the parse at once.
+   */
   errorCount = 0;
+  /** Where a stray run that reached MAX_SYNTAX_ERRORS began. */
+  limitAt: number | undefined = undefined;
+  /** The offsets of the recognition errors' tokens: a stray run starting at one is reported by that error (errors.ts). */
+  private errorStarts = new Set<number>();
   /** The runs of stray tokens each block found, for parse() to report. */
   strays: StrayRun[] = [];
   /** The frame the next rule fills, set by its caller just before SUBRULE. */
@@ -103,6 +117,7 @@ export class ParserBase extends EmbeddedActionsParser {
     const save = internals.SAVE_ERROR.bind(this);
     internals.SAVE_ERROR = (error) => {
       const saved = save(error);
+      if (Number.isFinite(error.token.startOffset)) this.errorStarts.add(error.token.startOffset);
       if (++this.errorCount >= MAX_SYNTAX_ERRORS) internals.recoveryEnabled = false;
       return saved;
     };
@@ -118,6 +133,8 @@ export class ParserBase extends EmbeddedActionsParser {
   start(tokens: IToken[], from = 0): void {
     this.nesting = 0;
     this.errorCount = 0;
+    this.limitAt = undefined;
+    this.errorStarts.clear();
     (this as unknown as RecognizerInternals).recoveryEnabled = true;
     this.strays = [];
     this.next = undefined;
@@ -131,6 +148,7 @@ export class ParserBase extends EmbeddedActionsParser {
     this.recorded.length = 0;
     this.next = undefined;
     this.strayBlock = new Block<unknown>('');
+    this.errorStarts.clear();
     this.input = [];
   }
 
@@ -223,7 +241,24 @@ export class ParserBase extends EmbeddedActionsParser {
       (block.runs ??= []).push(block.run);
       block.run = undefined;
     }
+    if (!block.run) this.countStray(t);
     (block.run ??= []).push(t);
     block.lastStray = this.recCount;
+  }
+
+  /**
+   * A syntax error that is no recognition error (a new run of stray tokens,
+   * a `}` at the top level; not one that starts at a recognition error's
+   * token, which that error reports) counts toward MAX_SYNTAX_ERRORS too: 3,000 items
+   * of a 4 MiB file with a stray word each were all read by the recovering
+   * parser. Past the limit the parse ends here (parseTokens() catches it).
+   */
+  protected countStray(t: IToken): void {
+    if (this.errorStarts.has(t.startOffset)) return;
+    if (++this.errorCount < MAX_SYNTAX_ERRORS) return;
+    this.limitAt = t.startOffset;
+    // At the end of the input, so that Chevrotain's end of parse finds nothing left over to report.
+    (this as unknown as RecognizerInternals).moveToTerminatedState();
+    throw STOP_PARSING;
   }
 }

@@ -123,7 +123,10 @@ export class TopologyParser extends StateParser {
           // Not recorded: a `}` at the top level belongs to no node, and
           // does not split a run of stray tokens around it.
           const t = this.CONSUME(T.RCurly);
-          if (t.isInsertedInRecovery !== true && t.startOffset >= 0) this.strayCloses.push(t);
+          if (t.isInsertedInRecovery !== true && t.startOffset >= 0) {
+            this.strayCloses.push(t);
+            this.countStray(t);
+          }
         },
       },
     ],

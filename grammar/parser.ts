@@ -9,7 +9,7 @@
 import type { IOrAlt, IRecognitionException, IToken, OrMethodOpts } from 'chevrotain';
 import type * as A from './ast.js';
 import { AllocOpt, BarOffset, Block, ident, nameOrString, Slot, type StrayRun } from './nodes.js';
-import { MAX_NESTING } from './parser-base.js';
+import { MAX_NESTING, STOP_PARSING } from './parser-base.js';
 import { AssertFrame, ExpectFrame, StepFrame, stepNode } from './parser-steps.js';
 import { TOP_ITEM, TopologyParser } from './parser-topology.js';
 import * as T from './tokens.js';
@@ -471,7 +471,7 @@ export interface ParsedTokens {
   readonly skippedToEnd: boolean;
   /** The depth of recursive constructs at the end: not 0 when recovery unwound some (parser-base.ts). */
   readonly nesting: number;
-  /** Where the parser stopped at MAX_SYNTAX_ERRORS: the last error's offset. */
+  /** Where the parser stopped at MAX_SYNTAX_ERRORS: the last error's offset, or where the stray run that reached it began. */
   readonly stoppedAt?: number;
 }
 
@@ -490,11 +490,17 @@ export function parseTokens(tokens: IToken[], options: { readonly prefix?: Quick
   // The items the quick reader read whole (quick.ts quickParsePrefix()): the parse goes on after them.
   if (prefix) for (const item of prefix.items) file.items.push(item);
   const strayCloses: IToken[] = (parser.strayCloses = []);
-  parser.sourceFile();
+  try {
+    parser.sourceFile();
+  } catch (e) {
+    // Stray runs reached MAX_SYNTAX_ERRORS: what was read so far stands (parser-base.ts countStray()).
+    if (e !== STOP_PARSING) throw e;
+  }
   parser.endFile();
   const errors = parser.errors;
   const stopped = parser.stoppedAtErrorLimit;
-  const last = errors[errors.length - 1]?.token;
+  const lastToken = errors[errors.length - 1]?.token;
+  const last = parser.limitAt ?? (lastToken && Number.isFinite(lastToken.startOffset) ? lastToken.startOffset : 0);
   const result: ParsedTokens = {
     items: file.items,
     errors,
@@ -503,7 +509,7 @@ export function parseTokens(tokens: IToken[], options: { readonly prefix?: Quick
     // A parse that stopped skipped the rest: never a base for reparsing a stretch (incremental.ts).
     skippedToEnd: parser.skippedToEnd || stopped,
     nesting: parser.nesting,
-    ...(stopped ? { stoppedAt: last && Number.isFinite(last.startOffset) ? last.startOffset : 0 } : {}),
+    ...(stopped ? { stoppedAt: last } : {}),
   };
   parser.finish();
   return result;

@@ -80,6 +80,20 @@ test('syntax errors: MAX_SYNTAX_ERRORS', () => {
   has(analyze(`scenario t {\n${'  offline cpu foo\n'.repeat(MAX_SYNTAX_ERRORS + 1)}}\n`, 1), new RegExp(`^IRQD001 irqd stops reading the file after ${MAX_SYNTAX_ERRORS} syntax errors \\(its limit, MAX_SYNTAX_ERRORS\\)`));
 });
 
+test('syntax errors: runs of stray tokens count toward MAX_SYNTAX_ERRORS, and the parse stops where the last one begins', () => {
+  // One stray word between two steps is one run, one message.
+  const item = (i: number): string => `scenario s${i} {\n  offline cpu 1\n  bogus\n  online cpu 1\n}\n`;
+  const text = Array.from({ length: MAX_SYNTAX_ERRORS + 50 }, (_, i) => item(i)).join('');
+  const a = analyze(text, 1);
+  const stop = a.diagnostics.find((d) => /irqd stops reading the file/.test(d.message));
+  assert.ok(stop, 'the stop is reported');
+  // It is the MAX_SYNTAX_ERRORS-th scenario's stray word.
+  assert.equal(stop.span.start, text.indexOf('bogus', text.indexOf(`scenario s${MAX_SYNTAX_ERRORS - 1} {`)));
+  assert.equal(a.diagnostics.filter((d) => d.code === 'IRQD001' && /bogus/.test(d.message)).length, MAX_SYNTAX_ERRORS - 1);
+  // Top-level `}` count too.
+  has(analyze('}\n'.repeat(MAX_SYNTAX_ERRORS + 10), 1), /^IRQD001 irqd stops reading the file after/);
+});
+
 test('use depth: MAX_USE_DEPTH', () => {
   const dir = mkdtempSync(join(tmpdir(), 'irqd-limits-'));
   try {

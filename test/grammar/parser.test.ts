@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { lex, parse } from '../../grammar/index.js';
 import { MAX_SYNTAX_ERRORS } from '../../grammar/parser-base.js';
+import { parserInstance } from '../../grammar/parser.js';
 import { analyze, MAX_TEXT_LENGTH } from '../../server/src/analysis/analysis.js';
 
 const samplesDir = join(__dirname, '..', '..', '..', 'samples');
@@ -158,4 +159,14 @@ test('malformed numbers are one token each', () => {
     lex('4KB 0x10zz 1.2.3.4 8cpus').map((t) => t.tokenType.name),
     ['BadNumber', 'BadNumber', 'BadNumber', 'BadNumber'],
   );
+});
+
+test('the Chevrotain internals the parser relies on are still there (parser-base.ts RecognizerInternals, parser-topology.ts LexerState)', () => {
+  // Not in Chevrotain's type declarations: an upgrade that renames one must fail here, not misparse.
+  const p = parserInstance() as unknown as Record<string, unknown>;
+  for (const name of ['SAVE_ERROR', 'getCurrRuleFullName', 'raiseNoAltException', 'importLexerState', 'exportLexerState', 'moveToTerminatedState']) {
+    assert.equal(typeof p[name], 'function', name);
+  }
+  assert.equal(typeof p.recoveryEnabled, 'boolean');
+  assert.equal(typeof p.maxLookahead, 'number');
 });
