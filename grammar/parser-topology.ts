@@ -98,6 +98,10 @@ export class TopologyParser extends StateParser {
     if (!this.quickItems || this.RECORDING_PHASE || this.nesting !== 0) return false;
     const lexer = this as unknown as LexerState;
     const from = lexer.exportLexerState() + 1;
+    // Only where an item can start: the quick reader gives up at anything else, and a file of a million
+    // stray '[' would pay for a reader and a thrown BAIL at each one (3 s, fuzz slow-297e631b).
+    const first = this.input[from]?.tokenType;
+    if (first !== K.system && first !== K.scenario && first !== K.use) return false;
     const quick = quickParsePrefix(this.input, from);
     if (quick.next === from) return false;
     for (const item of quick.items) this.file.items.push(item);
