@@ -5,6 +5,7 @@ import type { IToken } from 'chevrotain';
 import type { Span, SyntaxError, TopItem } from './ast.js';
 import { syntaxErrors } from './errors.js';
 import { lexText } from './lexer.js';
+import { MAX_SYNTAX_ERRORS } from './parser-base.js';
 import { NOTHING_PARSED, parseTokens } from './parser.js';
 import { quickParsePrefix } from './quick.js';
 import { keywords } from './tokens.js';
@@ -32,6 +33,8 @@ export function parseItems(text: string, from: number, to: number): ItemsResult 
   const lexed = lexText(text.slice(from, to));
   // A `/*` whose `*/` is missing runs past `to` in the whole text.
   if (lexed.openComment) return undefined;
+  // As many lexer errors as MAX_SYNTAX_ERRORS stop a whole parse (index.ts withinErrorLimit()): parse() decides.
+  if (lexed.errors.length >= MAX_SYNTAX_ERRORS) return undefined;
   const tokens: IToken[] = lexed.tokens;
   // The first token starts a line, so it is a plain keyword in both texts;
   // anything but an item's keyword there could read differently after what

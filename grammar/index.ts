@@ -1,11 +1,16 @@
 // parse(text) → {ast, errors, comments}: never throws, always returns a tree
 // for what it could read. Syntax errors are phrased in the user's terms:
 // "expected a CPU list after 'offline cpu', found 'foo'".
-import type { ParseResult } from './ast.js';
+import type { IToken } from 'chevrotain';
+import type { ParseResult, SyntaxError } from './ast.js';
 import { syntaxErrors } from './errors.js';
 import { lexText } from './lexer.js';
+import { MAX_SYNTAX_ERRORS } from './parser-base.js';
 import { NOTHING_PARSED, parseTokens } from './parser.js';
 import { quickParsePrefix } from './quick.js';
+import { keywords } from './tokens.js';
+
+const itemStarts: ReadonlySet<unknown> = new Set([keywords.use, keywords.system, keywords.scenario]);
 
 export * from './ast.js';
 export { LineIndex, type Position } from './line-index.js';
@@ -15,14 +20,38 @@ export { lex } from './lexer.js';
 export type { IToken } from 'chevrotain';
 
 export function parse(text: string): ParseResult {
-  const { tokens, comments, errors: lexErrors } = lexText(text);
+  const lexed = lexText(text);
+  const comments = lexed.comments;
+  const { tokens, lexErrors, stopAt } = withinErrorLimit(lexed.tokens, lexed.errors);
   // A file without syntax errors is read by the quick reader; one with errors
   // (or one it is not sure of) by the recovering parser, which builds the
   // same tree for what both can read.
   const quick = quickParsePrefix(tokens);
-  const parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, { prefix: quick });
+  let parsed = quick.next === tokens.length ? { ...NOTHING_PARSED, items: quick.items } : parseTokens(tokens, { prefix: quick });
+  if (stopAt !== undefined && parsed.stoppedAt === undefined) parsed = { ...parsed, stoppedAt: stopAt, skippedToEnd: true };
   const errors = syntaxErrors(text, tokens, lexErrors, parsed);
   return { ast: { items: parsed.items, span: { start: 0, end: text.length } }, errors, comments };
+}
+
+/**
+ * MAX_SYNTAX_ERRORS counts the lexer's errors too (a file of 50,000 no-break
+ * spaces, or one in the wrong encoding): with that many, the parse reads the
+ * tokens before the top-level item the last one falls in, and the file says
+ * it stops there. Cutting at an item's first token, not at the error, keeps
+ * the cut from adding "found end of file" errors of its own.
+ */
+function withinErrorLimit(tokens: IToken[], lexErrors: SyntaxError[]): { tokens: IToken[]; lexErrors: SyntaxError[]; stopAt?: number } {
+  const last = lexErrors[MAX_SYNTAX_ERRORS - 1];
+  if (!last) return { tokens, lexErrors };
+  const at = last.span.start;
+  // The first token at or after the error, then back to the first token of the item it falls in.
+  let cut = 0;
+  while (cut < tokens.length && (tokens[cut] as IToken).startOffset < at) cut++;
+  let item = cut - 1;
+  while (item >= 0 && !itemStarts.has((tokens[item] as IToken).tokenType)) item--;
+  if (item >= 0) cut = item;
+  const stopAt = item >= 0 ? (tokens[item] as IToken).startOffset : at;
+  return { tokens: tokens.slice(0, cut), lexErrors: lexErrors.filter((e) => e.span.start < stopAt), stopAt };
 }
 
 export type { ItemsResult } from './incremental.js';

@@ -94,6 +94,19 @@ test('syntax errors: runs of stray tokens count toward MAX_SYNTAX_ERRORS, and th
   has(analyze('}\n'.repeat(MAX_SYNTAX_ERRORS + 10), 1), /^IRQD001 irqd stops reading the file after/);
 });
 
+test('syntax errors: the lexer\'s errors count toward MAX_SYNTAX_ERRORS, and the parse stops at the item the last one is in', () => {
+  // A no-break space (U+00A0) in every system: one unexpected character each.
+  const item = (i: number): string => `system s${i} {\n  cpus\u00a0 2\n}\n`;
+  const text = Array.from({ length: MAX_SYNTAX_ERRORS + 50 }, (_, i) => item(i)).join('');
+  const a = analyze(text, 1);
+  const stop = a.diagnostics.find((d) => /irqd stops reading the file/.test(d.message));
+  assert.ok(stop, 'the stop is reported');
+  // At the start of the system the MAX_SYNTAX_ERRORS-th character is in: that system and what follows are not read.
+  assert.equal(stop.span.start, text.indexOf(`system s${MAX_SYNTAX_ERRORS - 1} {`));
+  assert.equal(a.model.systems.size, MAX_SYNTAX_ERRORS - 1);
+  assert.equal(a.diagnostics.filter((d) => d.code === 'IRQD002').length, MAX_SYNTAX_ERRORS - 1);
+});
+
 test('use depth: MAX_USE_DEPTH', () => {
   const dir = mkdtempSync(join(tmpdir(), 'irqd-limits-'));
   try {
