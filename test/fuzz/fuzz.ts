@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { normalize, type Failure } from './check.js';
 import { foundDir, root } from './corpus.js';
+import { Rng } from '../support/random.js';
 import { claim, foundName, knownClasses, writeFoundSnapshot, writeFoundText } from './found.js';
 import { replay } from './replay.js';
 import { emptyStats, loadMaterials, makeInput, runInputs, type FailureRecord, type InputKind, type Stats } from './run.js';
@@ -248,7 +249,13 @@ async function parentMain(args: Args): Promise<number> {
   /** A worker died or hung on an input: the input is made again here and kept as it was (it cannot be minimized in-process). */
   const lost = (slot: Slot, kind: 'crash' | 'hang' | 'memory', detail: string): void => {
     const index = slot.last?.current ?? slot.spec.from;
-    const input = makeInput(m, args.seed, index, args.only, args.light);
+    let input: ReturnType<typeof makeInput>;
+    try {
+      input = makeInput(m, args.seed, index, args.only, args.light);
+    } catch (e) {
+      // The worker died making the input, not checking it: a bug of the fuzzer, kept as a crash with no input.
+      input = { kind: 'generate', text: '', origin: `input ${index} cannot be made again: ${e instanceof Error ? e.message.slice(0, 300) : String(e)}`, rng: new Rng(index) };
+    }
     const firstLine = detail.split('\n').find((l) => /error|Error|FATAL|heap|signal|killed|took/.test(l)) ?? detail.split('\n')[0] ?? '';
     const failure: Failure = { kind, where: 'the worker process', message: detail.slice(0, 2000), klass: `${kind}|${normalize(firstLine)}` };
     let file: string | undefined;

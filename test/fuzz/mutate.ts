@@ -67,6 +67,22 @@ const UNICODE_NAMES = ['nvmé0', 'ñic', 'данные', '设备', 'ＶＥＣＴ
 
 const CHARS = ['{', '}', '[', ']', '"', '/', '*', '-', '>', ',', '.', ':', '#', '\\', '\n', '\r', '\t', '\u0000', '\u00A0', '\u2028', '\uFFFD', '\u{1F600}', '0', '9', 'x', 'E', '_', ' '];
 
+/**
+ * Every whole-word occurrence of `word` in t replaced by `by`. A scan, not a
+ * RegExp: a mutated name can be longer than V8's largest regular expression.
+ */
+function replaceWord(t: string, word: string, by: string): string {
+  const isWordChar = (c: string | undefined): boolean => c !== undefined && /[A-Za-z0-9_]/.test(c);
+  let out = '';
+  let from = 0;
+  for (let at = t.indexOf(word); at >= 0; at = t.indexOf(word, at + word.length)) {
+    if (isWordChar(t[at - 1]) || isWordChar(t[at + word.length])) continue;
+    out += t.slice(from, at) + by;
+    from = at + word.length;
+  }
+  return out + t.slice(from);
+}
+
 function splice(text: string, at: number, del: number, ins: string): string {
   return text.slice(0, at) + ins + text.slice(at + del);
 }
@@ -207,7 +223,7 @@ const MUTATIONS: readonly (readonly [number, string, Mutation])[] = [
       const p = tokenPick(t, rng, (x) => /^[A-Za-z_]/.test(x.text));
       const k = rng.pick(KEYWORDS);
       if (!p) return t;
-      return rng.chance(0.5) ? t.split(new RegExp(`\\b${p.text.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')}\\b`)).join(k) : splice(t, p.start, p.text.length, k);
+      return rng.chance(0.5) ? replaceWord(t, p.text, k) : splice(t, p.start, p.text.length, k);
     },
   ],
   [
