@@ -91,6 +91,19 @@ export function composeVtd(index: number, subhandle: number): Msg {
   return { addressLo: lo >>> 0, addressHi: 0, data: subhandle };
 }
 
+/**
+ * An IO-APIC line's RTE under VT-d, as the message the IO-APIC sends:
+ * intel_irq_remapping_prepare_irte() composes sub_handle = info->ioapic.pin,
+ * and ioapic_setup_msg_from_msi() copies the format bit and the handle into
+ * the RTE and that sub-handle into its vector field ("DMAR/IR: 8bit subhandle
+ * (ioapic.pin)"), the value the directed EOI of a level line names. The RTE
+ * has no SHV bit, so the IOMMU uses the handle alone.
+ */
+export function composeVtdRte(index: number, pin: number): Msg {
+  const lo = 0xfee00000 | ((index & 0x7fff) << 5) | (1 << 4) | (((index >> 15) & 1) << 2);
+  return { addressLo: lo >>> 0, addressHi: 0, data: pin & 0xff };
+}
+
 // fill_msi_msg(): drivers/iommu/amd/iommu.c (6.1: 256-entry tables, DM = 0)
 export function composeAmd(index: number): Msg {
   return { addressLo: 0xfee00000, addressHi: 0, data: index };

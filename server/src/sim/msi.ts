@@ -3,7 +3,7 @@
 // allocation child → parent with rollback, activation parent first,
 // reservation mode, the message each level writes, and affinity changes.
 import type { DeviceSym, DomainSym, InterruptCap } from '../model/types.js';
-import { apicDriver, compatMsg, compatTruncates, composeAmd, composeCompat, composeVtd, destApicId, isLogical, msgText } from './compose.js';
+import { apicDriver, compatMsg, compatTruncates, composeAmd, composeCompat, composeVtd, composeVtdRte, destApicId, isLogical, msgText } from './compose.js';
 import { irqCalcAffinityVectors, irqCreateAffinityMasks, type AffinityDesc, type IrqAffinity } from './affinity.js';
 import { counted, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
@@ -36,7 +36,10 @@ export function composeFor(s: SimState, irq: Irq): Msg {
   const imsic = imsicOf(irq.chain);
   if (imsic) return composeImsic(imsic, irq.apic.hwCpu, irq.apic.hwVector);
   const ir = remapDomain(irq.chain);
-  if (ir && irq.irte) return ir.domainKind === 'amd-ir' ? composeAmd(irq.irte.index + irq.irte.subhandle) : composeVtd(irq.irte.index, irq.irte.subhandle);
+  if (ir && irq.irte) {
+    if (ir.domainKind === 'amd-ir') return composeAmd(irq.irte.index + irq.irte.subhandle);
+    return irq.cap === 'ioapic' ? composeVtdRte(irq.irte.index, irq.index) : composeVtd(irq.irte.index, irq.irte.subhandle);
+  }
   const driver = apicDriver(s.system);
   const msg = compatMsg(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
   // ioapic_setup_msg_from_msi(): a PCI INTx RTE is level triggered and active low; an ISA line is edge, active high.
