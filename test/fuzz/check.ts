@@ -78,6 +78,12 @@ export interface CheckPlan {
    * try costs seconds; the class is then `slow|where|`).
    */
   readonly quick?: boolean;
+  /**
+   * Called after every call: a worker replaying a big input at 600 positions
+   * to minimize it reports progress, so that it is not taken for a hung one
+   * (a hang is one call that does not return).
+   */
+  readonly tick?: () => void;
 }
 
 export const FULL_PLAN: CheckPlan = { positions: 'random', incremental: true, sliced: true };
@@ -287,6 +293,7 @@ interface Runner {
   readonly inputHasLeakWords: boolean;
   /** Confirm a slow call by a second, profiled run that names its hot file. */
   readonly confirm: boolean;
+  readonly tick?: (() => void) | undefined;
 }
 
 /** Runs one call, timed; a throw, a slow call, bad output or too much memory ends the check. */
@@ -301,6 +308,7 @@ function call<T>(r: Runner, where: string, f: () => T, position?: Position, repe
     throw new Failed(thrown(where, e, position));
   }
   const ms = elapsed(t0, c0);
+  r.tick?.();
   if (ms > r.limits.slowMs) {
     // Once more, to tell a slow call from a pause of the machine, profiled to say where the time goes
     // (a slice of a run cannot be run twice: it is reported as it took).
@@ -393,7 +401,7 @@ export interface CheckInput {
 
 /** Runs every check on one text; the first failure, or undefined when all pass. */
 export function checkText(input: CheckInput, rng: Rng | undefined, plan: CheckPlan = FULL_PLAN, limits: Limits = DEFAULT_LIMITS): Failure | undefined {
-  const r: Runner = { limits, inputHasLeakWords: LEAKS.test(input.text), confirm: plan.quick !== true };
+  const r: Runner = { limits, inputHasLeakWords: LEAKS.test(input.text), confirm: plan.quick !== true, tick: plan.tick };
   try {
     run(input, rng, plan, r);
     return undefined;

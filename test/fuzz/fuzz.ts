@@ -201,6 +201,9 @@ async function parentMain(args: Args): Promise<number> {
     slot.spec = { ...slot.spec, from, known: [...known.keys(), ...byClass.keys()] };
     slot.failuresRead = 0;
     rmSync(slot.spec.failures, { force: true });
+    // The last worker's state must not be read as this one's: it would look hung (its time is old) until
+    // the new worker writes, and be killed and counted again, over and over.
+    rmSync(slot.spec.state, { force: true });
     slot.last = undefined;
     slot.stderr = '';
     slot.killedForHang = false;

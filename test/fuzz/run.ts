@@ -140,7 +140,7 @@ function keepText(input: Extract<Input, { text: string }>, f: Failure, opts: Run
   let text = input.text;
   let failure = f;
   const quick = f.kind === 'slow';
-  const reproduce = (t: string, e?: Edit, full = false): Failure | undefined => checkText({ text: t, uses }, undefined, { ...replayPlan(f, e), quick: quick && !full });
+  const reproduce = (t: string, e?: Edit, full = false): Failure | undefined => checkText({ text: t, uses }, undefined, { ...replayPlan(f, e), quick: quick && !full, tick });
   const first = reproduce(text, edit);
   let minimized: FoundInfo['minimized'];
   if (first && sameFailure(first, f)) {

@@ -455,15 +455,64 @@ function deviceCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] 
  * that ends with its '}' before the cursor, when nothing before it is broken
  * (an unbalanced brace before it would leave the replay inside a block).
  */
+/**
+ * Test switch: replay every request from the start of the file, the
+ * reference the replay starts are compared against
+ * (test/features/completion.test.ts).
+ */
+let replayFromStart = false;
+
+export function setReplayFromStart(on: boolean): void {
+  replayFromStart = on;
+}
+
 function replayStart(analysis: Analysis, offset: number): number {
+  if (replayFromStart) return 0;
   const firstError = analysis.parse.errors[0]?.span.start ?? Infinity;
+  // Past a syntax error the items do not say where the replay stands: the replay's own top-level closes do.
+  if (firstError < offset) return lastTopClose(analysis, offset);
   let from = 0;
   for (const item of analysis.parse.ast.items) {
     const end = item.span.end;
-    if (end > offset || end > firstError) break;
+    if (end > offset) break;
     if (analysis.text.charCodeAt(end - 1) === 125 /* '}' */) from = end;
   }
   return from;
+}
+
+/** Per analysis: where the replay of the whole file is back at the top level, after each '}' that gets it there. */
+const topCloses = new WeakMap<Analysis, readonly number[]>();
+
+/**
+ * The last point before offset where a replay of the whole file stands at
+ * the top level with no statement begun: just after a '}' that leaves no
+ * block open (the replay pops a block at every '}' and opens one at every
+ * '{', so that state is all it carries). Replaying from there is replaying
+ * from the start, in a broken 1 MB file without lexing 1 MB per request.
+ */
+function lastTopClose(analysis: Analysis, offset: number): number {
+  let closes = topCloses.get(analysis);
+  if (!closes) {
+    const found: number[] = [];
+    let depth = 1;
+    for (const t of lex(analysis.text)) {
+      if (t.image === '{') depth++;
+      else if (t.image === '}') {
+        if (depth > 1) depth--;
+        if (depth === 1) found.push(t.startOffset + 1);
+      }
+    }
+    closes = found;
+    topCloses.set(analysis, closes);
+  }
+  let lo = 0;
+  let hi = closes.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((closes[mid] as number) <= offset) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? (closes[lo - 1] as number) : 0;
 }
 
 /** Block stack and current statement from the tokens before the cursor. */
