@@ -184,7 +184,7 @@ export interface SimState {
   readonly shared: Set<'its' | 'pasid'>;
   /** The first dynamic Linux IRQ number (arch_dynirq_lower_bound()). */
   readonly nextVirq: number;
-  /** No IRQ number below this is free: where the lowest-free search starts. */
+  /** No IRQ number from nextVirq up to this one is free: where the lowest-free search starts (never below nextVirq). */
   virqHint: number;
   /** Forked (or kept as a scenario's end state): shared, never written again. */
   sealed: boolean;
@@ -193,7 +193,9 @@ export interface SimState {
 /** Forgets an IRQ and makes its number free again (irq_free_descs()). */
 export function releaseVirq(s: SimState, virq: number): void {
   s.irqs.delete(virq);
-  if (virq < s.virqHint) s.virqHint = virq;
+  // The hint is for the dynamic range the allocators search (from nextVirq): a GSI below it freed (`free timer`)
+  // left the hint at 0 and every later allocation scanning every IRQ above it (65,536 IMS IRQs: 20 s).
+  if (virq < s.virqHint && virq >= s.nextVirq) s.virqHint = virq;
 }
 
 // ---- copies of the values a fork shares until it writes them ---------------
