@@ -9,7 +9,7 @@ import { counted, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
 import { allocIrtes, clearIrte, freeIrtes, programIrte, remapDomain } from './remap.js';
-import { anyOnline, chainOf, keptMask, platformOf, releaseVirq, writableDevice, writableIts, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
+import { anyOnline, chainOf, inMask, keptMask, platformOf, releaseVirq, writableDevice, writableIts, ZERO_MSG, type Irq, type Msg, type SimState } from './state.js';
 import { messagesOf, MsgTable } from './msg-table.js';
 import { composeImsic, imsicOf, imsicVectorAlloc, imsicVectorFree } from './imsic.js';
 import { composeIts, itsAddLoad, itsAllocEvents, itsFreeEvent, itsOf, itsTarget } from './its.js';
@@ -543,7 +543,7 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
   }
   if (platform === 'imsic') {
     // imsic_irq_set_affinity(): a new identity on the new hart, written through the old hart first.
-    if (mask.includes(irq.apic.cpu) && s.cpuOnline[irq.apic.cpu]) return { kind: 'unchanged' };
+    if (s.cpuOnline[irq.apic.cpu] && inMask(mask, irq.apic.cpu)) return { kind: 'unchanged' };
     const oldCpu = irq.apic.cpu;
     const err = imsicVectorAlloc(s, irq, mask, log);
     if (err) return { kind: 'error', err };

@@ -9,7 +9,7 @@ import { bootState, type Copies } from './boot.js';
 import { fireIrq } from './deliver.js';
 import { errnoText, StepFailure } from './failure.js';
 import { guestSystem } from './guest.js';
-import { hotplugCallbackWords } from './drivers.js';
+import { hotplugCallbackWork } from './drivers.js';
 import { offlineCpu, onlineCpu } from './hotplug.js';
 import { pciAllocIntx } from './intx.js';
 import { counted, hex, vec } from './kernel.js';
@@ -156,7 +156,7 @@ export class Runner implements StepContext {
 
   private notRun(step: A.Step): void {
     const reason = this.overHotplugLimit
-      ? `not run: the scenario exceeds ${MAX_HOTPLUG_OPERATIONS} CPU hotplug operations (MAX_HOTPLUG_OPERATIONS: each CPU taken down or brought up counts${this.hotplugWeight() > 1 ? `, ${this.hotplugWeight()} times on this system: once, and once for each 64 CPUs that virtio-net's hotplug callback re-spreads` : ''})`
+      ? `not run: the scenario exceeds ${MAX_HOTPLUG_OPERATIONS} CPU hotplug operations (MAX_HOTPLUG_OPERATIONS: each CPU taken down or brought up counts${this.hotplugWeight() > 1 ? `, ${this.hotplugWeight()} times on this system: once, and once for each 64 CPUs and each queue IRQ that virtio-net's hotplug callback re-spreads` : ''})`
       : this.executed >= MAX_STEPS
         ? `not run: the scenario exceeds ${MAX_STEPS} steps (MAX_STEPS)`
         : 'not run: an earlier step failed';
@@ -248,7 +248,7 @@ export class Runner implements StepContext {
   }
 
   private hotplugWeight(): number {
-    return 1 + hotplugCallbackWords(this.s.system);
+    return 1 + hotplugCallbackWork(this.s.system);
   }
 
   /**
