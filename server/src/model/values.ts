@@ -205,7 +205,7 @@ export function domainProp(domain: { readonly domainKind?: DomainKind | undefine
   const value = domain.props.get(key);
   if (value === undefined || domain.domainKind === undefined) return undefined;
   const rule = ownEntry(domainKindInfo[domain.domainKind].props, key);
-  if (!rule || !Number.isSafeInteger(value) || value < rule.min || value > rule.max) return undefined;
+  if (!rule || !(value >= rule.min && value <= rule.max)) return undefined;
   if (rule.powerOfTwo && !Number.isInteger(Math.log2(value))) return undefined;
   if (rule.oneOf && !rule.oneOf.includes(value)) return undefined;
   return value;
