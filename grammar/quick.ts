@@ -318,12 +318,12 @@ export interface QuickPrefix {
 
 /**
  * The items, from tokens[from] on, before the first one the quick reader
- * cannot read. Items are
- * independent at the top level (sourceFile is MANY(topItem), and an item
- * ends with its own `}` or value), so the recovering parser, started at
- * `next` with the token before it as its last, reads the rest exactly as it
- * would have in a parse of the whole file: a 4 MiB file with an error in
- * its last line is then read once, not twice. Never throws.
+ * cannot read. Items are independent at the top level (sourceFile is
+ * MANY(topItem), and an item ends with its own `}` or value), so the
+ * recovering parser, started at `next` with the token before it as its last,
+ * reads the rest exactly as it would have in a parse of the whole file: a
+ * 4 MiB file with an error in its last line is then read once, not twice.
+ * Never throws.
  */
 export function quickParsePrefix(tokens: readonly IToken[], from = 0): QuickPrefix {
   const reader = new QuickReader(tokens, from);

@@ -301,10 +301,9 @@ export class IrqMatrix {
    */
   alloc(mask: readonly number[], reserved: boolean, onlineMask = false, within?: readonly boolean[]): { cpu: number; bit: number } | Errno {
     if (mask.length === 0) return 'EINVAL';
-    const found = onlineMask ? this.findBestOnlineCpu() : within ? this.findBestCpuWithin(mask, within) : this.findBestCpu(mask);
+    const cpu = onlineMask ? this.findBestOnlineCpu() : within ? this.findBestCpuWithin(mask, within) : this.findBestCpu(mask);
     // cpumask_empty() of the search mask: irq_matrix_alloc() refuses it before looking for a CPU.
-    if (found === -1) return 'EINVAL';
-    const cpu = found;
+    if (cpu === -1) return 'EINVAL';
     if (cpu === undefined) return 'ENOSPC';
     const c = this.own(cpu);
     const bit = this.allocArea(c, false);
