@@ -89,6 +89,7 @@ export type BodyItem =
   | ApicItem
   | DestModeItem
   | PageSizeItem
+  | CmdlineItem
   | NodeItem
   | DomainDecl
   | DeviceDecl
@@ -135,6 +136,14 @@ export interface PageSizeItem extends Node {
   readonly kind: 'page-size';
   readonly keyword: Span;
   readonly size?: NumberLit;
+}
+
+/** `cmdline "irqaffinity=0-3"`: the kernel command line of a system or a guest. */
+export interface CmdlineItem extends Node {
+  readonly kind: 'cmdline';
+  readonly keyword: Span;
+  /** The string without its quotes; its span includes them. */
+  readonly value?: Ident;
 }
 
 /** `node 1 cpus 4-7`: a NUMA node of the system. */

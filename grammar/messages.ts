@@ -106,6 +106,7 @@ export function describeExpected(expected: TokenType, ruleName: string, previous
     if (ruleName === 'pasidStep') return 'a count';
     if (ruleName === 'domainProp') return 'a value';
   }
+  if (expected.name === 'StringLit' && prev === 'cmdline') return 'the kernel command line in quotes, such as "irqaffinity=0-3"';
   if (expected.name === 'Name' && Object.hasOwn(nameAfter, prev)) return nameAfter[prev] as string;
   if (expected.name === 'Value' && Object.hasOwn(valueAfter, prev)) return valueAfter[prev] as string;
   return labelOf(expected);

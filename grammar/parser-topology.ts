@@ -25,8 +25,8 @@ interface LexerState {
 }
 
 const SYSTEM_ITEM =
-  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, node, backport, domain, device, pasid, guest or state)';
-const GUEST_ITEM = 'a guest item (cpus, hypervisor, domain, device or assign)';
+  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, cmdline, node, backport, domain, device, pasid, guest or state)';
+const GUEST_ITEM = 'a guest item (cpus, hypervisor, cmdline, domain, device or assign)';
 export const TOP_ITEM = "'use', 'system' or 'scenario'";
 
 /** `domain NAME KIND [parent P] [{ … }]` while it is parsed. */
@@ -223,6 +223,7 @@ export class TopologyParser extends StateParser {
       { ALT: this.inBody(() => this.SUBRULE(this.apicItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.destModeItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.pageSizeItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.cmdlineItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.nodeItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.domainDecl)) },
       { ALT: this.inBody(() => this.SUBRULE(this.deviceDecl)) },
@@ -321,6 +322,20 @@ export class TopologyParser extends StateParser {
   private destModeItem = this.RULE('destModeItem', this.named('dest-mode', K['dest-mode']));
 
   private pageSizeItem = this.RULE('pageSizeItem', this.counted('page-size', K['page-size']));
+
+  private cmdlineItem = this.RULE('cmdlineItem', () => {
+    const out = this.receive<A.BodyItem[]>(Array);
+    const mark = this.recCount;
+    let keyword: IToken | undefined;
+    let value: IToken | undefined;
+    try {
+      keyword = this.take(this.CONSUME(K.cmdline));
+      value = this.take(this.CONSUME(T.StringLit));
+    } finally {
+      const span = this.spanFrom(mark);
+      if (span) out.push({ kind: 'cmdline', span, keyword: this.keywordOr(keyword, span), value: stringIdent(value) });
+    }
+  });
 
   private nodeItem = this.RULE('nodeItem', () => {
     const out = this.receive<A.BodyItem[]>(Array);

@@ -53,6 +53,11 @@ export class QuickTopology extends QuickBase {
         const size = this.take(VALUE);
         return { kind: 'page-size', span: this.spanFrom(first), keyword: tokenSpan(keyword), size: number(size) };
       }
+      case 'cmdline': {
+        const keyword = this.take(KW.cmdline);
+        const value = this.take(STRING);
+        return { kind: 'cmdline', span: this.spanFrom(first), keyword: tokenSpan(keyword), value: stringIdent(value) };
+      }
       case 'node': {
         const keyword = this.take(KW.node);
         const id = this.take(VALUE);

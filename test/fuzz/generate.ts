@@ -486,6 +486,20 @@ function stateBlock(rng: Rng, cpus: number, devices: readonly DeviceDesc[], rema
 }
 
 /** One system declaration, as lines, and its description for the scenarios. */
+/** A kernel command line: the options irqd models, with the kernel's own mistakes now and then. */
+function cmdline(rng: Rng, cpus: number): string {
+  const range = (): string => {
+    const a = rng.int(0, Math.max(0, cpus - 1));
+    const b = rng.int(a, Math.max(a, cpus - 1));
+    return oops(rng, 0.1) ? `${a}-${cpus + rng.int(0, 3)}` : rng.chance(0.2) ? `${a}-${b}:1/2` : `${a}-${b}`;
+  };
+  const opts: string[] = [];
+  if (rng.chance(0.6)) opts.push(`irqaffinity=${range()}${rng.chance(0.3) ? ',' + range() : ''}`);
+  if (rng.chance(0.5)) opts.push(`isolcpus=${rng.chance(0.7) ? 'managed_irq,' : ''}${rng.chance(0.3) ? 'domain,' : ''}${oops(rng, 0.1) ? 'no-such,' : ''}${range()}`);
+  if (rng.chance(0.4)) opts.push(rng.pick(['console=ttyS0', 'intremap=off', 'nox2apic', 'e1000e.IntMode=2', 'quiet', '--', 'dyndbg=\\"x y\\"']));
+  return opts.join(' ');
+}
+
 function system(rng: Rng, names: Names, sysNames: Names, lines: string[]): SystemDesc {
   const name = sysNames.take(SYSTEM_NAMES, 'sys');
   const arch = rng.weighted<string>([
@@ -512,6 +526,7 @@ function system(rng: Rng, names: Names, sysNames: Names, lines: string[]): Syste
   }
   if (rng.chance(0.1)) items.push(`  page-size ${oops(rng, 0.2) ? '8K' : rng.pick(['4K', '16K', '64K'])}`);
   if (rng.chance(0.1)) items.push(`  backport ${rng.some(backportNames, 0.5).join(' ') || 'vector-leak-fix'}`);
+  if (rng.chance(0.15)) items.push(`  cmdline "${cmdline(rng, effectiveCpus)}"`);
   let nodes = 0;
   if (effectiveCpus >= 2 && rng.chance(0.12)) {
     const half = Math.floor(effectiveCpus / 2);

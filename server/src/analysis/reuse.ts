@@ -19,6 +19,7 @@ import type * as A from '../../../grammar/index.js';
 import { lex } from '../../../grammar/index.js';
 import type { IrqdDiagnostic } from '../model/diagnostic.js';
 import type { DeviceSym, ScenarioSym, SystemSym } from '../model/types.js';
+import { modelledDrivers, ownEntry } from '../model/values.js';
 import { recordAtStep, type StepRecord, type Trace } from '../sim/engine.js';
 
 /** The tokens of one declaration: what it says (the key) and where each token is (to map spans). */
@@ -351,12 +352,15 @@ function systemView(text: string, system: SystemSym): SystemView {
   own.sort((a, b) => a.declSpan.start - b.declSpan.start);
   const devices: { name: string; text: string }[] = [];
   const gaps: string[] = [];
+  // A device whose driver irqd runs acts in every scenario, named or not: virtio-net's hotplug callbacks.
+  const driven: string[] = [];
   let at = system.declSpan.start;
   for (const d of own) {
     // Declarations are disjoint and inside the system; anything else keeps its text in a gap.
     if (d.declSpan.start < at || d.declSpan.end > system.declSpan.end) continue;
     gaps.push(text.slice(at, d.declSpan.start));
     devices.push({ name: d.name, text: text.slice(d.declSpan.start, d.declSpan.end) });
+    if (d.driver !== undefined && ownEntry(modelledDrivers, d.driver) !== undefined) driven.push(d.name);
     at = d.declSpan.end;
   }
   gaps.push(text.slice(at, system.declSpan.end));
@@ -379,6 +383,7 @@ function systemView(text: string, system: SystemSym): SystemView {
   });
   const component = new Map(devices.map((d, i) => [d.name, find(i)]));
   const always = new Set<number>();
+  for (const name of driven) always.add(component.get(name) as number);
   for (const g of gaps) {
     for (const w of wordsOf(g)) {
       const c = component.get(w);

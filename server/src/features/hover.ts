@@ -18,6 +18,7 @@ import { backports, domainKindInfo, modelledDrivers, ownEntry, type BackportName
 import { bootState, peekStateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
 import type { SimState } from '../sim/state.js';
 import { bitmapList } from '../sim/matrix.js';
+import type { CmdlineOption, KernelCmdline } from '../model/cmdline.js';
 import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
 import { symbolAt } from './lookup.js';
@@ -96,6 +97,7 @@ function hoverSystem(s: SystemSym): string[] {
   lines.push(`- page size ${size(s.pageSize)}`);
   for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${bitmapList(n.cpus)}`);
   for (const b of s.backports) lines.push(`- backport ${b}: ${backports[b as BackportName]}`);
+  lines.push(...cmdlineLines(s.cmdline));
   lines.push(`- ${s.scope.domains.size} domains, ${s.scope.devices.size} devices, ${s.guests.size} guests`);
   if (s.pasid) lines.push(`- PASID capacity ${s.pasid.capacity}, ${s.pasid.sets.size} sets`);
   if (s.state) {
@@ -105,9 +107,18 @@ function hoverSystem(s: SystemSym): string[] {
   return lines;
 }
 
+/** What the command line changes: the default affinity and the managed-IRQ housekeeping CPUs. */
+function cmdlineLines(c: KernelCmdline): string[] {
+  const lines: string[] = [];
+  if (c.defaultAffinity) lines.push(`- default IRQ affinity (irqaffinity=): CPUs ${bitmapList(c.defaultAffinity)}`);
+  if (c.managedIrqHousekeeping) lines.push(`- managed IRQs prefer housekeeping CPUs ${bitmapList(c.managedIrqHousekeeping)} (isolcpus=managed_irq)`);
+  return lines;
+}
+
 function hoverGuest(g: GuestSym): string[] {
   const lines = [`**guest** \`${g.name}\` on system \`${g.system.name}\``, ''];
   lines.push(`- ${g.cpus} vCPU${g.cpus === 1 ? '' : 's'}, hypervisor ${g.hypervisor} (CPUID hypervisor bit ${g.hypervisor === 'visible' ? 'set' : 'clear'})`);
+  lines.push(...cmdlineLines(g.cmdline));
   for (const a of g.assignments) {
     const what = a.sub ? `sub-device \`${a.sub.name}\` of \`${a.device?.name ?? '?'}\` (${a.sub.mode})` : `\`${a.device?.name ?? '?'}\` as ${a.guestAddress?.text ?? '?'}`;
     lines.push(`- assigned ${what} → ${a.domain ? domainChain(a.domain) : 'no domain'}`);
@@ -226,6 +237,22 @@ function stateIrqAt(analysis: Analysis, offset: number): { system: SystemSym; ir
   return undefined;
 }
 
+/** The kernel command-line option under the cursor, in a system's or a guest's `cmdline`. */
+function cmdlineOptionAt(analysis: Analysis, offset: number): CmdlineOption | undefined {
+  for (const system of analysis.model.systems.values()) {
+    for (const owner of [system, ...system.guests.values()]) {
+      const o = owner.cmdline.options.find((x) => offset >= x.span.start && offset <= x.span.end);
+      if (o) return o;
+    }
+  }
+  return undefined;
+}
+
+function hoverCmdlineOption(o: CmdlineOption): string {
+  const handler = o.name === 'irqaffinity' ? ' — irq_affinity_setup(), kernel/irq/irqdesc.c' : o.name === 'isolcpus' ? ' — housekeeping_isolcpus_setup(), kernel/sched/isolation.c' : '';
+  return `**kernel parameter** \`${o.name}${o.value === undefined ? '' : '=' + o.value}\`${handler}\n\n${o.effect}`;
+}
+
 export function hover(analysis: Analysis, position: Position, stepping: SteppingState = new Map()): Hover | null {
   const offset = analysis.lines.offset(position);
   const sc = scenarioAt(analysis, offset);
@@ -240,6 +267,8 @@ export function hover(analysis: Analysis, position: Position, stepping: Stepping
     const text = asFound(stateIrq.system, () => [stateIrq.irq.virq], `IRQ ${stateIrq.irq.virq}`);
     if (text) return { contents: { kind: MarkupKind.Markdown, value: text }, range: toRange(analysis, stateIrq.irq.item.span) };
   }
+  const option = at || sc ? undefined : cmdlineOptionAt(analysis, offset);
+  if (option) return { contents: { kind: MarkupKind.Markdown, value: hoverCmdlineOption(option) }, range: toRange(analysis, option.span) };
   if (!at) {
     if (sc && analysis.pending.has(sc.scenario)) {
       return { contents: { kind: MarkupKind.Markdown, value: `**scenario** \`${sc.scenario.name}\` — being simulated after the last edit; hover again in a moment for the kernel's state` } };

@@ -90,18 +90,8 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function list(cpus: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < cpus.length; ) {
-    let j = i;
-    while (j + 1 < cpus.length && cpus[j + 1] === (cpus[j] as number) + 1) j++;
-    parts.push(i === j ? String(cpus[i]) : `${cpus[i]}-${cpus[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
 
-export { list as cpuListText };
+export { cpuListText } from '../model/values.js';
 
 /** The kernel version: osrelease, else the 'Linux version' banner; 6.1 (irqd's ground truth) when neither says. */
 function kernelFact(snap: HostSnapshot, notes: string[]): Fact<string> | { problem: string } {

@@ -9,6 +9,7 @@ import type * as A from '../../../grammar/index.js';
 import { deviceOf, domainOf } from './binder-devices.js';
 import { bindState } from './binder-state.js';
 import { ScenarioBinder } from './binder-steps.js';
+import { readCmdline, type KernelCmdline } from './cmdline.js';
 import { diagnostic, type IrqdDiagnostic } from './diagnostic.js';
 import type {
   AnySymbol,
@@ -31,6 +32,8 @@ import type {
 } from './types.js';
 import * as V from './values.js';
 import { article } from './values.js';
+
+const noCmdline: KernelCmdline = Object.freeze({ options: [] });
 
 export interface BindOptions {
   /** The kernel a system without `kernel` simulates (the irqd.kernel setting). */
@@ -275,6 +278,7 @@ class Binder implements BinderCore {
     const backports = new Set<string>();
     let pasid: PasidSpace | undefined;
     let stateDecl: A.StateDecl | undefined;
+    let cmdlineItem: A.CmdlineItem | undefined;
 
     for (const item of decl.items) {
       switch (item.kind) {
@@ -299,6 +303,9 @@ class Binder implements BinderCore {
           break;
         case 'page-size':
           if (this.once(seen, 'page-size', item.span, "'page-size'") && item.size) pageSize = item.size.value;
+          break;
+        case 'cmdline':
+          if (this.once(seen, 'cmdline', item.span, "'cmdline'")) cmdlineItem = item;
           break;
         case 'node':
           if (item.id && item.cpus) nodes.push({ id: item.id.value, cpus: expandCpuList(item.cpus), span: item.span });
@@ -346,6 +353,7 @@ class Binder implements BinderCore {
       extDestId,
       destMode,
       pageSize,
+      cmdline: this.cmdlineOf(cmdlineItem, V.usableCpuCount(cpus) ? cpus : 1, arch),
       nodes,
       backports,
       scope: { domains: new Map(), devices: new Map() },
@@ -462,6 +470,12 @@ class Binder implements BinderCore {
     }
   }
 
+  /** The kernel command line of a system or guest (model/cmdline.ts); none is an empty one. */
+  private cmdlineOf(item: A.CmdlineItem | undefined, cpus: number, arch: string): KernelCmdline {
+    if (!item?.value) return noCmdline;
+    return readCmdline(item.value, cpus, arch, this.diagnostics);
+  }
+
   // ---- guests -----------------------------------------------------------
 
   private bindGuest(decl: A.GuestDecl, system: SystemSym): void {
@@ -471,6 +485,7 @@ class Binder implements BinderCore {
     let hypervisor: GuestSym['hypervisor'] = 'visible';
     let apic: GuestSym['apic'] | undefined;
     let destMode: GuestSym['destMode'] = system.destMode;
+    let cmdlineItem: A.CmdlineItem | undefined;
     for (const item of decl.items) {
       switch (item.kind) {
         case 'cpus':
@@ -486,6 +501,9 @@ class Binder implements BinderCore {
         case 'dest-mode':
           if (this.once(seen, 'dest-mode', item.span, "'dest-mode'"))
             destMode = this.enumValue(item.value, 'destination mode', V.destModes) ?? destMode;
+          break;
+        case 'cmdline':
+          if (this.once(seen, 'cmdline', item.span, "'cmdline'")) cmdlineItem = item;
           break;
         case 'arch':
         case 'kernel':
@@ -523,6 +541,7 @@ class Binder implements BinderCore {
       // The guest's own APIC: x2APIC when its vCPU IDs need more than 8 bits.
       apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : system.apic),
       destMode,
+      cmdline: this.cmdlineOf(cmdlineItem, V.usableCpuCount(cpus) ? cpus : 1, system.arch),
       scope: { domains: new Map(), devices: new Map() },
       assignments: [],
       visible: new Map(),

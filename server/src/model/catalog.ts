@@ -113,6 +113,13 @@ const entries = [
     example: 'kernel 4.19',
   },
   {
+    code: 'IRQD019',
+    severity: 'warning',
+    title: 'Command-line option the kernel clips or ignores',
+    doc: 'An `irqaffinity=` or `isolcpus=` option the kernel would not take as written: a CPU list that stops parsing at a bad or missing CPU, `irqaffinity=` without the boot CPU (always added), an `isolcpus=` flag the kernel skips or rejects, every CPU isolated, or a line longer than COMMAND_LINE_SIZE. The message says what the kernel keeps.',
+    example: 'cpus 8\ncmdline "irqaffinity=4-11"   // CPU 8 does not exist: the kernel keeps only the boot CPU',
+  },
+  {
     code: 'IRQD020',
     severity: 'error',
     title: 'Parent of the wrong kind',
@@ -347,7 +354,7 @@ const entries = [
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',
-    doc: 'A step or platform the simulator does not model yet (guests, VFIO migration, MMIO, DMA, PASID sets, arm64 and riscv64 systems); names and values are still checked.',
+    doc: 'A step, platform or kernel command-line option the simulator does not model; names and values are still checked. Command-line options with no bearing on interrupts (console=, root=, tracing) are accepted silently.',
     example: 'vfio vf0 stop-copy',
   },
 ] as const satisfies readonly CatalogEntry[];

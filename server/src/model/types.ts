@@ -5,6 +5,7 @@
 // user left out or got wrong are replaced by documented defaults, so the
 // simulator always sees a complete system; the diagnostics say what was wrong.
 import type * as A from '../../../grammar/index.js';
+import type { KernelCmdline } from './cmdline.js';
 
 export type Arch = 'x86_64' | 'arm64' | 'riscv64';
 export type ApicMode = 'xapic' | 'x2apic';
@@ -173,6 +174,8 @@ export interface GuestSym extends SymbolBase {
   readonly hypervisor: 'visible' | 'hidden';
   readonly apic: ApicMode;
   readonly destMode: DestMode;
+  /** The guest kernel's own command line. */
+  readonly cmdline: KernelCmdline;
   readonly scope: Scope;
   readonly assignments: Assignment[];
   /** Names usable in the guest's steps: assigned devices and sub-devices. */
@@ -256,6 +259,8 @@ export interface SystemSym extends SymbolBase {
   readonly extDestId: boolean;
   readonly destMode: DestMode;
   readonly pageSize: number;
+  /** `cmdline "…"`: the options irqd models (model/cmdline.ts). */
+  readonly cmdline: KernelCmdline;
   readonly nodes: readonly NumaNode[];
   /** Stable backports the kernel carries on top of its version (`backport …`). */
   readonly backports: ReadonlySet<string>;

@@ -305,3 +305,15 @@ export function shownNumber(value: number, text?: string): string {
   if (Number.isInteger(value)) return BigInt(value).toString();
   return 'a number too large to hold';
 }
+
+/** A CPU list as the kernel prints one (%*pbl, smp_affinity_list): "0-3,8". */
+export function cpuListText(cpus: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === (cpus[j] as number) + 1) j++;
+    parts.push(i === j ? String(cpus[i]) : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

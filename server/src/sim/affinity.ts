@@ -5,6 +5,8 @@
 // NVMe admin queue, virtio's config vector); the vectors between them are
 // spread, set by set.
 import type { SystemSym } from '../model/types.js';
+import { andMasks, andOnline, anyOnline, onlineCpus, type Irq, type SimState } from './state.js';
+import { nodeMask } from './vector.js';
 
 /** struct irq_affinity: `alloc … managed [pre P] [post Q] [sets A,B]`. */
 export interface IrqAffinity {
@@ -111,4 +113,47 @@ export function irqCreateAffinityMasks(system: SystemSym, nvecs: number, affd: I
   }
   while (out.length < nvecs) out.push({ mask: defaultAffinity, managed: false });
   return out;
+}
+
+/** irq_default_affinity: what `irqaffinity=` set (model/cmdline.ts), else every CPU. */
+export function defaultAffinityOf(s: SimState): readonly number[] {
+  return s.system.cmdline.defaultAffinity ?? s.everyCpu;
+}
+
+/**
+ * irq_setup_affinity() (kernel/irq/manage.c): the mask irq_startup() gives a
+ * non-managed IRQ at request_irq(). A mask set before (IRQD_AFFINITY_SET, by
+ * a write to smp_affinity or a driver's irq_set_affinity_and_hint()) is kept
+ * if it has an online CPU, else forgotten; otherwise the default affinity.
+ * Either is limited to the online CPUs (all of them when none is left, since
+ * 33de0aa4bae9 in 5.18), then to the device's NUMA node when the two intersect.
+ */
+export function setupAffinityMask(s: SimState, irq: Irq): readonly number[] {
+  let set = defaultAffinityOf(s);
+  if (irq.affinitySet) {
+    if (anyOnline(s, irq.affinity)) set = irq.affinity;
+    else irq.affinitySet = false;
+  }
+  let mask = andOnline(s, set);
+  if (mask.length === 0) mask = onlineCpus(s);
+  const node = nodeMask(s, irq);
+  if (node) {
+    const narrowed = andMasks(mask, node);
+    if (narrowed.length > 0) mask = narrowed;
+  }
+  return mask;
+}
+
+/**
+ * irq_do_set_affinity()'s mask for the chip: with `isolcpus=managed_irq`, a
+ * managed IRQ whose mask has an online housekeeping CPU is programmed to the
+ * housekeeping CPUs of its mask only, so that I/O submitted from a
+ * housekeeping CPU never interrupts an isolated one. The IRQ's affinity stays
+ * the whole mask.
+ */
+export function housekeepingMask(s: SimState, irq: Irq, mask: readonly number[]): readonly number[] {
+  const hk = s.system.cmdline.managedIrqHousekeeping;
+  if (!hk || !irq.managed) return mask;
+  const tmp = andMasks(mask, hk);
+  return anyOnline(s, tmp) ? tmp : mask;
 }

@@ -14,6 +14,7 @@
 //   - a device without a declared message holds what composition gives for
 //     its vector (irq_chip_compose_msi_msg()), the placeholder 0xEF on the
 //     first online CPU while it is reserved or shut down.
+import { defaultAffinityOf } from './affinity.js';
 import type { DeclaredIrq, DeviceSym, DomainSym, SystemSym } from '../model/types.js';
 import { FIRST_EXTERNAL_VECTOR, ISA_IRQ_VECTOR_BASE, kernelFeatures, MANAGED_IRQ_SHUTDOWN_VECTOR, NR_VECTORS, systemVectorsInWindow } from './kernel.js';
 import { IrqMatrix } from './matrix.js';
@@ -73,7 +74,7 @@ function irqOf(s: SimState, d: DeclaredIrq, chain: DomainSym[], firstOnline: num
       hwCpu: hasVector ? (d.cpu as number) : firstOnline,
     },
     // Masks are replaced, never changed in place: the declared one is shared.
-    affinity: d.affinity ?? s.everyCpu,
+    affinity: d.affinity ?? defaultAffinityOf(s),
     managed: d.managed,
     irqdCanReserve: reserve,
     activated: d.status === 'requested' || d.status === 'allocated',

@@ -94,6 +94,8 @@ export function guestSystem(guest: GuestSym): SystemSym {
     apic: guest.apic,
     destMode: guest.destMode,
     extDestId: false,
+    // The guest kernel boots with its own command line, not the host's.
+    cmdline: guest.cmdline,
     nodes: [],
     scope: { domains: guest.scope.domains, devices: guestDevices(guest) },
     guests: new Map(),

@@ -3,8 +3,8 @@
 import { driversCpuDead, driversCpuOnline } from './drivers.js';
 import { counted } from './kernel.js';
 import type { Errno } from './matrix.js';
-import { activateHierarchy, deactivateHierarchy, doSetAffinity } from './msi.js';
-import { anyOnline, inMask, isOnline, onlineCount, onlineCpus, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
+import { activateHierarchy, deactivateHierarchy, doSetAffinity, irqStartupAffinity } from './msi.js';
+import { anyOnline, inMask, isOnline, onlineCount, onlineCpus, platformOf, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
 // The texts of the per-IRQ events, made when a trace is read (Log.lazy()).
@@ -154,6 +154,8 @@ export function onlineCpu(s: SimState, cpu: number, log: Log): { restarted: numb
       irq.managedShutdown = true;
       continue;
     }
+    // irq_restore_affinity_of_irq() → irq_startup(): IRQ_STARTUP_MANAGED sets the affinity after activation.
+    if (platformOf(irq.chain) === 'x86') irqStartupAffinity(s, irq, log);
     restarted++;
     log.lazy('irq_affinity_online_cpu', restartedText, irq.virq, irq.apic.cpu);
   }

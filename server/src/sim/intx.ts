@@ -3,6 +3,7 @@
 // device on that line, reserved at allocation and activated at
 // request_irq(). A platform device's line is an ISA or ACPI interrupt, with
 // its own trigger and, for overridden ISA IRQs, its own IRQ number.
+import { defaultAffinityOf } from './affinity.js';
 import type { DeviceSym, DomainSym } from '../model/types.js';
 import type { Errno } from './matrix.js';
 import { allocIrtes, remapDomain } from './remap.js';
@@ -44,7 +45,7 @@ export function pciAllocIntx(s: SimState, dev: DeviceSym, min: number, log: Log)
       index: pin.pin,
       chain,
       apic: { vector: 0, cpu: 0, prevVector: 0, prevCpu: 0, moveInProgress: false, isManaged: false, canReserve: false, hasReserved: false, hwVector: 0, hwCpu: 0 },
-      affinity: s.everyCpu,
+      affinity: defaultAffinityOf(s),
       managed: false,
       irqdCanReserve: true,
       activated: false,

@@ -485,13 +485,4 @@ export class IrqMatrix {
 }
 
 /** %*pbl: a bitmap as decimal ranges, "48-49,51-63". */
-export function bitmapList(bits: readonly number[]): string {
-  const parts: string[] = [];
-  for (let i = 0; i < bits.length; ) {
-    let j = i;
-    while (j + 1 < bits.length && bits[j + 1] === (bits[j] as number) + 1) j++;
-    parts.push(i === j ? String(bits[i]) : `${bits[i]}-${bits[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
-}
+export { cpuListText as bitmapList } from '../model/values.js';

@@ -4,7 +4,7 @@
 // reservation mode, the message each level writes, and affinity changes.
 import type { DeviceSym, DomainSym, InterruptCap } from '../model/types.js';
 import { apicDriver, compatMsg, compatTruncates, composeAmd, composeCompat, composeVtd, composeVtdRte, destApicId, isLogical, msgText } from './compose.js';
-import { irqCalcAffinityVectors, irqCreateAffinityMasks, type AffinityDesc, type IrqAffinity } from './affinity.js';
+import { defaultAffinityOf, housekeepingMask, irqCalcAffinityVectors, irqCreateAffinityMasks, setupAffinityMask, type AffinityDesc, type IrqAffinity } from './affinity.js';
 import { counted, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { assignedFrom, hasHcall, hcallCompose, hostCapOf, trapped } from './guest.js';
@@ -90,6 +90,7 @@ const writeText = (device: string, cap: Irq['cap'], index: number, msg: Msg, why
 };
 const sharedText = (virq: number): string => `IRQ ${virq} is shared: another handler is added`;
 const startupAbortText = (virq: number): string => `IRQ ${virq}: no online CPU in its mask, stays shut down`;
+const setupMovedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: moved to its startup affinity ${mask.join(',')}`;
 const storedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: affinity ${mask.join(',')} stored until activation`;
 const pendingText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: move to CPUs ${mask.join(',')} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`;
 
@@ -256,7 +257,7 @@ function allocOnce(
   log: Log,
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const chain = chainOf(cap.domain);
-  const all = s.everyCpu;
+  const all = defaultAffinityOf(s);
   const masks = affd ? irqCreateAffinityMasks(s.system, n, affd, all) : [];
   // irq_alloc_descs(): each descriptor's IRQs are the lowest free contiguous numbers.
   const block = cap.cap === 'msi' && n > 1 ? { first: lowestFreeVirqs(s, n), count: n } : undefined;
@@ -455,8 +456,28 @@ export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
   }
   const err = activateHierarchy(s, irq, false, log);
   if (err) return err;
+  if (platformOf(irq.chain) === 'x86') irqStartupAffinity(s, irq, log);
   irq.started = true;
   return undefined;
+}
+
+/**
+ * irq_startup()'s affinity step, between activation and __irq_startup() on
+ * x86 (the MSI and IO-APIC chips set IRQCHIP_AFFINITY_PRE_STARTUP). Its
+ * result is ignored, as irq_startup() ignores it.
+ */
+export function irqStartupAffinity(s: SimState, irq: Irq, log: Log): void {
+  if (irq.managed) {
+    // IRQ_STARTUP_MANAGED: irq_do_set_affinity(d, aff). activate_managed() already put the vector on a
+    // CPU of aff ∩ online, so only the housekeeping mask of isolcpus=managed_irq can move it.
+    if (s.system.cmdline.managedIrqHousekeeping) doSetAffinity(s, irq, irq.affinity, log);
+    return;
+  }
+  // __irq_can_set_affinity(): IRQF_NOBALANCING interrupts keep what they have.
+  if (irq.noBalancing) return;
+  const mask = setupAffinityMask(s, irq);
+  const r = doSetAffinity(s, irq, mask, log);
+  if (r.kind === 'moved') log.lazy('irq_setup_affinity', setupMovedText, irq.virq, irq.affinity);
 }
 
 // free_irq() → irq_shutdown_and_deactivate()
@@ -511,6 +532,8 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
  * anything else moves now.
  */
 export function irqSetAffinity(s: SimState, irq: Irq, mask: readonly number[], log: Log): SetAffinityResult | { kind: 'stored' | 'pending' } {
+  // irqd_set(data, IRQD_AFFINITY_SET), whatever the outcome: irq_setup_affinity() keeps this mask.
+  irq.affinitySet = true;
   if (!irq.activated) {
     // irq_set_affinity_deactivated(): stored, applied at activation.
     irq.affinity = keptMask(mask);
@@ -533,19 +556,21 @@ export type SetAffinityResult = { kind: 'moved' | 'unchanged' } | { kind: 'error
 // irq_do_set_affinity() on an activated IRQ: IR reprograms the IRTE, plain MSI goes through msi_set_affinity().
 export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], log: Log): SetAffinityResult {
   const platform = platformOf(irq.chain);
+  // The chip gets the housekeeping part of a managed IRQ's mask (isolcpus=managed_irq); the affinity stays the mask.
+  const prog = housekeepingMask(s, irq, mask);
   if (platform === 'its') {
     // its_set_affinity(): MOVI to the new collection; the device's message does not change.
     const before = irq.apic.cpu;
-    const err = itsTarget(s, irq, mask, log, 'its_set_affinity');
+    const err = itsTarget(s, irq, prog, log, 'its_set_affinity');
     if (err) return { kind: 'error', err };
     irq.affinity = keptMask(mask);
     return { kind: irq.apic.cpu === before ? 'unchanged' : 'moved' };
   }
   if (platform === 'imsic') {
     // imsic_irq_set_affinity(): a new identity on the new hart, written through the old hart first.
-    if (s.cpuOnline[irq.apic.cpu] && inMask(mask, irq.apic.cpu)) return { kind: 'unchanged' };
+    if (s.cpuOnline[irq.apic.cpu] && inMask(prog, irq.apic.cpu)) return { kind: 'unchanged' };
     const oldCpu = irq.apic.cpu;
-    const err = imsicVectorAlloc(s, irq, mask, log);
+    const err = imsicVectorAlloc(s, irq, prog, log);
     if (err) return { kind: 'error', err };
     irq.affinity = keptMask(mask);
     const imsic = imsicOf(irq.chain);
@@ -557,7 +582,7 @@ export function doSetAffinity(s: SimState, irq: Irq, mask: readonly number[], lo
   const oldCpu = irq.apic.hwCpu;
   const before = irq.apic.vector;
   const beforeCpu = irq.apic.cpu;
-  const err = apicSetAffinity(s, irq, mask, log);
+  const err = apicSetAffinity(s, irq, prog, log);
   if (err) return { kind: 'error', err };
   irq.affinity = keptMask(mask);
   if (irq.apic.vector === before && irq.apic.cpu === beforeCpu) return { kind: 'unchanged' };

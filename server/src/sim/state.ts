@@ -116,6 +116,8 @@ export interface Irq {
   readonly postedTo?: string;
   /** The device tags this IRQ's messages with a PASID (a SIOV sub-device in pasid mode). */
   readonly pasidTagged?: boolean;
+  /** IRQD_AFFINITY_SET: the affinity was set (irq_set_affinity_locked()), so irq_setup_affinity() keeps it. */
+  affinitySet?: boolean;
   /** IRQF_NOBALANCING (IRQD_NO_BALANCING): user-space affinity writes fail with -EIO. */
   noBalancing?: boolean;
   /** desc->affinity_hint, set by a driver's irq_set_affinity_and_hint(). */

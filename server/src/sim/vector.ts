@@ -95,8 +95,8 @@ export function assignVectorLocked(s: SimState, irq: Irq, dest: readonly number[
   return undefined;
 }
 
-/** The CPUs of the device's NUMA node, if it declares one. */
-function nodeMask(s: SimState, irq: Irq): readonly number[] | undefined {
+/** The CPUs of the device's NUMA node, if it declares one (irq_desc_get_node(): dev_to_node() at allocation). */
+export function nodeMask(s: SimState, irq: Irq): readonly number[] | undefined {
   const node = irq.device.node;
   if (node === undefined) return undefined;
   // A loop, not find(): this runs for every IRQ allocated.
@@ -104,7 +104,7 @@ function nodeMask(s: SimState, irq: Irq): readonly number[] | undefined {
   return undefined;
 }
 
-// assign_irq_vector_any_locked(): node ∩ affinity, affinity, node, then any online CPU.
+// assign_irq_vector_any_locked(): node ∩ affinity, node, affinity, then any online CPU.
 export function assignIrqVectorAny(s: SimState, irq: Irq, log: Log): Errno | undefined {
   const node = nodeMask(s, irq);
   let last: Errno | undefined = 'ENOSPC';
@@ -117,15 +117,15 @@ export function assignIrqVectorAny(s: SimState, irq: Irq, log: Log): Errno | und
   return last;
 }
 
-/** The masks assign_irq_vector_any_locked() tries, in order: node ∩ affinity, affinity, node (with a node), then cpu_online_mask. */
+/** The masks assign_irq_vector_any_locked() tries, in order: node ∩ affinity and the node (with a node), the affinity, then cpu_online_mask. */
 function anyLockedMask(s: SimState, irq: Irq, node: readonly number[] | undefined, attempt: number): readonly number[] | undefined {
   switch (attempt) {
     case 0:
       return node && andOnline(s, andMasks(node, irq.affinity));
     case 1:
-      return andOnline(s, irq.affinity);
-    case 2:
       return node && andOnline(s, node);
+    case 2:
+      return andOnline(s, irq.affinity);
     default:
       return onlineCpus(s);
   }
