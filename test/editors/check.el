@@ -45,7 +45,7 @@
                (hover (jsonrpc-request server :textDocument/hover
                                        `(:textDocument (:uri ,uri) :position (:line 9 :character 3))))
                (value (plist-get (plist-get hover :contents) :value)))
-          (unless (and value (string-match-p "message: 0xFEE01000 / 0x00000022" value))
+          (unless (and value (string-match-p "message: 0xFEE02004 / 0x00000022" value))
             (irqd-fail "hover lacks the message: %S" value))
           (irqd-ok "hover shows the composed message")
           (let* ((lenses (jsonrpc-request server :textDocument/codeLens `(:textDocument (:uri ,uri))))

@@ -32,7 +32,7 @@ pass('diagnostic IRQD034 on line 11: ' .. d.message)
 -- Hover on the request step: the composed message, decoded.
 local res = vim.lsp.buf_request_sync(buf, 'textDocument/hover', { textDocument = { uri = uri }, position = { line = 9, character = 3 } }, 5000)
 local value = res and res[client_id] and res[client_id].result and res[client_id].result.contents.value or ''
-if not value:find('message: 0xFEE01000 / 0x00000022', 1, true) then fail('hover lacks the message: ' .. value) end
+if not value:find('message: 0xFEE02004 / 0x00000022', 1, true) then fail('hover lacks the message: ' .. value) end
 pass('hover shows the composed message')
 
 -- Code lenses, as Neovim renders them (virtual text).

@@ -318,7 +318,7 @@ scenario w7 on fresh {
     const value = typeof h.contents === 'object' && 'value' in h.contents ? h.contents.value : '';
     assert.match(value, /\*\*step 2\/3\*\*/);
     assert.match(value, /nic0\[3\] = IRQ 19: requested/);
-    assert.match(value, /message: 0xFEE01000 \/ 0x00000022 — compat format: destination 0x1 physical, vector 0x22, fixed, edge/);
+    assert.match(value, /message: 0xFEE02004 \/ 0x00000022 — compat format: destination 0x2 logical, vector 0x22, fixed, edge/);
   });
 });
 

@@ -58,7 +58,7 @@ const tests: [string, () => Promise<void>][] = [
     'hover on a step returns the composed message',
     async () => {
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', scenarioFile, new vscode.Position(9, 3));
-      assert.match(hoverText(hovers ?? []), /message: 0xFEE01000 \/ 0x00000022 — compat format/);
+      assert.match(hoverText(hovers ?? []), /message: 0xFEE02004 \/ 0x00000022 — compat format/);
     },
   ],
   [

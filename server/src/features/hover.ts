@@ -18,6 +18,7 @@ import { backports, domainKindInfo, modelledDrivers, ownEntry, type BackportName
 import { bootState, peekStateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
 import type { SimState } from '../sim/state.js';
 import { bitmapList } from '../sim/matrix.js';
+import { apicDriver } from '../sim/compose.js';
 import type { CmdlineOption, KernelCmdline } from '../model/cmdline.js';
 import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
@@ -93,7 +94,7 @@ function hoverDevice(d: DeviceSym): string[] {
 function hoverSystem(s: SystemSym): string[] {
   const lines = [`**system** \`${s.name}\`${s.description ? ` — ${s.description}` : ''}`, ''];
   lines.push(`- ${s.arch}, Linux ${s.kernel.text}, ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`);
-  if (s.arch === 'x86_64') lines.push(`- APIC: ${s.apic}, ${s.destMode} destination mode`);
+  if (s.arch === 'x86_64') lines.push(`- APIC: ${s.apic}, ${s.destMode} destination mode (${apicDriver(s)}${s.destModeChosen ? ", the kernel's choice: no dest-mode given" : ''})`);
   lines.push(`- page size ${size(s.pageSize)}`);
   for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${bitmapList(n.cpus)}`);
   for (const b of s.backports) lines.push(`- backport ${b}: ${backports[b as BackportName]}`);
@@ -118,6 +119,7 @@ function cmdlineLines(c: KernelCmdline): string[] {
 function hoverGuest(g: GuestSym): string[] {
   const lines = [`**guest** \`${g.name}\` on system \`${g.system.name}\``, ''];
   lines.push(`- ${g.cpus} vCPU${g.cpus === 1 ? '' : 's'}, hypervisor ${g.hypervisor} (CPUID hypervisor bit ${g.hypervisor === 'visible' ? 'set' : 'clear'})`);
+  lines.push(`- APIC: ${g.apic}, ${g.destMode} destination mode${g.destModeChosen ? " (the guest kernel's choice: no dest-mode given)" : ''}`);
   lines.push(...cmdlineLines(g.cmdline));
   for (const a of g.assignments) {
     const what = a.sub ? `sub-device \`${a.sub.name}\` of \`${a.device?.name ?? '?'}\` (${a.sub.mode})` : `\`${a.device?.name ?? '?'}\` as ${a.guestAddress?.text ?? '?'}`;

@@ -35,6 +35,11 @@ import { article } from './values.js';
 
 const noCmdline: KernelCmdline = Object.freeze({ options: [] });
 
+/** Whether a system's or guest's items declare an interrupt-remapping domain (x2APIC cluster mode needs one). */
+function declaresRemapping(items: readonly A.BodyItem[]): boolean {
+  return items.some((i) => i.kind === 'domain' && (i.domainKind?.text === 'intel-ir' || i.domainKind?.text === 'amd-ir'));
+}
+
 export interface BindOptions {
   /** The kernel a system without `kernel` simulates (the irqd.kernel setting). */
   readonly defaultKernel?: string;
@@ -272,7 +277,7 @@ class Binder implements BinderCore {
     let cpus: number | undefined;
     let apic: (typeof V.apicModes)[number] | undefined;
     let extDestId = false;
-    let destMode: (typeof V.destModes)[number] = 'physical';
+    let destMode: (typeof V.destModes)[number] | undefined;
     let pageSize = 4096;
     const nodes: NumaNode[] = [];
     const backports = new Set<string>();
@@ -336,6 +341,9 @@ class Binder implements BinderCore {
       this.diagnostics.push(diagnostic('IRQD017', decl.name.span, `system '${decl.name.text}' has no 'cpus'`));
     }
 
+    const cpuCount = V.usableCpuCount(cpus) ? cpus : 1;
+    const apicMode = apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic');
+    const kernelVersion = kernel ?? this.defaultKernel();
     const system: SystemSym = {
       kind: 'system',
       name: decl.name.text,
@@ -344,14 +352,15 @@ class Binder implements BinderCore {
       decl,
       description: decl.description?.text,
       arch,
-      kernel: kernel ?? this.defaultKernel(),
+      kernel: kernelVersion,
       // An unusable count (missing, 0, past NR_CPUS) is reported; what sizes per-CPU tables is then 1.
-      cpus: V.usableCpuCount(cpus) ? cpus : 1,
+      cpus: cpuCount,
       cpusKnown: V.usableCpuCount(cpus),
       // Firmware and the kernel switch to x2APIC when APIC IDs exceed 8 bits.
-      apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic'),
+      apic: apicMode,
       extDestId,
-      destMode,
+      destMode: destMode ?? V.defaultDestMode(apicMode, cpuCount, kernelVersion, declaresRemapping(decl.items)),
+      destModeChosen: destMode === undefined,
       pageSize,
       cmdline: this.cmdlineOf(cmdlineItem, V.usableCpuCount(cpus) ? cpus : 1, arch),
       nodes,
@@ -484,7 +493,7 @@ class Binder implements BinderCore {
     let cpus: number | undefined;
     let hypervisor: GuestSym['hypervisor'] = 'visible';
     let apic: GuestSym['apic'] | undefined;
-    let destMode: GuestSym['destMode'] = system.destMode;
+    let destMode: GuestSym['destMode'] | undefined;
     let cmdlineItem: A.CmdlineItem | undefined;
     for (const item of decl.items) {
       switch (item.kind) {
@@ -526,6 +535,8 @@ class Binder implements BinderCore {
     if (cpus === undefined && !decl.items.some((i) => i.kind === 'cpus')) {
       this.diagnostics.push(diagnostic('IRQD017', decl.name.span, `guest '${decl.name.text}' has no 'cpus'`));
     }
+    const guestCpus = V.usableCpuCount(cpus) ? cpus : 1;
+    const guestApic = apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : system.apic);
     const guest: GuestSym = {
       kind: 'guest',
       name: decl.name.text,
@@ -535,12 +546,13 @@ class Binder implements BinderCore {
       decl,
       system,
       // An unusable count (missing, 0, past NR_CPUS) is reported; what sizes per-CPU tables is then 1.
-      cpus: V.usableCpuCount(cpus) ? cpus : 1,
+      cpus: guestCpus,
       cpusKnown: V.usableCpuCount(cpus),
       hypervisor,
       // The guest's own APIC: x2APIC when its vCPU IDs need more than 8 bits.
-      apic: apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : system.apic),
-      destMode,
+      apic: guestApic,
+      destMode: destMode ?? V.defaultDestMode(guestApic, guestCpus, system.kernel, declaresRemapping(decl.items)),
+      destModeChosen: destMode === undefined,
       cmdline: this.cmdlineOf(cmdlineItem, V.usableCpuCount(cpus) ? cpus : 1, system.arch),
       scope: { domains: new Map(), devices: new Map() },
       assignments: [],

@@ -174,6 +174,8 @@ export interface GuestSym extends SymbolBase {
   readonly hypervisor: 'visible' | 'hidden';
   readonly apic: ApicMode;
   readonly destMode: DestMode;
+  /** No `dest-mode`: destMode is the one the guest kernel picks (values.ts defaultDestMode()). */
+  readonly destModeChosen: boolean;
   /** The guest kernel's own command line. */
   readonly cmdline: KernelCmdline;
   readonly scope: Scope;
@@ -258,6 +260,8 @@ export interface SystemSym extends SymbolBase {
   /** virt_ext_dest_id: APIC IDs up to 32767 in compat MSIs (a hypervisor feature, no IR). */
   readonly extDestId: boolean;
   readonly destMode: DestMode;
+  /** No `dest-mode`: destMode is the one the kernel picks (values.ts defaultDestMode()). */
+  readonly destModeChosen: boolean;
   readonly pageSize: number;
   /** `cmdline "…"`: the options irqd models (model/cmdline.ts). */
   readonly cmdline: KernelCmdline;

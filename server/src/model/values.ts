@@ -1,10 +1,35 @@
 // The enumerated words of the language, in one place: the binder checks
 // against them, completion offers them, hover explains them.
-import type { DomainKind } from './types.js';
+import type { DomainKind, KernelVersion } from './types.js';
 
 export const archs = ['x86_64', 'arm64', 'riscv64'] as const;
 export const apicModes = ['xapic', 'x2apic'] as const;
 export const destModes = ['physical', 'logical'] as const;
+
+/**
+ * The destination mode the kernel's APIC driver probe picks when the system
+ * does not say (default_setup_apic_routing() walks the drivers in link
+ * order, arch/x86/kernel/apic/Makefile): in x2APIC mode x2apic_phys only
+ * with the x2apic_phys parameter or the FADT's physical flag, or without
+ * interrupt remapping (try_to_enable_x2apic() sets x2apic_phys), else
+ * x2apic_cluster, logical; in xAPIC mode physflat_probe() takes more than 8
+ * possible CPUs, else flat, logical, until 6.12 removed 64-bit flat mode
+ * (838ba7733e4e).
+ */
+export function defaultDestMode(apic: 'xapic' | 'x2apic', cpus: number, kernel: KernelVersion, remapped: boolean): 'physical' | 'logical' {
+  if (apic === 'x2apic') return remapped ? 'logical' : 'physical';
+  return cpus <= 8 && !flatModeRemoved(kernel) ? 'logical' : 'physical';
+}
+
+/**
+ * 838ba7733e4e "x86/apic: Remove logical destination mode for 64-bit": in
+ * 6.12, and in the stable releases 6.10.14 and 6.11.3 that took it.
+ */
+export function flatModeRemoved(k: KernelVersion): boolean {
+  if (k.major > 6 || (k.major === 6 && k.minor >= 12)) return true;
+  const from = k.major !== 6 ? undefined : k.minor === 10 ? 14 : k.minor === 11 ? 3 : undefined;
+  return from !== undefined && k.patch !== undefined && k.patch >= from;
+}
 export const hypervisorModes = ['visible', 'hidden'] as const;
 export const yesNo = ['yes', 'no'] as const;
 export const imsStorages = ['device', 'guest-memory'] as const;

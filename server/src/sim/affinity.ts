@@ -5,7 +5,7 @@
 // NVMe admin queue, virtio's config vector); the vectors between them are
 // spread, set by set.
 import type { SystemSym } from '../model/types.js';
-import { andMasks, andOnline, anyOnline, onlineCpus, type Irq, type SimState } from './state.js';
+import { andMasks, andOnline, anyOnline, onlineCpus, unchangingMask, type Irq, type SimState } from './state.js';
 import { nodeMask } from './vector.js';
 
 /** struct irq_affinity: `alloc … managed [pre P] [post Q] [sets A,B]`. */
@@ -138,11 +138,32 @@ export function setupAffinityMask(s: SimState, irq: Irq): readonly number[] {
   if (mask.length === 0) mask = onlineCpus(s);
   const node = nodeMask(s, irq);
   if (node) {
-    const narrowed = andMasks(mask, node);
+    const narrowed = nodeNarrowed(mask, node);
     if (narrowed.length > 0) mask = narrowed;
   }
   return mask;
 }
+
+/**
+ * mask ∩ node, made once per pair: every IRQ a device requests asks for the
+ * same two masks (the online list and its node), and keeps the answer as its
+ * affinity without a copy.
+ */
+function nodeNarrowed(mask: readonly number[], node: readonly number[]): readonly number[] {
+  let byNode = narrowedMemo.get(mask);
+  if (!byNode) {
+    byNode = new WeakMap();
+    narrowedMemo.set(mask, byNode);
+  }
+  let out = byNode.get(node);
+  if (!out) {
+    out = unchangingMask(andMasks(mask, node));
+    byNode.set(node, out);
+  }
+  return out;
+}
+
+const narrowedMemo = new WeakMap<readonly number[], WeakMap<readonly number[], readonly number[]>>();
 
 /**
  * irq_do_set_affinity()'s mask for the chip: with `isolcpus=managed_irq`, a

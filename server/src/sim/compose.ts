@@ -1,6 +1,7 @@
 // MSI message composition and decoding on x86 (semantics.md §4): the compat
 // format, the VT-d remappable format and the AMD-Vi format, and the IRTEs.
 import type { SystemSym } from '../model/types.js';
+import { flatModeRemoved } from '../model/values.js';
 import { hex } from './kernel.js';
 import type { Irte, Msg } from './state.js';
 
@@ -28,8 +29,7 @@ function chooseApicDriver(system: SystemSym): ApicDriver {
   const remapped = [...system.scope.domains.values()].some((d) => d.domainKind === 'intel-ir' || d.domainKind === 'amd-ir');
   if (system.apic === 'x2apic') return system.destMode === 'logical' && remapped ? 'x2apic_cluster' : 'x2apic_phys';
   // 64-bit logical flat was removed in 6.12 (838ba7733e4e): physical flat only.
-  const flatGone = system.kernel.major > 6 || (system.kernel.major === 6 && system.kernel.minor >= 12);
-  return system.destMode === 'logical' && system.cpus <= 8 && !flatGone ? 'flat' : 'physflat';
+  return system.destMode === 'logical' && system.cpus <= 8 && !flatModeRemoved(system.kernel) ? 'flat' : 'physflat';
 }
 
 export function isLogical(driver: ApicDriver): boolean {

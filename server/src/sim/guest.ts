@@ -93,6 +93,7 @@ export function guestSystem(guest: GuestSym): SystemSym {
     cpusKnown: guest.cpusKnown,
     apic: guest.apic,
     destMode: guest.destMode,
+    destModeChosen: guest.destModeChosen,
     extDestId: false,
     // The guest kernel boots with its own command line, not the host's.
     cmdline: guest.cmdline,

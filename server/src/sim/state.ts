@@ -305,7 +305,8 @@ export function writablePasid(s: SimState): PasidState | undefined {
  * every affinity computation reads.
  */
 function sharedList(list: readonly number[]): readonly number[] {
-  return deepFreezing() ? Object.freeze(list) : list;
+  // Never changed once made: IRQs keep it as their affinity without a copy (keptMask()).
+  return deepFreezing() ? Object.freeze(list) : unchangingMask(list);
 }
 
 /** The online CPUs, ascending (cpu_online_mask): one shared array, never changed in place. */
