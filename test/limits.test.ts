@@ -60,7 +60,7 @@ test('CPU hotplug: MAX_HOTPLUG_OPERATIONS', () => {
 
 test('CPU hotplug: MAX_HOTPLUG_OPERATIONS counts the cpumask words and queue IRQs virtio-net\'s hotplug callback rewrites', () => {
   // 1,024 CPUs and 9 vectors (4 queue pairs, 8 queue IRQs): each CPU taken down or brought up counts 1 + 1024 / 64 + 8 = 25.
-  const system = `system s {\n  cpus 1024\n  apic x2apic\n  domain VECTOR vector\n  domain M pci-msi parent VECTOR\n  device nic pci 01:00.0 { msix 9 domain M  driver virtio-net }\n}\n`;
+  const system = `system s {\n  cpus 1024\n  apic x2apic ext-dest-id\n  domain VECTOR vector\n  domain M pci-msi parent VECTOR\n  device nic pci 01:00.0 { msix 9 domain M  driver virtio-net }\n}\n`;
   const cycles = Math.ceil(MAX_HOTPLUG_OPERATIONS / (2 * 1023 * 25)) + 1;
   const a = analyze(`${system}scenario t on s {\n  alloc nic 9\n  request nic[*]\n${'  offline cpu 1-1023\n  online cpu 1-1023\n'.repeat(cycles)}}\n`, 1);
   has(a, new RegExp(`^IRQD036 not run: the scenario exceeds ${MAX_HOTPLUG_OPERATIONS} CPU hotplug operations \\(MAX_HOTPLUG_OPERATIONS: each CPU taken down or brought up counts, 25 times on this system`));

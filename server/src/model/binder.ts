@@ -341,8 +341,8 @@ class Binder implements BinderCore {
       this.diagnostics.push(diagnostic('IRQD017', decl.name.span, `system '${decl.name.text}' has no 'cpus'`));
     }
 
-    const cpuCount = V.usableCpuCount(cpus) ? cpus : 1;
     const apicMode = apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic');
+    const cpuCount = this.usableCpus(arch, V.usableCpuCount(cpus) ? cpus : 1, apicMode, declaresRemapping(decl.items), extDestId, decl.items);
     const kernelVersion = kernel ?? this.defaultKernel();
     const system: SystemSym = {
       kind: 'system',
@@ -362,7 +362,7 @@ class Binder implements BinderCore {
       destMode: destMode ?? V.defaultDestMode(apicMode, cpuCount, kernelVersion, declaresRemapping(decl.items)),
       destModeChosen: destMode === undefined,
       pageSize,
-      cmdline: this.cmdlineOf(cmdlineItem, V.usableCpuCount(cpus) ? cpus : 1, arch),
+      cmdline: this.cmdlineOf(cmdlineItem, cpuCount, arch),
       nodes,
       backports,
       scope: { domains: new Map(), devices: new Map() },
@@ -477,6 +477,21 @@ class Binder implements BinderCore {
       }
       if (dev.decl.pf) dev.pf = this.resolve(dev.decl.pf, 'device', scope.devices, [scope.domains]);
     }
+  }
+
+  /** The CPUs the kernel brings up: all of them, unless x2APIC without remapping limits the APIC IDs (IRQD054). */
+  private usableCpus(arch: string, cpus: number, apic: 'xapic' | 'x2apic', remapped: boolean, extDestId: boolean, items: readonly A.BodyItem[]): number {
+    const limit = arch === 'x86_64' ? V.apicIdLimit(apic, remapped, extDestId) : undefined;
+    if (limit === undefined || cpus <= limit + 1) return cpus;
+    const at = items.find((i): i is A.CpusItem => i.kind === 'cpus');
+    this.diagnostics.push(
+      diagnostic(
+        'IRQD054',
+        at?.span ?? items[0]?.span ?? { start: 0, end: 0 },
+        `x2APIC without interrupt remapping: try_to_enable_x2apic() limits APIC IDs to ${limit}${extDestId ? ' (the extended destination ID)' : ''}, so the kernel ignores CPUs ${limit + 1}-${cpus - 1} and irqd simulates CPUs 0-${limit}; add an intel-ir or amd-ir domain to use them all`,
+      ),
+    );
+    return limit + 1;
   }
 
   /** The kernel command line of a system or guest (model/cmdline.ts); none is an empty one. */

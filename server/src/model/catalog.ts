@@ -351,6 +351,13 @@ const entries = [
     example: "kernel 6.1\ndevice vf0 vf of pf0 index 0 { msix 4 domain PCI-MSI  migration stop-copy pre-copy }",
   },
   {
+    code: 'IRQD054',
+    severity: 'warning',
+    title: 'CPUs the kernel cannot bring up',
+    doc: 'x2APIC without interrupt remapping: compat MSIs carry 8 destination bits, so try_to_enable_x2apic() limits APIC IDs to 255 (32767 with a hypervisor\'s extended destination ID) and the kernel ignores the CPUs above (apic_id_valid()). irqd simulates the CPUs the kernel uses; steps naming the others are outside the system.',
+    example: 'cpus 512\napic x2apic   // no intel-ir or amd-ir domain: CPUs 256-511 never come up',
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',

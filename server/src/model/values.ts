@@ -22,6 +22,18 @@ export function defaultDestMode(apic: 'xapic' | 'x2apic', cpus: number, kernel: 
 }
 
 /**
+ * The highest APIC ID the kernel accepts, when it limits them:
+ * try_to_enable_x2apic() without remapping in x2APIC mode calls
+ * x2apic_set_max_apicid(255), or 32767 when the hypervisor offers the
+ * extended destination ID (virt_ext_dest_id); apic_id_valid() then rejects
+ * the CPUs above, which never become possible.
+ */
+export function apicIdLimit(apic: 'xapic' | 'x2apic', remapped: boolean, extDestId: boolean): number | undefined {
+  if (apic !== 'x2apic' || remapped) return undefined;
+  return extDestId ? 32767 : 255;
+}
+
+/**
  * 838ba7733e4e "x86/apic: Remove logical destination mode for 64-bit": in
  * 6.12, and in the stable releases 6.10.14 and 6.11.3 that took it.
  */
