@@ -243,7 +243,7 @@ const entries = [
     severity: 'warning',
     title: 'Interrupt lost',
     doc: 'The interrupt a `fire` step raises never reaches its handler: the 0xEF placeholder (spurious), an all-zero message, a cleared or missing IRTE, a source-ID mismatch, an offline destination CPU, a vector nobody handles.',
-    example: 'fire nvme0[0]   // before request_irq: vector 0xEF, spurious',
+    example: 'fire ahci[0]   // non-maskable MSI, managed and shut down: vector 0xEF, spurious',
   },
   {
     code: 'IRQD038',

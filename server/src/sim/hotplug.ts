@@ -3,7 +3,8 @@
 import { driversCpuDead, driversCpuOnline } from './drivers.js';
 import { counted } from './kernel.js';
 import type { Errno } from './matrix.js';
-import { activateHierarchy, deactivateHierarchy, doSetAffinity, irqStartupAffinity } from './msi.js';
+import { fireIrq } from './deliver.js';
+import { activateHierarchy, deactivateHierarchy, doSetAffinity, irqStartupAffinity, kernelMask, kernelUnmask } from './msi.js';
 import { anyOnline, inMask, isOnline, onlineCount, onlineCpus, platformOf, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
@@ -70,6 +71,7 @@ function migrateOneIrq(s: SimState, shared: Irq, dying: number, log: Log): 'move
       // irqd_set_managed_shutdown() + irq_shutdown_and_deactivate(): not moved, its affinity stays.
       irq.managedShutdown = true;
       s.cpuIrqs.noteManagedShutdown(irq.virq);
+      kernelMask(irq, log);
       deactivateHierarchy(s, irq, log);
       log.lazy('migrate_one_irq', shutdownText, irq.virq);
       return 'shutdown';
@@ -154,8 +156,14 @@ export function onlineCpu(s: SimState, cpu: number, log: Log): { restarted: numb
       irq.managedShutdown = true;
       continue;
     }
-    // irq_restore_affinity_of_irq() → irq_startup(): IRQ_STARTUP_MANAGED sets the affinity after activation.
+    // irq_restore_affinity_of_irq() → irq_startup(): IRQ_STARTUP_MANAGED sets the affinity after activation,
+    // then the unmask sends what waited in the PBA while the IRQ was shut down.
     if (platformOf(irq.chain) === 'x86') irqStartupAffinity(s, irq, log);
+    kernelUnmask(irq, log);
+    if (irq.pending) {
+      irq.pending = false;
+      fireIrq(s, irq, log);
+    }
     restarted++;
     log.lazy('irq_affinity_online_cpu', restartedText, irq.virq, irq.apic.cpu);
   }

@@ -90,6 +90,8 @@ const writeText = (device: string, cap: Irq['cap'], index: number, msg: Msg, why
 };
 const sharedText = (virq: number): string => `IRQ ${virq} is shared: another handler is added`;
 const startupAbortText = (virq: number): string => `IRQ ${virq}: no online CPU in its mask, stays shut down`;
+const kernelMaskedText = (virq: number): string => `IRQ ${virq}: masked at the device (irq_shutdown())`;
+const kernelUnmaskedText = (virq: number): string => `IRQ ${virq}: unmasked at the device (irq_startup())`;
 const setupMovedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: moved to its startup affinity ${mask.join(',')}`;
 const storedText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: affinity ${mask.join(',')} stored until activation`;
 const pendingText = (virq: number, mask: readonly number[]): string => `IRQ ${virq}: move to CPUs ${mask.join(',')} pending until its next interrupt (no IRQ_MOVE_PCNTXT)`;
@@ -238,7 +240,8 @@ function msiDescAlloc(
     activated: false,
     started: false,
     managedShutdown: false,
-    masked: false,
+    // msix_capability_init() → msix_mask_all(), msi_capability_init() → pci_msi_mask(): masked until irq_startup().
+    masked: cap.cap === 'msix' || (cap.cap === 'msi' && cap.maskable),
     pending: false,
     // Declared now so that the IRTE reference an allocation adds later lives in the object, not in a property store of its own.
     irte: undefined,
@@ -452,13 +455,36 @@ export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
   irq.managedShutdown = false;
   if (platformOf(irq.chain) !== 'x86' && irq.activated) {
     irq.started = true;
+    kernelUnmask(irq, log);
     return undefined;
   }
   const err = activateHierarchy(s, irq, false, log);
   if (err) return err;
   if (platformOf(irq.chain) === 'x86') irqStartupAffinity(s, irq, log);
   irq.started = true;
+  kernelUnmask(irq, log);
   return undefined;
+}
+
+/** Whether the kernel can mask the IRQ at the device: MSI-X, or MSI with per-vector mask bits. */
+function kernelMaskable(irq: Irq): boolean {
+  if (irq.cap === 'msix') return true;
+  return irq.cap === 'msi' && irq.device.caps.msi?.maskable === true;
+}
+
+// irq_shutdown() → __irq_disable(desc, true) → mask_irq() → pci_msi_mask_irq(): an interrupt now waits in the PBA.
+export function kernelMask(irq: Irq, log: Log): void {
+  if (!kernelMaskable(irq) || irq.masked) return;
+  irq.masked = true;
+  log.lazy('pci_msi_mask_irq', kernelMaskedText, irq.virq);
+}
+
+// irq_startup() → __irq_startup() → irq_enable() → unmask_irq() → pci_msi_unmask_irq(). A pending interrupt
+// is sent by the device now; the caller delivers it (fireIrq()).
+export function kernelUnmask(irq: Irq, log: Log): void {
+  if (!kernelMaskable(irq) || !irq.masked) return;
+  irq.masked = false;
+  log.lazy('pci_msi_unmask_irq', kernelUnmaskedText, irq.virq);
 }
 
 /**
@@ -482,6 +508,7 @@ export function irqStartupAffinity(s: SimState, irq: Irq, log: Log): void {
 
 // free_irq() → irq_shutdown_and_deactivate()
 export function freeIrq(s: SimState, irq: Irq, log: Log): void {
+  kernelMask(irq, log);
   deactivateHierarchy(s, irq, log);
   irq.started = false;
   irq.movePending = undefined;

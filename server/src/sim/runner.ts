@@ -368,14 +368,23 @@ export class Runner implements StepContext {
 
   private request(step: A.SelectionStep): StepResult {
     const irqs = this.select(step.selection);
+    let delivered = 0;
     for (const irq of irqs) {
       const err = requestIrq(this.s, irq, this);
       if (err) {
         const why = err === 'EBUSY' ? 'it is already requested' : `activation fails${this.lastWarning()}`;
         throw new StepFailure('IRQD032', err, `request_irq(${irq.virq}) for ${irq.device.name}[${irq.index}] fails with ${errnoText(err)}: ${why}`, step.selection?.span);
       }
+      // An interrupt raised while the entry was masked (from allocation, or since free_irq()) is sent at the unmask.
+      if (irq.pending && !irq.masked) {
+        irq.pending = false;
+        const d = fireIrq(this.s, irq, this);
+        if (d.delivered) delivered++;
+        else this.diagnostics.push(diagnostic('IRQD037', step.span, `${irq.device.name}[${irq.index}]: the interrupt pending since before request_irq(): ${d.reason}`));
+      }
     }
-    return { summary: placement(irqs), irqs };
+    const summary = placement(irqs);
+    return { summary: delivered > 0 ? `${summary}; ${counted(delivered, 'pending interrupt')} delivered` : summary, irqs };
   }
 
   private affinity(step: A.AffinityStep): StepResult {
