@@ -9,7 +9,7 @@ import type * as A from '../../../grammar/index.js';
 import { deviceOf, domainOf } from './binder-devices.js';
 import { bindState } from './binder-state.js';
 import { ScenarioBinder } from './binder-steps.js';
-import { readCmdline, type KernelCmdline } from './cmdline.js';
+import { nrCpusOf, readCmdline, type KernelCmdline } from './cmdline.js';
 import { diagnostic, type IrqdDiagnostic } from './diagnostic.js';
 import type {
   AnySymbol,
@@ -342,7 +342,9 @@ class Binder implements BinderCore {
     }
 
     const apicMode = apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : 'xapic');
-    const cpuCount = this.usableCpus(arch, V.usableCpuCount(cpus) ? cpus : 1, apicMode, declaresRemapping(decl.items), extDestId, decl.items);
+    const usable = this.usableCpus(arch, V.usableCpuCount(cpus) ? cpus : 1, apicMode, declaresRemapping(decl.items), extDestId, decl.items);
+    // nr_cpus= on the command line lowers nr_cpu_ids: the kernel's CPUs are then only those.
+    const cpuCount = cmdlineItem?.value ? nrCpusOf(cmdlineItem.value, usable, arch) : usable;
     const kernelVersion = kernel ?? this.defaultKernel();
     const system: SystemSym = {
       kind: 'system',
@@ -550,7 +552,8 @@ class Binder implements BinderCore {
     if (cpus === undefined && !decl.items.some((i) => i.kind === 'cpus')) {
       this.diagnostics.push(diagnostic('IRQD017', decl.name.span, `guest '${decl.name.text}' has no 'cpus'`));
     }
-    const guestCpus = V.usableCpuCount(cpus) ? cpus : 1;
+    const declaredCpus = V.usableCpuCount(cpus) ? cpus : 1;
+    const guestCpus = cmdlineItem?.value ? nrCpusOf(cmdlineItem.value, declaredCpus, system.arch) : declaredCpus;
     const guestApic = apic ?? ((cpus ?? 1) > 255 ? 'x2apic' : system.apic);
     const guest: GuestSym = {
       kind: 'guest',
@@ -568,7 +571,7 @@ class Binder implements BinderCore {
       apic: guestApic,
       destMode: destMode ?? V.defaultDestMode(guestApic, guestCpus, system.kernel, declaresRemapping(decl.items)),
       destModeChosen: destMode === undefined,
-      cmdline: this.cmdlineOf(cmdlineItem, V.usableCpuCount(cpus) ? cpus : 1, system.arch),
+      cmdline: this.cmdlineOf(cmdlineItem, guestCpus, system.arch),
       scope: { domains: new Map(), devices: new Map() },
       assignments: [],
       visible: new Map(),

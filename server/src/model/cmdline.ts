@@ -14,6 +14,11 @@
 //   kernel/sched/isolation.c) with the managed_irq flag makes the other CPUs
 //   the HK_TYPE_MANAGED_IRQ housekeeping mask, which irq_do_set_affinity()
 //   prefers for managed IRQs.
+//
+// And two decide which CPUs there are: nr_cpus=N (nrcpus(), kernel/smp.c)
+// lowers nr_cpu_ids, so only CPUs 0 to N-1 are possible; maxcpus=N
+// (setup_max_cpus) brings up only the first N at boot, the others stay
+// offline until brought up: a kdump kernel's single CPU.
 import type * as A from '../../../grammar/index.js';
 import { diagnostic, type IrqdDiagnostic } from './diagnostic.js';
 import { cpuListText as listText } from './values.js';
@@ -33,6 +38,8 @@ export interface KernelCmdline {
   readonly defaultAffinity?: readonly number[];
   /** housekeeping_cpumask(HK_TYPE_MANAGED_IRQ) when isolcpus=managed_irq isolated CPUs. */
   readonly managedIrqHousekeeping?: readonly number[];
+  /** maxcpus=: how many CPUs bringup_nonboot_cpus() brings up at boot (the rest are possible, and offline). */
+  readonly bootCpus?: number;
 }
 
 /** COMMAND_LINE_SIZE (asm/setup.h of each architecture): the kernel keeps one character less. */
@@ -67,9 +74,7 @@ const notModelled: Readonly<Record<string, string>> = {
   nolapic: 'irqd does not simulate a machine without a local APIC',
   apic: "irqd does not model apic= (the APIC driver's debug level)",
   pci: 'irqd does not model pci= (pci=nomsi, pci=noacpi, ...): declare the capabilities the kernel would use',
-  nosmp: "irqd takes the CPUs from 'cpus', not from nosmp",
-  maxcpus: "irqd takes the CPUs from 'cpus' and brings all of them up, not maxcpus=",
-  nr_cpus: "irqd takes the CPUs from 'cpus', not from nr_cpus=",
+  nosmp: "irqd does not model nosmp (it also turns off the IO-APIC): 'maxcpus=1' brings up the boot CPU alone",
   possible_cpus: "irqd takes the CPUs from 'cpus', not from possible_cpus=",
   numa: "irqd takes NUMA nodes from the 'node' items, not from numa=",
   threadirqs: 'irqd does not model threaded handlers (threadirqs)',
@@ -80,6 +85,7 @@ const notModelled: Readonly<Record<string, string>> = {
   rcu_nocbs: 'rcu_nocbs= does not affect device interrupts',
   irqchip: 'irqd does not model irqchip= options',
   acpi: 'irqd does not model acpi= options',
+  reset_devices: 'reset_devices makes drivers reset their devices (a kdump kernel); irqd starts every device fresh anyway',
 };
 
 /** One parameter as next_arg() cuts it: name, value and where it is in the line. */
@@ -168,6 +174,24 @@ function spanIn(value: A.Ident, start: number, end: number): A.Span {
   return { start: value.span.start + 1 + start, end: value.span.start + 1 + end };
 }
 
+// nrcpus() (kernel/smp.c): get_option() reads a leading integer; a value that does not lower nr_cpu_ids is ignored.
+function nrCpusValue(p: RawParam, cpus: number): number | undefined {
+  const m = /^[-+]?\d+/.exec(p.value ?? '');
+  const n = m ? Number(m[0]) : NaN;
+  return n > 0 && n < cpus ? n : undefined;
+}
+
+/**
+ * nr_cpu_ids after `nr_cpus=` (the last one wins, as each call of the early
+ * parameter sets it): the binder makes this the system's CPU count before it
+ * reads the rest of the line.
+ */
+export function nrCpusOf(value: A.Ident, cpus: number, arch: string): number {
+  let n = cpus;
+  for (const p of nextArgs(value.text.slice(0, commandLineSize(arch) - 1))) if (p.name === 'nr_cpus') n = nrCpusValue(p, n) ?? n;
+  return n;
+}
+
 /**
  * The command line of a system or guest with `cpus` CPUs: the options irqd
  * models, and a diagnostic for each one it does not or that the kernel would
@@ -184,10 +208,29 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
   let defaultAffinity: readonly number[] | undefined;
   let housekeeping: readonly number[] | undefined;
   let isolcpusSeen = false;
+  let bootCpus: number | undefined;
   for (const p of nextArgs(line)) {
     const span = spanIn(value, p.start, p.end);
     const warn = (msg: string): void => void out.push(diagnostic('IRQD019', span, msg));
-    if (p.name === 'irqaffinity') {
+    if (p.name === 'nr_cpus') {
+      // Applied by the binder through nrCpusOf(): `cpus` is already nr_cpu_ids.
+      const applied = /^\d+$/.test(p.value ?? '') && Number(p.value) === cpus;
+      if (!applied) warn(`nr_cpus=${p.value ?? ''}: nrcpus() only lowers nr_cpu_ids with a count from 1 to the CPUs there are; ignored`);
+      options.push({ ...p, span, effect: applied ? `nr_cpu_ids = ${cpus}: CPUs 0-${cpus - 1} are possible, the others never come up` : 'ignored' });
+    } else if (p.name === 'maxcpus') {
+      const m = /^[-+]?\d+/.exec(p.value ?? '');
+      if (!m) {
+        warn(`maxcpus=${p.value ?? ''}: not a number; get_option() leaves setup_max_cpus as it was`);
+        options.push({ ...p, span, effect: 'ignored' });
+        continue;
+      }
+      // setup_max_cpus is unsigned: a negative count is every CPU.
+      const n = Number(m[0]) < 0 ? cpus : Number(m[0]);
+      // maxcpus=0 is arch_disable_smp_support(): the boot CPU alone (and on x86 no IO-APIC, which irqd keeps).
+      if (n === 0) warn('maxcpus=0 disables SMP: the boot CPU alone, and on x86 arch_disable_smp_support() also turns off the IO-APIC, which irqd keeps');
+      bootCpus = Math.max(1, Math.min(cpus, n));
+      options.push({ ...p, span, effect: bootCpus >= cpus ? 'every CPU is brought up' : `CPUs 0-${bootCpus - 1} are brought up at boot; ${bootCpus}-${cpus - 1} stay offline (possible, for 'online cpu')` });
+    } else if (p.name === 'irqaffinity') {
       defaultAffinity = irqAffinitySetup(p.value ?? '', cpus, warn);
       options.push({ ...p, span, effect: `irq_default_affinity = ${listText(defaultAffinity)}` });
     } else if (p.name === 'isolcpus') {
@@ -207,7 +250,7 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
       options.push({ ...p, span, effect: 'no bearing on interrupt delivery' });
     } else {
       const what = p.name.includes('.') ? `module parameter '${p.name}'` : `'${p.name}'`;
-      out.push(diagnostic('IRQD040', span, `${what} is not simulated: irqd models irqaffinity= and isolcpus= and ignores the rest`));
+      out.push(diagnostic('IRQD040', span, `${what} is not simulated: irqd models irqaffinity=, isolcpus=, nr_cpus= and maxcpus= and ignores the rest`));
       options.push({ ...p, span, effect: 'not simulated' });
     }
   }
@@ -215,6 +258,7 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
     options,
     ...(defaultAffinity ? { defaultAffinity } : {}),
     ...(housekeeping ? { managedIrqHousekeeping: housekeeping } : {}),
+    ...(bootCpus !== undefined && bootCpus < cpus ? { bootCpus } : {}),
   };
 }
 

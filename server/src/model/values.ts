@@ -155,6 +155,12 @@ export const domainKindInfo: Readonly<Record<DomainKind, DomainKindInfo>> = {
         oneOf: [256, 512, 2048],
         why: 'an AMD-Vi device table has MAX_IRQS_PER_TABLE entries: 256 (6.1), 512 or 2048 with FEATURE_NUM_INT_REMAP_SUP_2K',
       },
+      'irte-bits': {
+        min: 32,
+        max: 128,
+        oneOf: [32, 128],
+        why: 'an AMD-Vi IRTE is 128 bits (the GA format, the default on IOMMUs with GASup) or 32 bits (legacy: no GASup, or amd_iommu_intr=legacy)',
+      },
     },
   },
   'pci-msi': {

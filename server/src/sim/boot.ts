@@ -26,7 +26,8 @@ function stateBoot(system: SystemSym, k: SimState['k'], matrix: IrqMatrix, first
     system,
     k,
     matrix,
-    ...onlineParts(system, matrix, () => true),
+    // maxcpus=: bringup_nonboot_cpus() stops after the first N; the others are possible and offline.
+    ...onlineParts(system, matrix, (cpu) => cpu < bootCpusOf(system)),
     ...emptyContainers(system.cpus),
     vfio: new Map(),
     guests: new Map(),
@@ -44,8 +45,8 @@ function stateBoot(system: SystemSym, k: SimState['k'], matrix: IrqMatrix, first
 function bootOtherArch(system: SystemSym): SimState {
   const k = kernelFeatures(system);
   const riscv = system.arch === 'riscv64';
-  const matrix = riscv ? bootImsicMatrix(system.cpus) : new IrqMatrix(0, 0, 0, system.cpus);
-  if (!riscv) for (let c = 0; c < system.cpus; c++) matrix.online(c);
+  const matrix = riscv ? bootImsicMatrix(system.cpus, bootCpusOf(system)) : new IrqMatrix(0, 0, 0, system.cpus);
+  if (!riscv) for (let c = 0; c < bootCpusOf(system); c++) matrix.online(c);
   // Both architectures number dynamic IRQs from after the legacy range.
   return stateBoot(system, k, matrix, 16, riscv ? undefined : bootIts(system.cpus));
 }
@@ -73,8 +74,13 @@ function boot(system: SystemSym): SimState {
     matrix.assign(0, v);
     s.vectorIrq.set(0, v, irq);
   }
-  for (let cpu = 1; cpu < system.cpus; cpu++) matrix.online(cpu);
+  for (let cpu = 1; cpu < bootCpusOf(system); cpu++) matrix.online(cpu);
   return s;
+}
+
+/** The CPUs up after boot: all, or the first `maxcpus=` of them. */
+function bootCpusOf(system: SystemSym): number {
+  return system.cmdline.bootCpus ?? system.cpus;
 }
 
 /**

@@ -1,7 +1,7 @@
 // MSI message composition and decoding on x86 (semantics.md §4): the compat
 // format, the VT-d remappable format and the AMD-Vi format, and the IRTEs.
-import type { SystemSym } from '../model/types.js';
-import { flatModeRemoved } from '../model/values.js';
+import type { DomainSym, SystemSym } from '../model/types.js';
+import { domainProp, flatModeRemoved } from '../model/values.js';
 import { hex } from './kernel.js';
 import type { Irte, Msg } from './state.js';
 
@@ -161,6 +161,25 @@ export function vtdIrteWords(irte: Irte, eim: boolean): { low: bigint; high: big
   const low = 1n | (irte.logical ? 1n << 2n : 0n) | (1n << 3n) | (BigInt(irte.vector) << 16n) | (dest << 32n);
   // SQ = SQ_ALL_16 (0), SVT = SVT_VERIFY_SID_SQ (1).
   const high = BigInt(irte.sid) | (1n << 18n);
+  return { low, high };
+}
+
+/**
+ * The AMD-Vi IRTE format (drivers/iommu/amd/init.c): 128-bit GA
+ * (irte_ga_lo/irte_ga_hi) when amd_iommu_guest_ir is VAPIC, the 6.1 default,
+ * or LEGACY_GA; 32 bits when the IVHD has no GASup or with
+ * amd_iommu_intr=legacy. A domain says which with `irte-bits 32|128`.
+ */
+export function amdIrteBits(domain: DomainSym): 32 | 128 {
+  return domainProp(domain, 'irte-bits') === 32 ? 32 : 128;
+}
+
+// union irte_ga_lo / irte_ga_hi, remap mode (not guest mode): destination 24 bits low, 8 bits high.
+export function amdIrteGaWords(irte: Irte): { low: bigint; high: bigint } {
+  if (!irte.present) return { low: 0n, high: 0n };
+  const dest = irte.destId >>> 0;
+  const low = 1n | (irte.logical ? 1n << 6n : 0n) | (BigInt(dest & 0xffffff) << 8n);
+  const high = BigInt(irte.vector) | (BigInt((dest >>> 24) & 0xff) << 56n);
   return { low, high };
 }
 

@@ -20,11 +20,12 @@ const DEFAULT_IMSIC_BASE = 0x28000000;
 const PAGE = 0x1000;
 
 // imsic_matrix_init(): irq_alloc_matrix(nr_ids + 1, 0, nr_ids + 1), ID 0 and the IPI ID as system bits.
-export function bootImsicMatrix(cpus: number): IrqMatrix {
+export function bootImsicMatrix(cpus: number, up = cpus): IrqMatrix {
   const m = new IrqMatrix(IMSIC_NR_IDS + 1, 0, IMSIC_NR_IDS + 1, cpus);
   m.assignSystem(0);
   m.assignSystem(IMSIC_IPI_ID);
-  for (let c = 0; c < cpus; c++) m.online(c);
+  // The harts brought up at boot (all, or maxcpus=).
+  for (let c = 0; c < up; c++) m.online(c);
   return m;
 }
 

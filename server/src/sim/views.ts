@@ -8,7 +8,7 @@
 // lens or a trace first asks (trace.ts keeps the captures of each record).
 import type { DomainSym, SystemSym } from '../model/types.js';
 import type { KernelFeatures } from './kernel.js';
-import { amdIrteWord, apicDriver, describeMsg, destApicId, hex64, msgText, vtdIrteWords } from './compose.js';
+import { amdIrteBits, amdIrteGaWords, amdIrteWord, apicDriver, describeMsg, destApicId, hex64, msgText, vtdIrteWords } from './compose.js';
 import { hex, vec } from './kernel.js';
 import { bitmapList } from './matrix.js';
 import { deviceMsg } from './msi.js';
@@ -53,9 +53,9 @@ export interface IrqCapture {
   readonly k: KernelFeatures;
   /** A copy of the IRQ (its apic_chip_data copied too; the masks are never changed in place). */
   readonly irq: Irq;
-  /** Its IRTE entry (replaced, never changed, on reprogramming) and whether the table is AMD-Vi's. */
+  /** Its IRTE entry (replaced, never changed, on reprogramming) and the table's entry format. */
   readonly irte?: Irte;
-  readonly amd: boolean;
+  readonly irteFormat: IrteFormat;
   readonly msg?: Msg;
   /** A guest IRQ's host side, formatted at once (rare, and it reads the host's state). */
   readonly host?: string;
@@ -191,10 +191,25 @@ export function captureIrq(s: SimState, irq: Irq): IrqCapture {
     k: s.k,
     irq: { ...irq, apic: { ...irq.apic } },
     ...(irte ? { irte } : {}),
-    amd: table?.domain.domainKind === 'amd-ir',
+    irteFormat: table ? irteFormatOf(table.domain) : 'vtd',
     ...(msg ? { msg } : {}),
     ...(host !== undefined ? { host } : {}),
   };
+}
+
+/** How an IRTE is laid out in memory: VT-d's 128 bits, AMD-Vi's 128-bit GA format or its legacy 32 bits. */
+type IrteFormat = 'vtd' | 'amd-ga' | 'amd-legacy';
+
+function irteFormatOf(domain: DomainSym): IrteFormat {
+  if (domain.domainKind !== 'amd-ir') return 'vtd';
+  return amdIrteBits(domain) === 32 ? 'amd-legacy' : 'amd-ga';
+}
+
+/** The entry as the table holds it: high:low for the 128-bit formats. */
+function irteWordsText(e: Irte, format: IrteFormat, x2apic: boolean): string {
+  if (format === 'amd-legacy') return hex(amdIrteWord(e), 8);
+  const { low, high } = format === 'amd-ga' ? amdIrteGaWords(e) : vtdIrteWords(e, x2apic);
+  return `${hex64(high)}:${hex64(low)}`;
 }
 
 export function formatView(c: IrqCapture): IrqView {
@@ -206,9 +221,8 @@ export function formatView(c: IrqCapture): IrqView {
   let irte: string | undefined;
   if (irq.irte && slot !== undefined) {
     const e = c.irte;
-    const amd = c.amd;
     if (e) {
-      const words = amd ? hex(amdIrteWord(e), 8) : (({ low, high }) => `${hex64(high)}:${hex64(low)}`)(vtdIrteWords(e, s.system.apic === 'x2apic'));
+      const words = irteWordsText(e, c.irteFormat, s.system.apic === 'x2apic');
       irte = `${hex(slot)}${irq.irte.blockSize > 1 ? ` (block ${hex(irq.irte.index)}+${irq.irte.subhandle})` : ''}: ${e.present ? `vector ${vec(e.vector)}, destination ${hex(e.destId)} ${e.logical ? 'logical' : 'physical'}, SID ${hex(e.sid, 4)}, present` : 'not present'} = ${words}`;
     } else {
       irte = `${hex(slot)}: allocated, not programmed`;
