@@ -104,6 +104,34 @@ test('the best-CPU tree finds what matrix_find_best_cpu() finds over cpu_online_
   }
 });
 
+test('a long mask searched by runs on the tree finds what the scan of mask ∩ cpu_online_mask finds', () => {
+  // The reference: matrix_find_best_cpu() over the intersection, made first (findBestCpu() of it).
+  for (const cpus of [70, 200, 513]) {
+    const m = fresh(cpus);
+    const next = mulberry32(cpus + 1);
+    const online = Array.from({ length: cpus }, () => true);
+    for (let i = 0; i < 1500; i++) {
+      // A mask of a few runs, 64 CPUs or more, so the run search is the one taken.
+      const mask: number[] = [];
+      for (let c = 0; c < cpus; c++) if ((c * 7 + i) % 97 < 60 || next() < 0.1) mask.push(c);
+      if (mask.length < 64) continue;
+      const inter = mask.filter((c) => online[c]);
+      const expected = inter.length === 0 ? 'EINVAL' : m.findBestCpu(inter);
+      const got = m.alloc(mask, false, false, online);
+      if (typeof got === 'string') assert.equal(got, expected === undefined ? 'ENOSPC' : expected, `${cpus} CPUs, step ${i}`);
+      else assert.equal(got.cpu, expected, `${cpus} CPUs, step ${i}`);
+      // Now and then a CPU goes or comes back, as hotplug does (cpu_online_mask first, then the matrix).
+      if (next() < 0.05) {
+        const cpu = 1 + Math.floor(next() * (cpus - 1));
+        online[cpu] = !online[cpu];
+        m.setCpuOnline(cpu, online[cpu] === true);
+        if (online[cpu]) m.online(cpu);
+        else m.offline(cpu);
+      }
+    }
+  }
+});
+
 test('matrix_alloc_area() with the search hint takes the lowest free bit, after frees too', () => {
   const m = fresh(1);
   const bits = Array.from({ length: 10 }, () => (m.alloc([0], false) as { bit: number }).bit);

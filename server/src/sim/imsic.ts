@@ -6,7 +6,7 @@
 import type { DomainSym } from '../model/types.js';
 import { hex } from './kernel.js';
 import { IrqMatrix, type Errno } from './matrix.js';
-import { andOnline, domainOfKind, onlineCpus, type Irq, type Msg, type SimState } from './state.js';
+import { domainOfKind, onlineCpus, type Irq, type Msg, type SimState } from './state.js';
 import type { Log } from './vector.js';
 import { domainProp } from '../model/values.js';
 
@@ -48,9 +48,10 @@ const imsicAllocText = (virq: number, cpu: number, id: number): string => `IRQ $
 
 // imsic_vector_alloc(): irq_matrix_alloc() on the mask, most available hart, lowest ID.
 export function imsicVectorAlloc(s: SimState, irq: Irq, mask: readonly number[], log: Log): Errno | undefined {
-  // cpumask_and(mask, cpu_online_mask): for the default affinity that is the online mask itself, whose best CPU the matrix finds in O(log CPUs).
-  const search = andOnline(s, mask);
-  const r = s.matrix.alloc(search, false, search === onlineCpus(s));
+  // cpumask_and(mask, cpu_online_mask): for every CPU that is the online mask itself, whose best CPU the matrix
+  // finds in O(log CPUs); any other mask is intersected during the matrix's scan of it, without a new list.
+  const every = mask.length === s.everyCpu.length && (mask[mask.length - 1] as number) < mask.length;
+  const r = every ? s.matrix.alloc(onlineCpus(s), false, true) : s.matrix.alloc(mask, false, false, s.cpuOnline);
   if (typeof r === 'string') return r;
   const old = irq.apic.vector ? { cpu: irq.apic.cpu, id: irq.apic.vector } : undefined;
   irq.apic.vector = r.bit;

@@ -29,6 +29,35 @@ export interface CpuMap {
 /** A leaf of the best-CPU tree for a CPU that cannot be chosen. */
 const NONE = -(2 ** 31);
 
+/** findBestInRuns() found no CPU it may choose. */
+const NO_CHOOSABLE_CPU = -2;
+
+/** Masks shorter than this are scanned: a scan of a few CPUs costs less than splitting it into runs. */
+const RANGE_SEARCH_MIN = 64;
+
+/**
+ * A mask as runs of consecutive CPUs, [first, last] pairs, made once per mask:
+ * masks are never changed in place once made (state.ts keptMask()), so the
+ * runs of one stay its runs.
+ */
+function runsOf(mask: readonly number[]): Int32Array {
+  let runs = runsMemo.get(mask);
+  if (!runs) {
+    const out: number[] = [];
+    for (let i = 0; i < mask.length; ) {
+      let j = i;
+      while (j + 1 < mask.length && mask[j + 1] === (mask[j] as number) + 1) j++;
+      out.push(mask[i] as number, mask[j] as number);
+      i = j + 1;
+    }
+    runs = Int32Array.from(out);
+    runsMemo.set(mask, runs);
+  }
+  return runs;
+}
+
+const runsMemo = new WeakMap<readonly number[], Int32Array>();
+
 function cloneCpuMap(c: CpuMap): CpuMap {
   return { ...c, allocMap: c.allocMap.slice(), managedMap: c.managedMap.slice() };
 }
@@ -251,6 +280,12 @@ export class IrqMatrix {
    * during the scan instead of made first: -1 when it is empty.
    */
   private findBestCpuWithin(mask: readonly number[], within: readonly boolean[]): number | undefined | -1 {
+    // A long mask is a few runs of CPUs: the tree answers each run in O(log CPUs). `within` is
+    // cpu_online_mask (its only callers), which the tree's leaves already hold.
+    if (mask.length >= RANGE_SEARCH_MIN) {
+      const r = this.findBestInRuns(runsOf(mask));
+      if (r !== NO_CHOOSABLE_CPU) return r;
+    }
     let best: number | undefined;
     let maxavl = 0;
     let empty = true;
@@ -264,6 +299,51 @@ export class IrqMatrix {
       maxavl = c.available;
     }
     return empty ? -1 : best;
+  }
+
+  /**
+   * The scan's answer over runs of CPUs (ascending, disjoint) from the tree:
+   * per run its maximum and the leftmost CPU holding it, the strictly
+   * largest over the runs in order, so ties go to the lowest CPU as in the
+   * scan. When no CPU of the runs can be chosen at all the caller scans
+   * instead, to tell an empty intersection (-EINVAL) from full CPUs.
+   */
+  private findBestInRuns(runs: Int32Array): number | undefined | typeof NO_CHOOSABLE_CPU {
+    let best: number | undefined;
+    let maxavl = 0;
+    let choosable = false;
+    for (let k = 0; k < runs.length; k += 2) {
+      const lo = runs[k] as number;
+      const hi = Math.min(runs[k + 1] as number, this.cpus.length - 1);
+      if (lo > hi) continue;
+      const v = this.treeMax(lo, hi);
+      if (v === NONE) continue;
+      choosable = true;
+      if (v <= maxavl) continue;
+      maxavl = v;
+      best = this.leftmostWith(1, 0, this.leaves - 1, lo, hi, v);
+    }
+    return choosable ? best : NO_CHOOSABLE_CPU;
+  }
+
+  /** The largest leaf of CPUs lo..hi. */
+  private treeMax(lo: number, hi: number): number {
+    const t = this.tree;
+    let res = NONE;
+    for (let l = lo + this.leaves, r = hi + this.leaves + 1; l < r; l >>= 1, r >>= 1) {
+      if (l & 1) res = Math.max(res, t[l++] as number);
+      if (r & 1) res = Math.max(res, t[--r] as number);
+    }
+    return res;
+  }
+
+  /** The lowest CPU within lo..hi whose leaf is v, under node (covering nlo..nhi). */
+  private leftmostWith(node: number, nlo: number, nhi: number, lo: number, hi: number, v: number): number | undefined {
+    const t = this.tree;
+    if (nhi < lo || nlo > hi || (t[node] as number) < v) return undefined;
+    if (node >= this.leaves) return t[node] === v ? node - this.leaves : undefined;
+    const mid = (nlo + nhi) >> 1;
+    return this.leftmostWith(2 * node, nlo, mid, lo, hi, v) ?? this.leftmostWith(2 * node + 1, mid + 1, nhi, lo, hi, v);
   }
 
   /**
