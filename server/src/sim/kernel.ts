@@ -55,7 +55,8 @@ export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>):
     // semantics.md §14) is only assumed when the system says `backport NAME`.
     allocatedExcludesManaged: at(6, 7) || has('matrix-allocated-fix'),
     migrateRetriesOnlineMask: at(6, 10) || has('migrate-retry-fix'),
-    msiSetAffinityCanReserve: at(6, 7) || has('msi-affinity-fix'),
+    // b56ebe7c896d reached 6.1.66 and 6.5.13 (the stable queues: "Linux 6.1.66-rc1", "[PATCH 6.5 240/491]").
+    msiSetAffinityCanReserve: at(6, 7) || stable({ '6.1': 66, '6.5': 13 }) || has('msi-affinity-fix'),
     perDeviceMsiDomains: at(6, 2),
     domainNameBusToken: at(6, 11),
     vfioPreCopy: at(6, 2),
