@@ -90,6 +90,7 @@ export type BodyItem =
   | DestModeItem
   | PageSizeItem
   | CmdlineItem
+  | SmtItem
   | NodeItem
   | DomainDecl
   | DeviceDecl
@@ -136,6 +137,13 @@ export interface PageSizeItem extends Node {
   readonly kind: 'page-size';
   readonly keyword: Span;
   readonly size?: NumberLit;
+}
+
+/** `smt 2`: hardware threads per core (topology_sibling_cpumask()). */
+export interface SmtItem extends Node {
+  readonly kind: 'smt';
+  readonly keyword: Span;
+  readonly threads?: NumberLit;
 }
 
 /** `cmdline "irqaffinity=0-3"`: the kernel command line of a system or a guest. */

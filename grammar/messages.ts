@@ -39,6 +39,7 @@ const nameAfter: Record<string, string> = {
 /** What a number is, told by the keyword before it. */
 const valueAfter: Record<string, string> = {
   cpus: 'a CPU count',
+  smt: 'the threads per core (1, 2, 4 or 8)',
   'page-size': 'a page size (4K, 16K or 64K)',
   msix: 'a vector count',
   msi: 'a vector count',

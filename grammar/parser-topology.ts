@@ -25,8 +25,8 @@ interface LexerState {
 }
 
 const SYSTEM_ITEM =
-  'a system item (arch, kernel, cpus, apic, dest-mode, page-size, cmdline, node, backport, domain, device, pasid, guest or state)';
-const GUEST_ITEM = 'a guest item (cpus, hypervisor, cmdline, domain, device or assign)';
+  'a system item (arch, kernel, cpus, smt, apic, dest-mode, page-size, cmdline, node, backport, domain, device, pasid, guest or state)';
+const GUEST_ITEM = 'a guest item (cpus, smt, hypervisor, cmdline, domain, device or assign)';
 export const TOP_ITEM = "'use', 'system' or 'scenario'";
 
 /** `domain NAME KIND [parent P] [{ … }]` while it is parsed. */
@@ -224,6 +224,7 @@ export class TopologyParser extends StateParser {
       { ALT: this.inBody(() => this.SUBRULE(this.destModeItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.pageSizeItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.cmdlineItem)) },
+      { ALT: this.inBody(() => this.SUBRULE(this.smtItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.nodeItem)) },
       { ALT: this.inBody(() => this.SUBRULE(this.domainDecl)) },
       { ALT: this.inBody(() => this.SUBRULE(this.deviceDecl)) },
@@ -282,7 +283,7 @@ export class TopologyParser extends StateParser {
   ];
 
   /** `KEYWORD NUMBER` items: the keyword, then one number. */
-  private counted(kind: 'cpus' | 'page-size', keywordType: typeof K.cpus) {
+  private counted(kind: 'cpus' | 'page-size' | 'smt', keywordType: typeof K.cpus) {
     return () => {
       const out = this.receive<A.BodyItem[]>(Array);
       const mark = this.recCount;
@@ -295,13 +296,17 @@ export class TopologyParser extends StateParser {
         const span = this.spanFrom(mark);
         if (span) {
           const kw = this.keywordOr(keyword, span);
-          out.push(kind === 'cpus' ? { kind, span, keyword: kw, count: number(value) } : { kind, span, keyword: kw, size: number(value) });
+          if (kind === 'cpus') out.push({ kind, span, keyword: kw, count: number(value) });
+          else if (kind === 'smt') out.push({ kind, span, keyword: kw, threads: number(value) });
+          else out.push({ kind, span, keyword: kw, size: number(value) });
         }
       }
     };
   }
 
   private cpusItem = this.RULE('cpusItem', this.counted('cpus', K.cpus));
+
+  private smtItem = this.RULE('smtItem', this.counted('smt', K.smt));
 
   private apicItem = this.RULE('apicItem', () => {
     const out = this.receive<A.BodyItem[]>(Array);

@@ -40,6 +40,11 @@ export class QuickTopology extends QuickBase {
         const count = this.take(VALUE);
         return { kind: 'cpus', span: this.spanFrom(first), keyword: tokenSpan(keyword), count: number(count) };
       }
+      case 'smt': {
+        const keyword = this.take(KW.smt);
+        const threads = this.take(VALUE);
+        return { kind: 'smt', span: this.spanFrom(first), keyword: tokenSpan(keyword), threads: number(threads) };
+      }
       case 'apic': {
         const keyword = this.take(KW.apic);
         const value = this.take(NAME);

@@ -71,7 +71,7 @@ const keywordWords = [
   'migration', 'capacity', 'set', 'quota', 'guest', 'hypervisor', 'assign', 'as', 'sub', 'mode',
   'alloc', 'min', 'managed', 'via', 'free', 'request', 'release', 'affinity', 'offline', 'online',
   'mask', 'unmask', 'fire', 'vfio', 'mmio', 'read', 'write', 'dma', 'expect', 'vector', 'message',
-  'lost', 'delivered', 'irte', 'available', 'fail', 'used', 'backport', 'cmdline',
+  'lost', 'delivered', 'irte', 'available', 'fail', 'used', 'backport', 'cmdline', 'smt',
   'use', 'after', 'platform', 'driver', 'irq', 'edge', 'level', 'pre', 'post', 'sets', 'state', 'previous', 'pending',
 ] as const;
 export type KeywordWord = (typeof keywordWords)[number];
@@ -124,7 +124,7 @@ const K = keywords;
 export const statementStarters: ReadonlySet<TokenType> = new Set([
   K.use, K.state, K.irq, K.driver, K.system, K.scenario, K.arch, K.kernel, K.cpus, K.apic, K['dest-mode'], K['page-size'], K.node, K.domain,
   K.device, K.msi, K.msix, K.ims, K.ioapic, K.bar, K['msix-table'], K['msix-pba'], K.register, K.pasid,
-  K.sriov, K.migration, K.set, K.guest, K.hypervisor, K.assign, K.backport, K.cmdline, K.alloc, K.free, K.request, K.release,
+  K.sriov, K.migration, K.set, K.guest, K.hypervisor, K.assign, K.backport, K.cmdline, K.smt, K.alloc, K.free, K.request, K.release,
   K.mask, K.unmask, K.fire, K.affinity, K.offline, K.online, K.vfio, K.mmio, K.dma, K.expect,
 ]);
 

@@ -527,6 +527,7 @@ function system(rng: Rng, names: Names, sysNames: Names, lines: string[]): Syste
   if (rng.chance(0.1)) items.push(`  page-size ${oops(rng, 0.2) ? '8K' : rng.pick(['4K', '16K', '64K'])}`);
   if (rng.chance(0.1)) items.push(`  backport ${rng.some(backportNames, 0.5).join(' ') || 'vector-leak-fix'}`);
   if (rng.chance(0.15)) items.push(`  cmdline "${cmdline(rng, effectiveCpus)}"`);
+  if (rng.chance(0.15)) items.push(`  smt ${oops(rng, 0.1) ? rng.pick(['3', '0', '16']) : rng.pick(['1', '2', '2', '4'])}`);
   let nodes = 0;
   if (effectiveCpus >= 2 && rng.chance(0.12)) {
     const half = Math.floor(effectiveCpus / 2);

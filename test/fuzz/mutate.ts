@@ -61,7 +61,7 @@ export const ODD_NUMBERS = [
   '1_000',
 ];
 
-const KEYWORDS = ['system', 'scenario', 'on', 'arch', 'kernel', 'cpus', 'cpu', 'apic', 'domain', 'parent', 'device', 'pci', 'vf', 'of', 'index', 'msi', 'msix', 'ims', 'ioapic', 'pin', 'bar', 'size', 'offset', 'alloc', 'min', 'managed', 'via', 'free', 'request', 'release', 'affinity', 'offline', 'online', 'mask', 'unmask', 'fire', 'vfio', 'mmio', 'dma', 'expect', 'fail', 'guest', 'assign', 'state', 'irq', 'use', 'after', 'platform', 'pre', 'post', 'sets', 'pasid', 'set', 'quota', 'capacity', 'backport', 'cmdline', 'constructor', 'prototype', '__proto__', 'toString', 'hasOwnProperty'];
+const KEYWORDS = ['system', 'scenario', 'on', 'arch', 'kernel', 'cpus', 'cpu', 'apic', 'domain', 'parent', 'device', 'pci', 'vf', 'of', 'index', 'msi', 'msix', 'ims', 'ioapic', 'pin', 'bar', 'size', 'offset', 'alloc', 'min', 'managed', 'via', 'free', 'request', 'release', 'affinity', 'offline', 'online', 'mask', 'unmask', 'fire', 'vfio', 'mmio', 'dma', 'expect', 'fail', 'guest', 'assign', 'state', 'irq', 'use', 'after', 'platform', 'pre', 'post', 'sets', 'pasid', 'set', 'quota', 'capacity', 'backport', 'cmdline', 'smt', 'constructor', 'prototype', '__proto__', 'toString', 'hasOwnProperty'];
 
 const UNICODE_NAMES = ['nvmé0', 'ñic', 'данные', '设备', 'ＶＥＣＴＯＲ', '\u{1F600}dev', 'a\u0301b', '\u202Eevil', 'x\u200By', '\uD800lone', 'tab\there', 'nul\u0000l', 'ß', 'İı', '\uFEFFbom'];
 

@@ -186,7 +186,7 @@ export function programs(next: Random): () => string {
       case 13:
         return `assign ${name()} ${chance(0.5) ? 'as 00:04.0' : `sub ${name()} mode ${name()}`}${chance(0.4) ? ` domain ${name()}` : ''}`;
       case 14:
-        return chance(0.5) ? `backport ${pick(WORDS)}${chance(0.4) ? ' ' + pick(WORDS) : ''}` : `cmdline "irqaffinity=${cpus()}"`;
+        return chance(0.5) ? `backport ${pick(WORDS)}${chance(0.4) ? ' ' + pick(WORDS) : ''}` : chance(0.5) ? `cmdline "irqaffinity=${cpus()}"` : `smt ${value()}`;
       default:
         return `state {\n    online cpu ${cpus()}\n    ${irqLine()}\n    ${irqLine()}\n  }`;
     }

@@ -26,8 +26,8 @@ interface Block {
 
 const itemKeywords: Record<BlockKind, readonly string[]> = {
   top: ['use', 'system', 'scenario'],
-  system: ['arch', 'kernel', 'cpus', 'apic', 'dest-mode', 'page-size', 'cmdline', 'node', 'domain', 'device', 'pasid', 'guest', 'backport', 'state'],
-  guest: ['cpus', 'hypervisor', 'apic', 'dest-mode', 'cmdline', 'domain', 'device', 'assign'],
+  system: ['arch', 'kernel', 'cpus', 'smt', 'apic', 'dest-mode', 'page-size', 'cmdline', 'node', 'domain', 'device', 'pasid', 'guest', 'backport', 'state'],
+  guest: ['cpus', 'smt', 'hypervisor', 'apic', 'dest-mode', 'cmdline', 'domain', 'device', 'assign'],
   device: ['msi', 'msix', 'ims', 'ioapic', 'bar', 'msix-table', 'msix-pba', 'register', 'pasid', 'sriov', 'migration', 'node', 'driver'],
   domain: [],
   pasid: ['set'],

@@ -93,7 +93,7 @@ function hoverDevice(d: DeviceSym): string[] {
 
 function hoverSystem(s: SystemSym): string[] {
   const lines = [`**system** \`${s.name}\`${s.description ? ` — ${s.description}` : ''}`, ''];
-  lines.push(`- ${s.arch}, Linux ${s.kernel.text}, ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`);
+  lines.push(`- ${s.arch}, Linux ${s.kernel.text}, ${s.cpus} CPU${s.cpus === 1 ? '' : 's'}${s.smt > 1 ? `, ${s.smt} threads per core (CPU c's siblings: c ± ${s.cpus / s.smt})` : ''}`);
   if (s.arch === 'x86_64') lines.push(`- APIC: ${s.apic}, ${s.destMode} destination mode (${apicDriver(s)}${s.destModeChosen ? ", the kernel's choice: no dest-mode given" : ''})`);
   lines.push(`- page size ${size(s.pageSize)}`);
   for (const n of s.nodes) lines.push(`- node ${n.id}: CPUs ${bitmapList(n.cpus)}`);

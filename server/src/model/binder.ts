@@ -284,6 +284,7 @@ class Binder implements BinderCore {
     let pasid: PasidSpace | undefined;
     let stateDecl: A.StateDecl | undefined;
     let cmdlineItem: A.CmdlineItem | undefined;
+    let smtItem: A.SmtItem | undefined;
 
     for (const item of decl.items) {
       switch (item.kind) {
@@ -311,6 +312,9 @@ class Binder implements BinderCore {
           break;
         case 'cmdline':
           if (this.once(seen, 'cmdline', item.span, "'cmdline'")) cmdlineItem = item;
+          break;
+        case 'smt':
+          if (this.once(seen, 'smt', item.span, "'smt'")) smtItem = item;
           break;
         case 'node':
           if (item.id && item.cpus) nodes.push({ id: item.id.value, cpus: expandCpuList(item.cpus), span: item.span });
@@ -365,6 +369,7 @@ class Binder implements BinderCore {
       destModeChosen: destMode === undefined,
       pageSize,
       cmdline: this.cmdlineOf(cmdlineItem, cpuCount, arch),
+      smt: this.threadsPerCore(smtItem, cpuCount),
       nodes,
       backports,
       scope: { domains: new Map(), devices: new Map() },
@@ -496,6 +501,24 @@ class Binder implements BinderCore {
     return limit + 1;
   }
 
+  /**
+   * Threads per core (`smt N`): 1, 2, 4 or 8, and a divisor of the CPU count,
+   * since CPU c's siblings are c ± k · cpus / N (values.ts siblingsOf()).
+   */
+  private threadsPerCore(item: A.SmtItem | undefined, cpus: number): number {
+    const n = item?.threads;
+    if (!item || !n) return 1;
+    if (![1, 2, 4, 8].includes(n.value)) {
+      this.diagnostics.push(diagnostic('IRQD025', n.span, `smt ${n.text} is not a thread count irqd models: expected 1, 2, 4 or 8 threads per core`));
+      return 1;
+    }
+    if (cpus % n.value !== 0) {
+      this.diagnostics.push(diagnostic('IRQD025', n.span, `${cpus} CPUs do not split into cores of ${n.value} threads`));
+      return 1;
+    }
+    return n.value;
+  }
+
   /** The kernel command line of a system or guest (model/cmdline.ts); none is an empty one. */
   private cmdlineOf(item: A.CmdlineItem | undefined, cpus: number, arch: string): KernelCmdline {
     if (!item?.value) return noCmdline;
@@ -512,6 +535,7 @@ class Binder implements BinderCore {
     let apic: GuestSym['apic'] | undefined;
     let destMode: GuestSym['destMode'] | undefined;
     let cmdlineItem: A.CmdlineItem | undefined;
+    let smtItem: A.SmtItem | undefined;
     for (const item of decl.items) {
       switch (item.kind) {
         case 'cpus':
@@ -530,6 +554,9 @@ class Binder implements BinderCore {
           break;
         case 'cmdline':
           if (this.once(seen, 'cmdline', item.span, "'cmdline'")) cmdlineItem = item;
+          break;
+        case 'smt':
+          if (this.once(seen, 'smt', item.span, "'smt'")) smtItem = item;
           break;
         case 'arch':
         case 'kernel':
@@ -572,6 +599,7 @@ class Binder implements BinderCore {
       destMode: destMode ?? V.defaultDestMode(guestApic, guestCpus, system.kernel, declaresRemapping(decl.items)),
       destModeChosen: destMode === undefined,
       cmdline: this.cmdlineOf(cmdlineItem, guestCpus, system.arch),
+      smt: this.threadsPerCore(smtItem, guestCpus),
       scope: { domains: new Map(), devices: new Map() },
       assignments: [],
       visible: new Map(),

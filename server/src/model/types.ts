@@ -178,6 +178,8 @@ export interface GuestSym extends SymbolBase {
   readonly destModeChosen: boolean;
   /** The guest kernel's own command line. */
   readonly cmdline: KernelCmdline;
+  /** `smt N`: the guest's vCPU threads per core. */
+  readonly smt: number;
   readonly scope: Scope;
   readonly assignments: Assignment[];
   /** Names usable in the guest's steps: assigned devices and sub-devices. */
@@ -265,6 +267,8 @@ export interface SystemSym extends SymbolBase {
   readonly pageSize: number;
   /** `cmdline "…"`: the options irqd models (model/cmdline.ts). */
   readonly cmdline: KernelCmdline;
+  /** `smt N`: hardware threads per core, 1 without SMT. */
+  readonly smt: number;
   readonly nodes: readonly NumaNode[];
   /** Stable backports the kernel carries on top of its version (`backport …`). */
   readonly backports: ReadonlySet<string>;

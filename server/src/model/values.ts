@@ -349,6 +349,18 @@ export function shownNumber(value: number, text?: string): string {
   return 'a number too large to hold';
 }
 
+/**
+ * topology_sibling_cpumask(cpu) with `smt` threads per core, as x86 servers
+ * number their CPUs (the MADT lists every core's first thread, then every
+ * core's second, ...): CPU c's siblings are c mod (cpus / smt) + k · cpus / smt.
+ */
+export function siblingsOf(cpu: number, cpus: number, smt: number): number[] {
+  if (smt <= 1) return [cpu];
+  const stride = cpus / smt;
+  const first = cpu % stride;
+  return Array.from({ length: smt }, (_, k) => first + k * stride);
+}
+
 /** A CPU list as the kernel prints one (%*pbl, smp_affinity_list): "0-3,8". */
 export function cpuListText(cpus: readonly number[]): string {
   const parts: string[] = [];

@@ -5,6 +5,7 @@
 // NVMe admin queue, virtio's config vector); the vectors between them are
 // spread, set by set.
 import type { SystemSym } from '../model/types.js';
+import { siblingsOf } from '../model/values.js';
 import { andMasks, andOnline, anyOnline, onlineCpus, unchangingMask, type Irq, type SimState } from './state.js';
 import { nodeMask } from './vector.js';
 
@@ -54,15 +55,42 @@ export function groupCpusEvenly(system: SystemSym, numgrps: number): number[][] 
     const per = Math.floor(n.cpus.length / g);
     let extra = n.cpus.length - per * g;
     let next = 0;
+    const left = system.smt > 1 ? new Set(n.cpus) : undefined;
     for (let i = 0; i < g; i++) {
       const take = per + (extra > 0 ? 1 : 0);
       if (extra > 0) extra--;
-      (masks[(cur + i) % numgrps] as number[]).push(...n.cpus.slice(next, next + take));
+      const mask = masks[(cur + i) % numgrps] as number[];
+      // Without SMT every CPU is its own sibling: grp_spread_init_one() takes the next run of the node.
+      if (left) grpSpreadInitOne(system, mask, n.cpus, left, take);
+      else mask.push(...n.cpus.slice(next, next + take));
       next += take;
     }
     cur = (cur + g) % numgrps;
   }
   return masks.map(sortedCpus);
+}
+
+/**
+ * grp_spread_init_one() (lib/group_cpus.c): the lowest CPU left in the node,
+ * then its thread siblings still left (topology_sibling_cpumask()), until the
+ * group has its CPUs.
+ */
+function grpSpreadInitOne(system: SystemSym, mask: number[], nodeCpus: readonly number[], left: Set<number>, take: number): void {
+  let i = 0;
+  while (take > 0) {
+    while (i < nodeCpus.length && !left.has(nodeCpus[i] as number)) i++;
+    if (i >= nodeCpus.length) return;
+    const cpu = nodeCpus[i] as number;
+    left.delete(cpu);
+    mask.push(cpu);
+    take--;
+    for (const sibl of siblingsOf(cpu, system.cpus, system.smt)) {
+      if (take === 0) break;
+      if (!left.delete(sibl)) continue;
+      mask.push(sibl);
+      take--;
+    }
+  }
 }
 
 /** The mask in ascending order (the groups are usually built in order already). */

@@ -97,6 +97,7 @@ export function guestSystem(guest: GuestSym): SystemSym {
     extDestId: false,
     // The guest kernel boots with its own command line, not the host's.
     cmdline: guest.cmdline,
+    smt: guest.smt,
     nodes: [],
     scope: { domains: guest.scope.domains, devices: guestDevices(guest) },
     guests: new Map(),
