@@ -393,6 +393,7 @@ export type Step =
   | AllocStep
   | FreeStep
   | SelectionStep
+  | FireStep
   | AffinityStep
   | HotplugStep
   | VfioStep
@@ -428,8 +429,17 @@ export interface FreeStep extends StepBase {
 
 /** Steps that act on a vector selection and nothing else. */
 export interface SelectionStep extends StepBase {
-  readonly kind: 'request' | 'release' | 'mask' | 'unmask' | 'fire';
+  readonly kind: 'request' | 'release' | 'mask' | 'unmask';
   readonly selection?: Selection;
+}
+
+/** `fire SEL [N] [unhandled]`: the device raises N interrupts back to back, which the handler claims or not. */
+export interface FireStep extends StepBase {
+  readonly kind: 'fire';
+  readonly selection?: Selection;
+  readonly count?: NumberLit;
+  /** A bare word after the count: `unhandled` (the handler returns IRQ_NONE). */
+  readonly handling?: Ident;
 }
 
 export interface AffinityStep extends StepBase {

@@ -79,6 +79,7 @@ const alternativesOf: Record<string, string> = {
   hotplugStep: "'offline' or 'online'",
   mmioStep: "'read' or 'write'",
   selectionStep: 'a step',
+  fireStep: 'a step',
   msixPlacementItem: "'msix-table' or 'msix-pba'",
   stray: 'an item',
 };

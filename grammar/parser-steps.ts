@@ -99,8 +99,10 @@ export function stepNode(rule: string, f: StepFrame, span: A.Span): A.Step | und
     case 'freeStep':
       return { kind: 'free', span, keyword, device: ident(f.device) };
     case 'selectionStep':
-      if (kw !== 'request' && kw !== 'release' && kw !== 'mask' && kw !== 'unmask' && kw !== 'fire') return undefined;
+      if (kw !== 'request' && kw !== 'release' && kw !== 'mask' && kw !== 'unmask') return undefined;
       return { kind: kw, span, keyword, selection: f.selection?.node };
+    case 'fireStep':
+      return { kind: 'fire', span, keyword, selection: f.selection?.node, count: number(f.count), handling: ident(f.state) };
     case 'affinityStep':
       return { kind: 'affinity', span, keyword, selection: f.selection?.node, cpus: f.cpus?.node };
     case 'hotplugStep':

@@ -163,6 +163,7 @@ export class IrqdParser extends TopologyParser {
       this.kind(() => this.SUBRULE(this.allocStep)),
       this.kind(() => this.SUBRULE(this.freeStep)),
       this.kind(() => this.SUBRULE(this.selectionStep)),
+      this.kind(() => this.SUBRULE(this.fireStep)),
       this.kind(() => this.SUBRULE(this.affinityStep)),
       this.kind(() => this.SUBRULE(this.hotplugStep)),
       this.kind(() => this.SUBRULE(this.vfioStep)),
@@ -250,8 +251,15 @@ export class IrqdParser extends TopologyParser {
     { ALT: () => this.CONSUME(K.release) },
     { ALT: () => this.CONSUME(K.mask) },
     { ALT: () => this.CONSUME(K.unmask) },
-    { ALT: () => this.CONSUME(K.fire) },
   ];
+
+  private fireStep = this.stepRule('fireStep', (f) => {
+    f.keyword = this.take(this.CONSUME(K.fire));
+    this.next = f.selection = new Slot<A.Selection>();
+    this.SUBRULE(this.selection);
+    this.OPTION(() => (f.count = this.take(this.CONSUME(T.Value))));
+    this.OPTION2(() => (f.state = this.take(this.CONSUME(T.Identifier))));
+  });
 
   private affinityStep = this.stepRule('affinityStep', (f) => {
     f.keyword = this.take(this.CONSUME(K.affinity));

@@ -5,7 +5,7 @@ import type { IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { AllocOpt, ident, nameOrString, number, Repeats, stringIdent, tokenSpan } from './nodes.js';
 import { MAX_NESTING } from './parser-base.js';
-import { ARROW, BAIL, COMMA, ERRNO, KW, LCURLY, NAME, RCURLY, STRING, VALUE } from './quick-base.js';
+import { ARROW, BAIL, COMMA, ERRNO, IDENTIFIER, KW, LCURLY, NAME, RCURLY, STRING, VALUE } from './quick-base.js';
 import { QuickTopology } from './quick-topology.js';
 import * as T from './tokens.js';
 
@@ -81,11 +81,17 @@ class QuickReader extends QuickTopology {
       case 'request':
       case 'release':
       case 'mask':
-      case 'unmask':
-      case 'fire': {
+      case 'unmask': {
         const keyword = this.take(KW[w]);
         const selection = this.selection();
         return { kind: w, span: this.spanFrom(first), keyword: tokenSpan(keyword), selection };
+      }
+      case 'fire': {
+        const keyword = this.take(KW.fire);
+        const selection = this.selection();
+        const count = this.maybe(VALUE);
+        const handling = this.maybe(IDENTIFIER);
+        return { kind: 'fire', span: this.spanFrom(first), keyword: tokenSpan(keyword), selection, count: number(count), handling: ident(handling) };
       }
       case 'affinity': {
         const keyword = this.take(KW.affinity);

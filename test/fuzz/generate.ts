@@ -799,7 +799,9 @@ function plainStep(rng: Rng, c: StepContext): string {
     case 'fire': {
       const d = on();
       if (kind === 'fire') c.fired.add(d.name);
-      return `${kind} ${selected(rng, d, c.st, c.sys.irqs, c.inGuest).text}`;
+      // Now and then a storm: many interrupts, claimed or not (note_interrupt()'s windows of 100,000).
+      const storm = kind === 'fire' && rng.chance(0.1) ? ` ${rng.pick(['2', '99999', '100000', '250000', '1000000000', '0'])}${rng.chance(0.6) ? ' unhandled' : ''}` : '';
+      return `${kind} ${selected(rng, d, c.st, c.sys.irqs, c.inGuest).text}${storm}`;
     }
     case 'affinity': {
       const d = movable.length ? rng.pick(movable) : on();

@@ -107,7 +107,7 @@ export function programs(next: Random): () => string {
       case 1:
         return `free ${name()}`;
       case 2:
-        return `${pick(['request', 'release', 'mask', 'unmask', 'fire'])} ${selection()}`;
+        return chance(0.8) ? `${pick(['request', 'release', 'mask', 'unmask', 'fire'])} ${selection()}` : `fire ${selection()} ${value()}${chance(0.5) ? ' unhandled' : ''}`;
       case 3:
         return `affinity ${selection()} ${cpus()}`;
       case 4:

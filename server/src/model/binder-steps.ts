@@ -7,6 +7,9 @@ import { diagnostic } from './diagnostic.js';
 import type { AnySymbol, DeviceSym, GuestSym, ScenarioSym, SubDeviceSym, SystemSym } from './types.js';
 import * as V from './values.js';
 
+/** The most interrupts one `fire` step raises. */
+const MAX_FIRE_COUNT = 1_000_000_000;
+
 export class ScenarioBinder {
   /** The scenarios of this file by name, in order (duplicates are IRQD011): built as they are declared. */
   private readonly byName = new Map<string, ScenarioSym[]>();
@@ -197,11 +200,19 @@ export class ScenarioBinder {
       case 'free':
         this.deviceRef(step.device, system, guest);
         break;
+      case 'fire':
+        // N interrupts are counted, not walked (sim/spurious.ts): the bound only keeps the number exact.
+        if (step.count && !(step.count.value >= 1 && step.count.value <= MAX_FIRE_COUNT)) {
+          this.b.diagnostics.push(diagnostic('IRQD025', step.count.span, `fire ${step.count.text}: a step raises 1 to ${MAX_FIRE_COUNT.toLocaleString('en-US')} interrupts`));
+        }
+        this.b.enumValue(step.handling, 'handler result', ['handled', 'unhandled']);
+        if (step.selection) this.deviceRef(step.selection.device, system, guest);
+        if (step.selection?.irq && guest) this.irqInGuest(step.selection.irq);
+        break;
       case 'request':
       case 'release':
       case 'mask':
       case 'unmask':
-      case 'fire':
       case 'affinity':
         if (step.selection) this.deviceRef(step.selection.device, system, guest);
         if (step.selection?.irq && guest) this.irqInGuest(step.selection.irq);

@@ -358,6 +358,13 @@ const entries = [
     example: 'cpus 512\napic x2apic   // no intel-ir or amd-ir domain: CPUs 256-511 never come up',
   },
   {
+    code: 'IRQD055',
+    severity: 'warning',
+    title: 'Nobody cared: the IRQ is disabled',
+    doc: 'note_interrupt() (kernel/irq/spurious.c) saw more than 99,900 of 100,000 interrupts that no handler claimed (IRQ_NONE): the kernel prints "irq N: nobody cared" and disables the IRQ until it is requested again. A stuck level line, a device raising interrupts for another driver, a handler that does not recognise its device. `noirqdebug` on the command line turns the check off.',
+    example: 'fire nic[0] 100000 unhandled   // irq 24: nobody cared; Disabling IRQ #24',
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',

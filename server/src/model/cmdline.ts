@@ -40,6 +40,8 @@ export interface KernelCmdline {
   readonly managedIrqHousekeeping?: readonly number[];
   /** maxcpus=: how many CPUs bringup_nonboot_cpus() brings up at boot (the rest are possible, and offline). */
   readonly bootCpus?: number;
+  /** noirqdebug: note_interrupt() is off, no IRQ is disabled as "nobody cared". */
+  readonly noIrqDebug?: boolean;
 }
 
 /** COMMAND_LINE_SIZE (asm/setup.h of each architecture): the kernel keeps one character less. */
@@ -80,7 +82,6 @@ const notModelled: Readonly<Record<string, string>> = {
   threadirqs: 'irqd does not model threaded handlers (threadirqs)',
   irqpoll: 'irqd does not model irqpoll',
   irqfixup: 'irqd does not model irqfixup',
-  noirqdebug: "irqd does not model note_interrupt()'s spurious-interrupt detection that noirqdebug turns off",
   nohz_full: 'nohz_full= moves no device interrupt in the kernels irqd models; only isolcpus=managed_irq does',
   rcu_nocbs: 'rcu_nocbs= does not affect device interrupts',
   irqchip: 'irqd does not model irqchip= options',
@@ -209,6 +210,7 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
   let housekeeping: readonly number[] | undefined;
   let isolcpusSeen = false;
   let bootCpus: number | undefined;
+  let noIrqDebug = false;
   for (const p of nextArgs(line)) {
     const span = spanIn(value, p.start, p.end);
     const warn = (msg: string): void => void out.push(diagnostic('IRQD019', span, msg));
@@ -230,6 +232,9 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
       if (n === 0) warn('maxcpus=0 disables SMP: the boot CPU alone, and on x86 arch_disable_smp_support() also turns off the IO-APIC, which irqd keeps');
       bootCpus = Math.max(1, Math.min(cpus, n));
       options.push({ ...p, span, effect: bootCpus >= cpus ? 'every CPU is brought up' : `CPUs 0-${bootCpus - 1} are brought up at boot; ${bootCpus}-${cpus - 1} stay offline (possible, for 'online cpu')` });
+    } else if (p.name === 'noirqdebug') {
+      noIrqDebug = true;
+      options.push({ ...p, span, effect: 'note_interrupt() is off: an IRQ nobody handles is never disabled' });
     } else if (p.name === 'irqaffinity') {
       defaultAffinity = irqAffinitySetup(p.value ?? '', cpus, warn);
       options.push({ ...p, span, effect: `irq_default_affinity = ${listText(defaultAffinity)}` });
@@ -250,7 +255,7 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
       options.push({ ...p, span, effect: 'no bearing on interrupt delivery' });
     } else {
       const what = p.name.includes('.') ? `module parameter '${p.name}'` : `'${p.name}'`;
-      out.push(diagnostic('IRQD040', span, `${what} is not simulated: irqd models irqaffinity=, isolcpus=, nr_cpus= and maxcpus= and ignores the rest`));
+      out.push(diagnostic('IRQD040', span, `${what} is not simulated: irqd models irqaffinity=, isolcpus=, nr_cpus=, maxcpus= and noirqdebug and ignores the rest`));
       options.push({ ...p, span, effect: 'not simulated' });
     }
   }
@@ -259,6 +264,7 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
     ...(defaultAffinity ? { defaultAffinity } : {}),
     ...(housekeeping ? { managedIrqHousekeeping: housekeeping } : {}),
     ...(bootCpus !== undefined && bootCpus < cpus ? { bootCpus } : {}),
+    ...(noIrqDebug ? { noIrqDebug } : {}),
   };
 }
 

@@ -61,6 +61,11 @@ export function fireIrq(s: SimState, irq: Irq, log: Log): Delivery {
     irq.lastDelivery = { delivered: false, pending: true, reason };
     return irq.lastDelivery;
   }
+  if (irq.spuriousDisabled) {
+    // IRQS_SPURIOUS_DISABLED: handle_edge_irq() / handle_fasteoi_irq() find the IRQ disabled and run no handler.
+    irq.lastDelivery = lost(`IRQ ${irq.virq} is disabled since nobody cared (note_interrupt()): no handler runs until it is requested again`, log, 'handle_edge_irq');
+    return irq.lastDelivery;
+  }
   if (platformOf(irq.chain) !== 'x86') {
     irq.lastDelivery = firePlatform(s, irq, log);
     return irq.lastDelivery;

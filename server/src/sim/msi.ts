@@ -444,6 +444,12 @@ export function requestIrq(s: SimState, irq: Irq, log: Log): Errno | undefined {
     return undefined;
   }
   if (irq.started) return 'EBUSY';
+  // __setup_irq(): a new handler resets the broken-IRQ detection and clears IRQS_SPURIOUS_DISABLED.
+  if (irq.irqCount !== undefined || irq.spuriousDisabled) {
+    irq.irqCount = 0;
+    irq.irqsUnhandled = 0;
+    irq.spuriousDisabled = false;
+  }
   if (irq.managed && !anyOnline(s, irq.affinity)) {
     // __irq_startup_managed(): IRQ_STARTUP_ABORT, the IRQ stays shut down until a CPU of its mask comes online.
     irq.managedShutdown = true;

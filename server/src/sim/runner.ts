@@ -14,9 +14,10 @@ import { offlineCpu, onlineCpu } from './hotplug.js';
 import { pciAllocIntx } from './intx.js';
 import { counted, hex, vec } from './kernel.js';
 import { bitmapList } from './matrix.js';
-import { capFor, deviceMsg, freeIrq, irqSetAffinity, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
+import { capFor, deviceMsg, freeIrq, irqSetAffinity, kernelMask, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
 import { pasidUsed } from './pasid.js';
 import { irteIndex } from './remap.js';
+import { noteInterrupts, SPURIOUS_LIMIT, SPURIOUS_WINDOW } from './spurious.js';
 import { anyOnline, forkState, inMask, unchangingMask, type Irq, type SimState } from './state.js';
 import { dmaStep, mmioStep, pasidStep, vfioState, vfioStep, type StepContext, type StepResult } from './steps-migration.js';
 import { LazyEvent, MAX_EVENTS_PER_STEP, MAX_HOTPLUG_OPERATIONS, MAX_IRQS, MAX_STEPS, MAX_VIEWS_PER_STEP, stepRecord, type EventFormat, type StepOutcome, type StepRecord, type TraceEvent } from './trace.js';
@@ -305,7 +306,7 @@ export class Runner implements StepContext {
       case 'unmask':
         return this.mask(step);
       case 'fire':
-        return this.fire(step.selection);
+        return this.fire(step);
       case 'expect':
         return this.expect(step);
       case 'vfio':
@@ -445,22 +446,35 @@ export class Runner implements StepContext {
     return { summary: deliveries[0] ?? step.kind + 'ed', irqs };
   }
 
-  private fire(sel: A.Selection | undefined): StepResult {
+  private fire(step: A.FireStep): StepResult {
+    const sel = step.selection;
     const irqs = this.select(sel);
+    // N interrupts back to back: the first takes the path (and completes any move); the rest find it as it is.
+    const n = step.count?.value ?? 1;
+    const unhandled = step.handling?.text === 'unhandled';
     let delivered = 0;
+    let disabled = 0;
     let lastSummary = '';
     for (const irq of irqs) {
       const d = fireIrq(this.s, irq, this);
       if (d.delivered) {
         delivered++;
-        lastSummary = `→ CPU ${d.cpu} vec ${vec(d.vector ?? 0)}`;
+        lastSummary = `→ CPU ${d.cpu} vec ${vec(d.vector ?? 0)}${unhandled ? ', unhandled' : ''}`;
+        const r = noteInterrupts(this.s, irq, n, unhandled, this);
+        if (r.disabledAfter !== undefined) {
+          disabled++;
+          kernelMask(irq, this);
+          lastSummary += `; disabled after ${r.disabledAfter} (nobody cared)`;
+          this.diagnostics.push(diagnostic('IRQD055', step.span, `${irq.device.name}[${irq.index}] (IRQ ${irq.virq}): nobody cared: ${r.disabledAfter} interrupts in a row that no handler claimed (more than ${SPURIOUS_LIMIT} of ${SPURIOUS_WINDOW}); the kernel disables the IRQ until it is requested again`));
+        }
       } else if (d.pending) {
         lastSummary = 'pending (masked)';
       } else if (sel) {
         this.diagnostics.push(diagnostic('IRQD037', sel.span, `${irq.device.name}[${irq.index}] (IRQ ${irq.virq}): ${d.reason}`));
       }
     }
-    const summary = irqs.length === 1 ? (delivered || lastSummary ? lastSummary : 'lost') : `${delivered}/${irqs.length} delivered`;
+    const times = n > 1 ? `${n}× ` : '';
+    const summary = irqs.length === 1 ? times + (delivered || lastSummary ? lastSummary : 'lost') : `${times}${delivered}/${irqs.length} delivered${disabled ? `, ${disabled} disabled` : ''}`;
     return { summary, irqs };
   }
 

@@ -116,6 +116,11 @@ export interface Irq {
   readonly postedTo?: string;
   /** The device tags this IRQ's messages with a PASID (a SIOV sub-device in pasid mode). */
   readonly pasidTagged?: boolean;
+  /** note_interrupt()'s desc->irq_count and desc->irqs_unhandled (spurious.ts). */
+  irqCount?: number;
+  irqsUnhandled?: number;
+  /** IRQS_SPURIOUS_DISABLED: "nobody cared", disabled until requested again. */
+  spuriousDisabled?: boolean;
   /** IRQD_AFFINITY_SET: the affinity was set (irq_set_affinity_locked()), so irq_setup_affinity() keeps it. */
   affinitySet?: boolean;
   /** IRQF_NOBALANCING (IRQD_NO_BALANCING): user-space affinity writes fail with -EIO. */
