@@ -54,7 +54,8 @@ export function kernelFeatures(system: Pick<SystemSym, 'kernel' | 'backports'>):
     // Released behaviour by version; a stable backport (uncertain for 6.1.y,
     // semantics.md §14) is only assumed when the system says `backport NAME`.
     allocatedExcludesManaged: at(6, 7) || has('matrix-allocated-fix'),
-    migrateRetriesOnlineMask: at(6, 10) || has('migrate-retry-fix'),
+    // 88d724e2301a reached 6.6.47 ("[PATCH 6.6 20/67]", the 6.6-stable review of 15 August 2024).
+    migrateRetriesOnlineMask: at(6, 10) || stable({ '6.6': 47 }) || has('migrate-retry-fix'),
     // b56ebe7c896d reached 6.1.66 and 6.5.13 (the stable queues: "Linux 6.1.66-rc1", "[PATCH 6.5 240/491]").
     msiSetAffinityCanReserve: at(6, 7) || stable({ '6.1': 66, '6.5': 13 }) || has('msi-affinity-fix'),
     perDeviceMsiDomains: at(6, 2),
