@@ -5,6 +5,7 @@
 // the cursor is in (system, guest, device, scenario, ...) and the words of the
 // current statement decide what may come next.
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
+import type * as A from '../../../grammar/index.js';
 import { lex } from '../../../grammar/index.js';
 import { MAX_TEXT_LENGTH, type Analysis } from '../analysis/analysis.js';
 import type { DomainKind, GuestSym, ScenarioSym, Scope, SystemSym } from '../model/types.js';
@@ -616,10 +617,31 @@ function insideCommentOrString(analysis: Analysis, offset: number): boolean {
   return (lineText.match(/"/g)?.length ?? 0) % 2 === 1;
 }
 
+/** Whether the offset is inside the quotes of a `cmdline "…"` of a system or guest. */
+function insideCmdline(analysis: Analysis, offset: number): boolean {
+  for (const item of analysis.parse.ast.items) {
+    if (item.kind !== 'system' || offset < item.span.start || offset > item.span.end) continue;
+    const within = (items: readonly A.BodyItem[]): boolean =>
+      items.some((i) => (i.kind === 'cmdline' && i.value !== undefined && offset > i.value.span.start && offset <= i.value.span.end) || (i.kind === 'guest' && within(i.items)));
+    return within(item.items);
+  }
+  return false;
+}
+
+/** The kernel parameters irqd simulates, for completion inside a `cmdline` string. */
+const cmdlineOptions: readonly { label: string; insert: string; detail: string }[] = [
+  { label: 'irqaffinity=', insert: 'irqaffinity=', detail: 'irq_default_affinity: the CPUs non-managed IRQs start on (the boot CPU is always added)' },
+  { label: 'isolcpus=managed_irq,', insert: 'isolcpus=managed_irq,', detail: 'managed IRQs kept off the listed CPUs when their mask has another online CPU' },
+  { label: 'nr_cpus=', insert: 'nr_cpus=', detail: 'nr_cpu_ids: only CPUs 0 to N-1 exist' },
+  { label: 'maxcpus=', insert: 'maxcpus=', detail: 'only the first N CPUs are brought up at boot (a kdump kernel: maxcpus=1)' },
+  { label: 'noirqdebug', insert: 'noirqdebug', detail: "note_interrupt() off: no IRQ is disabled as 'nobody cared'" },
+];
+
 export function completion(analysis: Analysis, position: Position): CompletionItem[] {
   // A file over the limit is not analysed (IRQD004): nothing to complete from, and no text is lexed.
   if (analysis.text.length > MAX_TEXT_LENGTH) return [];
   const offset = analysis.lines.offset(position);
+  if (insideCmdline(analysis, offset)) return cmdlineOptions.map((o) => ({ label: o.label, kind: CompletionItemKind.Property, detail: o.detail, insertText: o.insert }));
   if (insideCommentOrString(analysis, offset)) return [];
   const at = contextAt(analysis, offset);
   if (!at) return [];
