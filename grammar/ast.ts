@@ -420,11 +420,15 @@ export interface AllocStep extends StepBase {
   readonly sets?: { readonly span: Span; readonly sizes: readonly NumberLit[] };
   /** Options written more than once (`min 1 min 2`): the binder reports them. */
   readonly repeated: readonly Span[];
+  /** `alloc DEV[LIST]`: MSI-X entries allocated one by one (pci_msix_alloc_irq_at(), 6.2+), instead of a count. */
+  readonly entries?: CpuList;
 }
 
 export interface FreeStep extends StepBase {
   readonly kind: 'free';
   readonly device?: Ident;
+  /** `free DEV[LIST]`: those MSI-X entries only (pci_msix_free_irq()). */
+  readonly entries?: CpuList;
 }
 
 /** Steps that act on a vector selection and nothing else. */

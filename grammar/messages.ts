@@ -78,6 +78,8 @@ const alternativesOf: Record<string, string> = {
   capOption: "'maskable' or 'storage'",
   hotplugStep: "'offline' or 'online'",
   mmioStep: "'read' or 'write'",
+  // `alloc DEV [ENTRIES]` (6.2+) is the rarer form: the message names the count.
+  allocStep: 'a vector count',
   selectionStep: 'a step',
   fireStep: 'a step',
   msixPlacementItem: "'msix-table' or 'msix-pba'",

@@ -95,9 +95,10 @@ export function stepNode(rule: string, f: StepFrame, span: A.Span): A.Step | und
             }
           : undefined,
         repeated: f.spans(AllocOpt.Count),
+        entries: f.cpus?.node,
       };
     case 'freeStep':
-      return { kind: 'free', span, keyword, device: ident(f.device) };
+      return { kind: 'free', span, keyword, device: ident(f.device), entries: f.cpus?.node };
     case 'selectionStep':
       if (kw !== 'request' && kw !== 'release' && kw !== 'mask' && kw !== 'unmask') return undefined;
       return { kind: kw, span, keyword, selection: f.selection?.node };

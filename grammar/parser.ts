@@ -178,8 +178,15 @@ export class IrqdParser extends TopologyParser {
   private allocStep = this.stepRule('allocStep', (f) => {
     f.keyword = this.take(this.CONSUME(K.alloc));
     f.device = this.take(this.CONSUME(T.Name));
-    f.count = this.take(this.CONSUME(T.Value));
-    this.MANY(this.allocOption);
+    this.OR9([
+      { ALT: () => this.entries(f) },
+      {
+        ALT: () => {
+          f.count = this.take(this.CONSUME(T.Value));
+          this.MANY(this.allocOption);
+        },
+      },
+    ]);
   });
 
   private allocOption = (): void => this.OR(this.allocOptions);
@@ -238,7 +245,16 @@ export class IrqdParser extends TopologyParser {
   private freeStep = this.stepRule('freeStep', (f) => {
     f.keyword = this.take(this.CONSUME(K.free));
     f.device = this.take(this.CONSUME(T.Name));
+    this.OPTION(() => this.entries(f));
   });
+
+  /** `[LIST]` after a device name: MSI-X entries (`alloc nic[5]`, `free nic[5]`). */
+  private entries(f: StepFrame): void {
+    this.take(this.CONSUME(T.LBracket));
+    this.next = f.cpus = new Slot<A.CpuList>();
+    this.SUBRULE(this.cpuList);
+    this.take(this.CONSUME(T.RBracket));
+  }
 
   private selectionStep = this.stepRule('selectionStep', (f) => {
     f.keyword = this.take(this.OR(this.selectionKinds));

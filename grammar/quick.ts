@@ -5,7 +5,7 @@ import type { IToken } from 'chevrotain';
 import type * as A from './ast.js';
 import { AllocOpt, ident, nameOrString, number, Repeats, stringIdent, tokenSpan } from './nodes.js';
 import { MAX_NESTING } from './parser-base.js';
-import { ARROW, BAIL, COMMA, ERRNO, IDENTIFIER, KW, LCURLY, NAME, RCURLY, STRING, VALUE } from './quick-base.js';
+import { ARROW, BAIL, COMMA, ERRNO, IDENTIFIER, KW, LBRACKET, LCURLY, NAME, RBRACKET, RCURLY, STRING, VALUE } from './quick-base.js';
 import { QuickTopology } from './quick-topology.js';
 import * as T from './tokens.js';
 
@@ -76,7 +76,8 @@ class QuickReader extends QuickTopology {
       case 'free': {
         const keyword = this.take(KW.free);
         const device = this.take(NAME);
-        return { kind: 'free', span: this.spanFrom(first), keyword: tokenSpan(keyword), device: ident(device) };
+        const entries = this.entries();
+        return { kind: 'free', span: this.spanFrom(first), keyword: tokenSpan(keyword), device: ident(device), entries };
       }
       case 'request':
       case 'release':
@@ -145,9 +146,21 @@ class QuickReader extends QuickTopology {
     }
   }
 
+  /** `[LIST]` after a device name, when there is one. */
+  private entries(): A.CpuList | undefined {
+    if (!this.maybe(LBRACKET)) return undefined;
+    const list = this.cpuList();
+    this.take(RBRACKET);
+    return list;
+  }
+
   private alloc(first: number): A.AllocStep {
     const keyword = this.take(KW.alloc);
     const device = this.take(NAME);
+    const entries = this.entries();
+    if (entries) {
+      return { kind: 'alloc', span: this.spanFrom(first), keyword: tokenSpan(keyword), device: ident(device), count: undefined, min: undefined, managed: undefined, via: undefined, pre: undefined, post: undefined, sets: undefined, repeated: [], entries };
+    }
     const count = this.take(VALUE);
     const seen = new Repeats();
     let min: IToken | undefined;
@@ -205,6 +218,7 @@ class QuickReader extends QuickTopology {
       post: number(post),
       sets: sets && setsEnd ? { span: { start: sets.startOffset, end: setsEnd.startOffset + setsEnd.image.length }, sizes } : undefined,
       repeated: seen.spans(AllocOpt.Count),
+      entries: undefined,
     };
   }
 

@@ -772,6 +772,10 @@ function plainStep(rng: Rng, c: StepContext): string {
       return allocStep(rng, rng.pick(free), c.st, c.cpus);
     case 'free': {
       const d = on();
+      // Now and then one MSI-X entry, added past the allocated ones or freed (6.2+, pci_msix_alloc_irq_at()).
+      const n = c.st.allocated.get(d.name) ?? 0;
+      if (rng.chance(0.1)) return `alloc ${d.name}[${n + rng.int(0, 3)}]`;
+      if (rng.chance(0.1) && n > 0) return `free ${d.name}[${rng.int(0, n - 1)}]`;
       c.st.forget(d.name);
       return `free ${d.name}`;
     }

@@ -102,10 +102,10 @@ export function programs(next: Random): () => string {
         for (let i = 0, n = Math.floor(next() * 4); i < n; i++) {
           opts.push(pick([`min ${value()}`, 'managed', `via ${pick(['msi', 'msix', name()])}`, `pre ${value()}`, `post ${value()}`, `sets ${value()}${chance(0.5) ? `,${value()}` : ''}`]));
         }
-        return `alloc ${name()} ${value()} ${opts.join(' ')}`;
+        return chance(0.9) ? `alloc ${name()} ${value()} ${opts.join(' ')}` : `alloc ${name()}[${cpus()}]`;
       }
       case 1:
-        return `free ${name()}`;
+        return chance(0.8) ? `free ${name()}` : `free ${name()}[${cpus()}]`;
       case 2:
         return chance(0.8) ? `${pick(['request', 'release', 'mask', 'unmask', 'fire'])} ${selection()}` : `fire ${selection()} ${value()}${chance(0.5) ? ' unhandled' : ''}`;
       case 3:

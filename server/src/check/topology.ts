@@ -529,6 +529,11 @@ class Checker {
       case 'alloc':
         this.checkAlloc(step, ctx.devices);
         break;
+      case 'free': {
+        const dev = step.device ? ctx.devices.get(step.device.text) : undefined;
+        if (step.entries && dev?.kind === 'device') this.checkEntries(step.entries, dev);
+        break;
+      }
       case 'mmio': {
         const dev = step.device ? ctx.devices.get(step.device.text) : undefined;
         if (dev?.kind === 'device' && step.bar && !dev.bars.has(step.bar.value)) {
@@ -590,6 +595,21 @@ class Checker {
     }
   }
 
+  /** `alloc DEV[LIST]` and `free DEV[LIST]`: MSI-X entries of the device's table. */
+  private checkEntries(entries: A.CpuList, dev: DeviceSym): void {
+    const msix = dev.caps.msix;
+    if (!msix) {
+      this.diagnostics.push(diagnostic('IRQD028', entries.span, `device '${dev.name}' has no MSI-X capability: entries are allocated one by one only in an MSI-X table (pci_msix_alloc_irq_at())`));
+      return;
+    }
+    for (const r of entries.ranges) {
+      if (r.to >= msix.count) {
+        this.diagnostics.push(diagnostic('IRQD028', r.span, `device '${dev.name}' has ${msix.count} MSI-X entries (0-${msix.count - 1}); entry ${r.from >= msix.count ? shownNumber(r.from, r.written?.from) : msix.count} is outside its table`));
+        return;
+      }
+    }
+  }
+
   private checkAlloc(step: A.AllocStep, devices: ReadonlyMap<string, DeviceSym | SubDeviceSym>): void {
     if (step.count && step.count.value < 1) {
       this.diagnostics.push(diagnostic('IRQD025', step.count.span, 'allocate at least one vector (pci_alloc_irq_vectors() returns -EINVAL for 0)'));
@@ -612,6 +632,10 @@ class Checker {
     }
     const dev = step.device ? devices.get(step.device.text) : undefined;
     if (dev?.kind !== 'device') return;
+    if (step.entries) {
+      this.checkEntries(step.entries, dev);
+      return;
+    }
     const via = step.via?.text;
     if (via === 'ioapic') {
       if (!dev.ioapicPin && step.via) this.diagnostics.push(diagnostic('IRQD028', step.via.span, `device '${dev.name}' has no 'ioapic pin'`));

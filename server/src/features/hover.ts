@@ -217,12 +217,14 @@ function deviceState(analysis: Analysis, device: DeviceSym, stepping: SteppingSt
     const s = peekStateAfter(sc, upTo);
     const dev = s?.devices.get(device.name);
     if (!s || !dev) continue;
-    const views = dev.virqs.slice(0, 4).flatMap((v) => {
+    // MSI-X entries freed one by one leave holes in the table (pci_msix_free_irq()).
+    const live = dev.virqs.filter((v) => v !== undefined);
+    const views = live.slice(0, 4).flatMap((v) => {
       const irq = s.irqs.get(v);
       return irq ? irqViewLines(irqView(s, irq)) : [];
     });
     const where = upTo >= trace.records.length ? 'at the end of' : `after step ${upTo} of`;
-    return [`In scenario \`${sc.name}\`, ${where} the scenario (${dev.virqs.length} IRQs):`, '```', ...views, ...(dev.virqs.length > 4 ? [`… ${dev.virqs.length - 4} more`] : []), '```'].join('\n');
+    return [`In scenario \`${sc.name}\`, ${where} the scenario (${live.length} IRQs):`, '```', ...views, ...(live.length > 4 ? [`… ${live.length - 4} more`] : []), '```'].join('\n');
   }
   const system = device.owner.kind === 'system' ? device.owner : undefined;
   return system ? asFound(system, (s) => [...s.irqs.values()].filter((i) => i.device === device).map((i) => i.virq), `Its ${device.name} IRQs`) : undefined;

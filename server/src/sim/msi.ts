@@ -258,6 +258,7 @@ function allocOnce(
   n: number,
   affd: IrqAffinity | undefined,
   log: Log,
+  entries?: readonly number[],
 ): { irqs: Irq[] } | { err: Errno; done: number } {
   const chain = chainOf(cap.domain);
   const all = defaultAffinityOf(s);
@@ -280,7 +281,7 @@ function allocOnce(
     // The descriptor's IRQs are the last nvec of irqs (no array per descriptor: this runs for every IRQ).
     const from = irqs.length;
     for (let i = 0; i < nvec; i++, index++) {
-      const irq = msiDescAlloc(s, dev, cap, chain, { index, offset: i, desc: masks[index], all, apicManaged: false }, block);
+      const irq = msiDescAlloc(s, dev, cap, chain, { index: entries ? (entries[index] as number) : index, offset: i, desc: masks[index], all, apicManaged: false }, block);
       // x86_vector_alloc_irqs() → assign_irq_vector_policy()
       if (block && !ir && !s.k.multiMsiRejectedEarly) {
         log.event('x86_vector_alloc_irqs', `X86_IRQ_ALLOC_CONTIGUOUS_VECTORS with ${nvec} IRQs: the vector domain cannot give contiguous vectors (-ENOSYS)`);
@@ -539,21 +540,55 @@ export function pciFreeIrqVectors(s: SimState, dev: DeviceSym, log: Log): void {
     log.event('acpi_pci_irq_disable', `${dev.name}: INTx ${shared ? 'released, the GSI stays for its other users' : `IRQ ${gsi} unmapped`}`);
     return;
   }
+  let freed = 0;
   for (const virq of state.virqs) {
-    const irq = s.irqs.writable(virq);
+    const irq = virq === undefined ? undefined : s.irqs.writable(virq);
     if (!irq) continue;
-    if (irq.started) freeIrq(s, irq, log);
-    else deactivateHierarchy(s, irq, log);
-    if (platformOf(irq.chain) === 'its') itsFreeEvent(s, irq);
-    else if (platformOf(irq.chain) === 'imsic') imsicVectorFree(s, irq);
-    else {
-      freeIrtes(s, irq);
-      freeVector(s, irq);
-    }
-    releaseVirq(s, virq);
+    msiDomainFreeIrq(s, irq, log);
+    freed++;
   }
   s.devices.delete(dev.name);
-  log.event('pci_free_irq_vectors', `${dev.name}: ${counted(state.virqs.length, 'IRQ')} freed`);
+  log.event('pci_free_irq_vectors', `${dev.name}: ${counted(freed, 'IRQ')} freed`);
+}
+
+// msi_domain_free_irqs_range() for one descriptor: shut down, the top level first (IRTE), then the vector level.
+function msiDomainFreeIrq(s: SimState, irq: Irq, log: Log): void {
+  if (irq.started) freeIrq(s, irq, log);
+  else deactivateHierarchy(s, irq, log);
+  if (platformOf(irq.chain) === 'its') itsFreeEvent(s, irq);
+  else if (platformOf(irq.chain) === 'imsic') imsicVectorFree(s, irq);
+  else {
+    freeIrtes(s, irq);
+    freeVector(s, irq);
+  }
+  releaseVirq(s, irq.virq);
+}
+
+/**
+ * pci_msix_alloc_irq_at() (drivers/pci/msi/api.c, 6.2+) →
+ * msi_domain_alloc_irq_at(): MSI-X entries added one by one to a device
+ * whose MSI-X is enabled, each a descriptor of its own at its table index,
+ * allocated and activated as pci_alloc_irq_vectors() does (the caller checked
+ * the index is free and inside the table).
+ */
+export function pciMsixAllocIrqAt(s: SimState, dev: DeviceSym, cap: InterruptCap, entries: readonly number[], log: Log): { irqs: Irq[] } | Errno {
+  const r = allocOnce(s, dev, cap, entries.length, undefined, log, entries);
+  if ('err' in r) return r.err;
+  const state = writableDevice(s, dev.name);
+  if (state) for (const irq of r.irqs) state.virqs[irq.index] = irq.virq;
+  return r;
+}
+
+// pci_msix_free_irq() (drivers/pci/msi/api.c, 6.2+): one entry goes; MSI-X stays enabled with the others.
+export function pciMsixFreeIrq(s: SimState, dev: DeviceSym, index: number, log: Log): boolean {
+  const state = writableDevice(s, dev.name);
+  const virq = state?.virqs[index];
+  const irq = virq === undefined ? undefined : s.irqs.writable(virq);
+  if (!state || !irq) return false;
+  msiDomainFreeIrq(s, irq, log);
+  // The table keeps its size: the entry is a hole, as in the descriptor xarray.
+  delete state.virqs[index];
+  return true;
 }
 
 /**

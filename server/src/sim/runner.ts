@@ -14,11 +14,11 @@ import { offlineCpu, onlineCpu } from './hotplug.js';
 import { pciAllocIntx } from './intx.js';
 import { counted, hex, vec } from './kernel.js';
 import { bitmapList } from './matrix.js';
-import { capFor, deviceMsg, freeIrq, irqSetAffinity, kernelMask, pciAllocIrqVectors, pciFreeIrqVectors, requestIrq } from './msi.js';
+import { capFor, deviceMsg, freeIrq, irqSetAffinity, kernelMask, pciAllocIrqVectors, pciFreeIrqVectors, pciMsixAllocIrqAt, pciMsixFreeIrq, requestIrq } from './msi.js';
 import { pasidUsed } from './pasid.js';
 import { irteIndex } from './remap.js';
 import { noteInterrupts, SPURIOUS_LIMIT, SPURIOUS_WINDOW } from './spurious.js';
-import { anyOnline, forkState, inMask, unchangingMask, type Irq, type SimState } from './state.js';
+import { anyOnline, chainOf, forkState, inMask, platformOf, unchangingMask, type Irq, type SimState } from './state.js';
 import { dmaStep, mmioStep, pasidStep, vfioState, vfioStep, type StepContext, type StepResult } from './steps-migration.js';
 import { LazyEvent, MAX_EVENTS_PER_STEP, MAX_HOTPLUG_OPERATIONS, MAX_IRQS, MAX_STEPS, MAX_VIEWS_PER_STEP, stepRecord, type EventFormat, type StepOutcome, type StepRecord, type TraceEvent } from './trace.js';
 import { captureIrq, type IrqCapture } from './views.js';
@@ -276,6 +276,7 @@ export class Runner implements StepContext {
         return this.alloc(step);
       case 'free': {
         const dev = this.device(step.device);
+        if (step.entries) return this.freeEntries(step, step.entries, dev);
         const state = this.s.devices.get(dev.name);
         if (!state) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQs to free`, step.device?.span);
         const live = state.virqs.filter((v) => this.s.irqs.get(v)?.started).length;
@@ -326,8 +327,50 @@ export class Runner implements StepContext {
     }
   }
 
+  /** The checks pci_msix_alloc_irq_at() and pci_msix_free_irq() make before they touch an entry. */
+  private dynamicMsix(dev: DeviceSym, what: string, span: A.Span | undefined): void {
+    // Per-device MSI domains came with 6.2 (the kernel feature the names use too); before, every vector is allocated at once.
+    if (!this.s.k.perDeviceMsiDomains) throw new StepFailure('IRQD030', undefined, `${what} is from Linux 6.2 (per-device MSI domains): a ${this.s.system.kernel.text} driver allocates and frees every vector with pci_alloc_irq_vectors() and pci_free_irq_vectors()`, span);
+    const state = this.s.devices.get(dev.name);
+    if (state?.cap !== 'msix') throw new StepFailure('IRQD030', undefined, `MSI-X is not enabled on ${dev.name}: ${what} returns -ENOTSUPP; 'alloc ${dev.name} N' (pci_alloc_irq_vectors(PCI_IRQ_MSIX)) enables it`, span);
+  }
+
+  // pci_msix_alloc_irq_at(dev, index, NULL) for each entry listed: msi_insert_desc() refuses an index past the table (-ERANGE) or in use (-EBUSY).
+  private allocEntries(step: A.AllocStep, entries: A.CpuList, dev: DeviceSym): StepResult {
+    this.dynamicMsix(dev, 'pci_msix_alloc_irq_at()', step.device?.span);
+    const cap = dev.caps.msix as NonNullable<DeviceSym['caps']['msix']>;
+    if (platformOf(chainOf(cap.domain)) !== 'x86') throw new StepFailure('IRQD040', undefined, `MSI-X entries allocated one by one are simulated on x86 only (MSI_FLAG_PCI_MSIX_ALLOC_DYN of the x86 MSI parents)`, step.span);
+    const state = this.s.devices.get(dev.name);
+    const indices = expandCpuList(entries);
+    for (const index of indices) {
+      if (index >= cap.count) throw new StepFailure('IRQD030', 'ERANGE', `pci_msix_alloc_irq_at(${dev.name}, ${index}) fails with -ERANGE: the MSI-X table has ${cap.count} entries`, entries.span);
+      if (state?.virqs[index] !== undefined) throw new StepFailure('IRQD030', 'EBUSY', `pci_msix_alloc_irq_at(${dev.name}, ${index}) fails with -EBUSY: entry ${index} already has IRQ ${state.virqs[index] as number}`, entries.span);
+    }
+    if (this.s.irqs.size + indices.length > MAX_IRQS) throw new StepFailure('IRQD040', undefined, `irqd simulates at most ${MAX_IRQS} IRQs in one scenario; this allocation would exceed it`, step.span);
+    const r = pciMsixAllocIrqAt(this.s, dev, cap, indices, this);
+    if (typeof r === 'string') throw new StepFailure('IRQD030', r, `pci_msix_alloc_irq_at(${dev.name}) fails with ${errnoText(r)}${this.lastWarning()}`);
+    for (const irq of r.irqs) this.event('pci_msix_alloc_irq_at', `${dev.name} entry ${irq.index}: IRQ ${irq.virq}`);
+    const one = r.irqs.length === 1 ? r.irqs[0] : undefined;
+    return { summary: one ? `→ IRQ ${one.virq} at entry ${one.index}, reserved` : `→ ${r.irqs.length} IRQs at entries ${bitmapList(indices)}, reserved`, irqs: r.irqs };
+  }
+
+  // pci_msix_free_irq() for each entry listed.
+  private freeEntries(step: A.FreeStep, entries: A.CpuList, dev: DeviceSym): StepResult {
+    this.dynamicMsix(dev, 'pci_msix_free_irq()', step.device?.span);
+    const state = this.s.devices.get(dev.name);
+    const indices = expandCpuList(entries);
+    for (const index of indices) {
+      const virq = state?.virqs[index];
+      if (virq === undefined) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no IRQ at MSI-X entry ${index} to free`, entries.span);
+      if (this.s.irqs.get(virq)?.started) this.warn('pci_msix_free_irq', `IRQ ${virq} of ${dev.name} still has a handler: free_irq() first (the kernel WARNs)`);
+      pciMsixFreeIrq(this.s, dev, index, this);
+    }
+    return { summary: `${indices.length === 1 ? 'entry' : `${indices.length} entries`} freed`, irqs: [] };
+  }
+
   private alloc(step: A.AllocStep): StepResult {
     const dev = this.device(step.device);
+    if (step.entries) return this.allocEntries(step, step.entries, dev);
     if (step.via?.text === 'ioapic' || (!capFor(dev, step.via?.text) && dev.ioapicPin && !step.via)) return this.allocIntx(step, dev);
     const cap = capFor(dev, step.via?.text);
     if (!cap) throw new StepFailure('IRQD038', 'EINVAL', `${dev.name} has no ${step.via?.text ?? 'interrupt'} capability`, step.device?.span);
