@@ -220,7 +220,7 @@ async function runUi(port, context, dataDir) {
   await request.hover({ position: { x: 20, y: 5 } });
   await until('the hover widget with the message', async () => {
     const text = await page.locator('.monaco-hover').allInnerTexts();
-    return text.some((t) => t.includes('0xFEE01000'));
+    return text.some((t) => t.includes('0xFEE02004'));
   }, 30000);
   log('hover: ok');
   await shot('4-hover');

@@ -126,6 +126,7 @@ export function machineText(m: Machine, file = `${m.name}.irqd`): string {
   top.add(`cpus ${m.possible.value}`, note(m.possible));
   top.add(`apic ${m.apic.value}`, note(m.apic));
   top.add(`dest-mode ${m.destMode.value}`, note(m.destMode));
+  if (m.cmdline) top.add(`cmdline "${m.cmdline.value.replace(/[\\"]/g, (ch) => `\\${ch}`)}"`, note(m.cmdline));
   for (const n of m.nodes) top.add(`node ${n.id} cpus ${cpuListText(n.cpus)}`, n.from);
   for (const line of top.lines()) out.push(line);
   out.push('');

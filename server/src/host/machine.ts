@@ -72,6 +72,8 @@ export interface Machine {
   readonly nodes: readonly { readonly id: number; readonly cpus: readonly number[]; readonly from: string }[];
   readonly apic: Fact<'xapic' | 'x2apic'>;
   readonly destMode: Fact<'logical' | 'physical'>;
+  /** proc/cmdline, for a `cmdline` item: the options irqd simulates act on the imported machine too. */
+  readonly cmdline?: Fact<string>;
   readonly domains: readonly MachineDomain[];
   readonly devices: readonly MachineDevice[];
   readonly irqs: readonly MachineIrq[];
@@ -94,6 +96,21 @@ function range(n: number): number[] {
 export { cpuListText } from '../model/values.js';
 
 /** The kernel version: osrelease, else the 'Linux version' banner; 6.1 (irqd's ground truth) when neither says. */
+/**
+ * The kernel command line as a `cmdline` value: its first line, control
+ * characters as spaces. `nr_cpus=` and `maxcpus=` are left out: the
+ * snapshot's possible and online CPUs already say what they did, and the
+ * declared state is the machine as found.
+ */
+function cmdlineFact(snap: HostSnapshot, notes: string[]): Fact<string> | undefined {
+  const c = snap.cmdline;
+  if (!c) return undefined;
+  const words = (c.value.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').split(' ').filter((w) => w !== '');
+  const kept = words.filter((w) => !/^(nr_cpus|maxcpus)=/.test(w));
+  if (kept.length < words.length) notes.push('nr_cpus= and maxcpus= are left out of cmdline: the possible and online CPUs of the snapshot already show what they did.');
+  return kept.length > 0 ? { value: kept.join(' '), from: c.origin.file } : undefined;
+}
+
 function kernelFact(snap: HostSnapshot, notes: string[]): Fact<string> | { problem: string } {
   const rel = snap.osrelease;
   if (!rel) {
@@ -254,7 +271,8 @@ export function interpretSnapshot(snap: HostSnapshot, options: { name?: string }
   const { devices, irqs } = devicesAndIrqs(snap, sources, ioapics, domains, possible.value, online.value, notes);
   const nodes = snap.nodes.map((n) => ({ id: n.id, cpus: n.cpus, from: n.origin.file }));
   const name = uniqueName(options.name ?? (snap.source.replace(/\/+$/, '').replace(/^.*\//, '').replace(/\.(tar\.gz|tgz|tar)$/, '') || 'machine'), new Set());
-  return { name, source: snap.source, kernel, possible, online, nodes, apic, destMode, domains, devices, irqs, notes, problems: snap.problems };
+  const cmdline = cmdlineFact(snap, notes);
+  return { name, source: snap.source, kernel, possible, online, nodes, apic, destMode, ...(cmdline ? { cmdline } : {}), domains, devices, irqs, notes, problems: snap.problems };
 }
 
 /** The IO-APIC an IRQ's GSI belongs to, and its pin. */
