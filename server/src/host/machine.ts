@@ -105,7 +105,8 @@ export { cpuListText } from '../model/values.js';
 function cmdlineFact(snap: HostSnapshot, notes: string[]): Fact<string> | undefined {
   const c = snap.cmdline;
   if (!c) return undefined;
-  const words = (c.value.split('\n')[0] ?? '').replace(/[\u0000-\u001f\u007f]/g, ' ').split(' ').filter((w) => w !== '');
+  const line = Array.from(c.value.split('\n')[0] ?? '', (ch) => (ch.charCodeAt(0) < 32 || ch.charCodeAt(0) === 127 ? ' ' : ch)).join('');
+  const words = line.split(' ').filter((w) => w !== '');
   const kept = words.filter((w) => !/^(nr_cpus|maxcpus)=/.test(w));
   if (kept.length < words.length) notes.push('nr_cpus= and maxcpus= are left out of cmdline: the possible and online CPUs of the snapshot already show what they did.');
   return kept.length > 0 ? { value: kept.join(' '), from: c.origin.file } : undefined;
