@@ -350,6 +350,8 @@ class Binder implements BinderCore {
     // nr_cpus= on the command line lowers nr_cpu_ids: the kernel's CPUs are then only those.
     const cpuCount = cmdlineItem?.value ? nrCpusOf(cmdlineItem.value, usable, arch) : usable;
     const kernelVersion = kernel ?? this.defaultKernel();
+    const cmdline = this.cmdlineOf(cmdlineItem, cpuCount, arch);
+    this.checkCmdlineTopology(cmdline, cmdlineItem, decl.items, apic);
     const system: SystemSym = {
       kind: 'system',
       name: decl.name.text,
@@ -365,10 +367,10 @@ class Binder implements BinderCore {
       // Firmware and the kernel switch to x2APIC when APIC IDs exceed 8 bits.
       apic: apicMode,
       extDestId,
-      destMode: destMode ?? V.defaultDestMode(apicMode, cpuCount, kernelVersion, declaresRemapping(decl.items)),
+      destMode: destMode ?? (apicMode === 'x2apic' && cmdline.x2apicPhys ? 'physical' : V.defaultDestMode(apicMode, cpuCount, kernelVersion, declaresRemapping(decl.items) && !cmdline.intremapOff)),
       destModeChosen: destMode === undefined,
       pageSize,
-      cmdline: this.cmdlineOf(cmdlineItem, cpuCount, arch),
+      cmdline,
       smt: this.threadsPerCore(smtItem, cpuCount),
       nodes,
       backports,
@@ -517,6 +519,22 @@ class Binder implements BinderCore {
       return 1;
     }
     return n.value;
+  }
+
+  /**
+   * What the command line says that the declared topology contradicts: a
+   * remapping domain under intremap=off (irq_remapping_prepare() creates
+   * none), `apic x2apic` under nox2apic (the kernel enables x2APIC only when
+   * firmware already did).
+   */
+  private checkCmdlineTopology(c: KernelCmdline, item: A.CmdlineItem | undefined, items: readonly A.BodyItem[], apic: string | undefined): void {
+    const at = (name: string): A.Span => c.options.find((o) => o.name === name)?.span ?? item?.span ?? { start: 0, end: 0 };
+    if (c.intremapOff && declaresRemapping(items)) {
+      this.diagnostics.push(diagnostic('IRQD056', at('intremap'), 'intremap=off: the kernel sets up no interrupt remapping (disable_irq_remap), yet the system declares an intel-ir or amd-ir domain: without it the MSI domains sit on VECTOR directly'));
+    }
+    if (c.noX2apic && apic === 'x2apic') {
+      this.diagnostics.push(diagnostic('IRQD056', at('nox2apic'), "nox2apic: the kernel does not switch to x2APIC mode, yet the system says 'apic x2apic': that holds only when the firmware enabled x2APIC before boot"));
+    }
   }
 
   /** The kernel command line of a system or guest (model/cmdline.ts); none is an empty one. */

@@ -365,6 +365,13 @@ const entries = [
     example: 'fire nic[0] 100000 unhandled   // irq 24: nobody cared; Disabling IRQ #24',
   },
   {
+    code: 'IRQD056',
+    severity: 'warning',
+    title: 'Command line and topology disagree',
+    doc: 'A `cmdline` option says the kernel sets up something other than what the system declares: `intremap=off` with an intel-ir or amd-ir domain (the kernel creates no remapping domain), `nox2apic` with `apic x2apic` (the kernel enables x2APIC only when the firmware already did). irqd simulates the declared topology and says where the two part.',
+    example: 'cmdline "intremap=off"\ndomain IR0 intel-ir parent VECTOR   // the kernel would create no IR0',
+  },
+  {
     code: 'IRQD040',
     severity: 'info',
     title: 'Not simulated',

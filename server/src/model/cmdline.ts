@@ -42,6 +42,14 @@ export interface KernelCmdline {
   readonly bootCpus?: number;
   /** noirqdebug: note_interrupt() is off, no IRQ is disabled as "nobody cared". */
   readonly noIrqDebug?: boolean;
+  /** intremap=off: no interrupt remapping (disable_irq_remap). */
+  readonly intremapOff?: boolean;
+  /** intremap=nosid: IRTEs without source-ID verification (disable_sourceid_checking: SVT_NO_VERIFY). */
+  readonly noSourceId?: boolean;
+  /** nox2apic: the kernel does not switch to x2APIC mode itself. */
+  readonly noX2apic?: boolean;
+  /** x2apic_phys: the x2APIC driver in physical mode (x2apic_phys_probe()). */
+  readonly x2apicPhys?: boolean;
 }
 
 /** COMMAND_LINE_SIZE (asm/setup.h of each architecture): the kernel keeps one character less. */
@@ -66,12 +74,6 @@ const unrelated = new Set([
 
 /** Options that do change interrupt delivery, and why irqd leaves them out. */
 const notModelled: Readonly<Record<string, string>> = {
-  intremap: 'irqd takes interrupt remapping from the declared domains: leave the remap domain out to model intremap=off',
-  intel_iommu: 'irqd takes interrupt remapping from the declared domains (an intel-ir domain), not from intel_iommu=',
-  amd_iommu: 'irqd takes interrupt remapping from the declared domains (an amd-ir domain), not from amd_iommu=',
-  iommu: 'irqd takes interrupt remapping from the declared domains, not from iommu=',
-  nox2apic: "irqd takes the APIC mode from the system's 'apic' item, not from nox2apic",
-  x2apic_phys: "irqd takes the destination mode from 'dest-mode', not from x2apic_phys",
   noapic: 'irqd does not simulate the 8259 PIC that noapic falls back to',
   nolapic: 'irqd does not simulate a machine without a local APIC',
   apic: "irqd does not model apic= (the APIC driver's debug level)",
@@ -211,6 +213,10 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
   let isolcpusSeen = false;
   let bootCpus: number | undefined;
   let noIrqDebug = false;
+  let intremapOff = false;
+  let noSourceId = false;
+  let noX2apic = false;
+  let x2apicPhys = false;
   for (const p of nextArgs(line)) {
     const span = spanIn(value, p.start, p.end);
     const warn = (msg: string): void => void out.push(diagnostic('IRQD019', span, msg));
@@ -232,6 +238,26 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
       if (n === 0) warn('maxcpus=0 disables SMP: the boot CPU alone, and on x86 arch_disable_smp_support() also turns off the IO-APIC, which irqd keeps');
       bootCpus = Math.max(1, Math.min(cpus, n));
       options.push({ ...p, span, effect: bootCpus >= cpus ? 'every CPU is brought up' : `CPUs 0-${bootCpus - 1} are brought up at boot; ${bootCpus}-${cpus - 1} stay offline (possible, for 'online cpu')` });
+    } else if (p.name === 'intremap') {
+      // setup_irqremap() (drivers/iommu/irq_remapping.c): a comma list, each word by its prefix.
+      for (const word of (p.value ?? '').split(',').filter((w) => w !== '')) {
+        if (word.startsWith('on')) intremapOff = false;
+        else if (word.startsWith('off')) intremapOff = true;
+        else if (word.startsWith('nosid')) noSourceId = true;
+        else if (word.startsWith('no_x2apic_optout') || word.startsWith('nopost') || word.startsWith('posted_msi')) {
+          out.push(diagnostic('IRQD040', span, `intremap=${word} is not simulated: irqd models intremap=on, off and nosid`));
+        }
+      }
+      options.push({ ...p, span, effect: intremapOff ? 'no interrupt remapping (disable_irq_remap)' : noSourceId ? 'IRTEs without source-ID verification (SVT_NO_VERIFY)' : 'interrupt remapping as the IOMMU offers it' });
+    } else if (p.name === 'intel_iommu' || p.name === 'amd_iommu' || p.name === 'iommu') {
+      // DMA remapping only: interrupt remapping is intremap=, and irq_remapping_prepare() does not read these.
+      options.push({ ...p, span, effect: 'DMA remapping only: interrupt remapping stays as intremap= says' });
+    } else if (p.name === 'nox2apic') {
+      noX2apic = true;
+      options.push({ ...p, span, effect: 'the kernel does not enable x2APIC mode itself (check_x2apic(), try_to_enable_x2apic())' });
+    } else if (p.name === 'x2apic_phys') {
+      x2apicPhys = true;
+      options.push({ ...p, span, effect: 'x2APIC physical destination mode (x2apic_phys_probe())' });
     } else if (p.name === 'noirqdebug') {
       noIrqDebug = true;
       options.push({ ...p, span, effect: 'note_interrupt() is off: an IRQ nobody handles is never disabled' });
@@ -255,7 +281,7 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
       options.push({ ...p, span, effect: 'no bearing on interrupt delivery' });
     } else {
       const what = p.name.includes('.') ? `module parameter '${p.name}'` : `'${p.name}'`;
-      out.push(diagnostic('IRQD040', span, `${what} is not simulated: irqd models irqaffinity=, isolcpus=, nr_cpus=, maxcpus= and noirqdebug and ignores the rest`));
+      out.push(diagnostic('IRQD040', span, `${what} is not simulated: irqd models irqaffinity=, isolcpus=, nr_cpus=, maxcpus=, noirqdebug, intremap=, nox2apic and x2apic_phys and ignores the rest`));
       options.push({ ...p, span, effect: 'not simulated' });
     }
   }
@@ -265,6 +291,10 @@ export function readCmdline(value: A.Ident, cpus: number, arch: string, out: Irq
     ...(housekeeping ? { managedIrqHousekeeping: housekeeping } : {}),
     ...(bootCpus !== undefined && bootCpus < cpus ? { bootCpus } : {}),
     ...(noIrqDebug ? { noIrqDebug } : {}),
+    ...(intremapOff ? { intremapOff } : {}),
+    ...(noSourceId && !intremapOff ? { noSourceId } : {}),
+    ...(noX2apic ? { noX2apic } : {}),
+    ...(x2apicPhys ? { x2apicPhys } : {}),
   };
 }
 

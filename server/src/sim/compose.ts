@@ -36,21 +36,48 @@ export function isLogical(driver: ApicDriver): boolean {
   return driver === 'flat' || driver === 'x2apic_cluster';
 }
 
-/** apic->calc_dest_apicid(cpu); APIC ID = CPU number in irqd. */
-export function destApicId(driver: ApicDriver, cpu: number): number {
+/** How CPUs are numbered against APIC IDs: `smt` threads per core, CPU c's siblings c ± cpus/smt. */
+export interface CpuTopology {
+  readonly cpus: number;
+  readonly smt: number;
+}
+
+/**
+ * The APIC ID of a CPU. Without SMT irqd numbers them alike; with SMT the
+ * thread is the APIC ID's low bits (as x86 CPUID leaf 0xB lays them out) and
+ * CPUs are numbered as x86 firmware lists them, every core's first thread
+ * first: CPU c is thread c / (cpus/smt) of core c mod (cpus/smt).
+ */
+export function apicIdOf(topo: CpuTopology | undefined, cpu: number): number {
+  if (!topo || topo.smt <= 1) return cpu;
+  const stride = topo.cpus / topo.smt;
+  return (cpu % stride) * topo.smt + Math.floor(cpu / stride);
+}
+
+/** The CPU of an APIC ID (inverse of apicIdOf()). */
+export function cpuOfApicId(topo: CpuTopology | undefined, id: number): number {
+  if (!topo || topo.smt <= 1) return id;
+  const stride = topo.cpus / topo.smt;
+  return (id % topo.smt) * stride + Math.floor(id / topo.smt);
+}
+
+/** apic->calc_dest_apicid(cpu): the flat mode's logical ID is by CPU number, the others by APIC ID. */
+export function destApicId(driver: ApicDriver, cpu: number, topo?: CpuTopology): number {
   switch (driver) {
     case 'flat':
       return 1 << cpu;
-    case 'x2apic_cluster':
-      // x2apic_prepare_cpu(): cluster in bits 31:16, one bit per CPU in 15:0.
-      return ((cpu >> 4) << 16) | (1 << (cpu & 0xf));
+    case 'x2apic_cluster': {
+      // x2apic_prepare_cpu(): cluster (APIC ID >> 4) in bits 31:16, one bit per APIC ID in 15:0.
+      const id = apicIdOf(topo, cpu);
+      return ((id >> 4) << 16) | (1 << (id & 0xf));
+    }
     default:
-      return cpu;
+      return apicIdOf(topo, cpu);
   }
 }
 
 /** The CPUs a destination addresses (inverse of destApicId for the driver). */
-export function cpusOfDest(driver: ApicDriver, dest: number): number[] {
+export function cpusOfDest(driver: ApicDriver, dest: number, topo?: CpuTopology): number[] {
   switch (driver) {
     case 'flat': {
       const out: number[] = [];
@@ -60,11 +87,11 @@ export function cpusOfDest(driver: ApicDriver, dest: number): number[] {
     case 'x2apic_cluster': {
       const cluster = dest >>> 16;
       const out: number[] = [];
-      for (let b = 0; b < 16; b++) if (dest & (1 << b)) out.push(cluster * 16 + b);
-      return out;
+      for (let b = 0; b < 16; b++) if (dest & (1 << b)) out.push(cpuOfApicId(topo, cluster * 16 + b));
+      return out.sort((a, b) => a - b);
     }
     default:
-      return [dest];
+      return [cpuOfApicId(topo, dest)];
   }
 }
 
@@ -155,12 +182,12 @@ export function msgText(msg: Msg): string {
 }
 
 // prepare_irte() + set_msi_sid(): drivers/iommu/intel/irq_remapping.c; struct irte in include/linux/dmar.h
-export function vtdIrteWords(irte: Irte, eim: boolean): { low: bigint; high: bigint } {
+export function vtdIrteWords(irte: Irte, eim: boolean, verifySid = true): { low: bigint; high: bigint } {
   if (!irte.present) return { low: 0n, high: 0n };
   const dest = eim ? BigInt(irte.destId >>> 0) : BigInt((irte.destId & 0xff) << 8);
   const low = 1n | (irte.logical ? 1n << 2n : 0n) | (1n << 3n) | (BigInt(irte.vector) << 16n) | (dest << 32n);
-  // SQ = SQ_ALL_16 (0), SVT = SVT_VERIFY_SID_SQ (1).
-  const high = BigInt(irte.sid) | (1n << 18n);
+  // SQ = SQ_ALL_16 (0), SVT = SVT_VERIFY_SID_SQ (1), or SVT_NO_VERIFY (0) with intremap=nosid.
+  const high = BigInt(irte.sid) | (verifySid ? 1n << 18n : 0n);
   return { low, high };
 }
 

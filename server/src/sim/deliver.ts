@@ -44,11 +44,13 @@ function route(s: SimState, irq: Irq, log: Log): { cpus: number[]; vector: numbe
     const reason = (code: number, text: string): string => (iommu === 'DMAR' ? ` [fault reason ${hex(code, 2)}] ${text}` : '');
     if (!irte?.present) return lost(`${iommu}: IRTE ${hex(slot)} is not present: the interrupt is blocked (remapping fault)${reason(0x22, 'Present field in the IRTE entry is clear')}`, log, 'iommu');
     const sid = sourceIdOf(irq);
-    if (irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked${reason(0x26, 'Blocked an interrupt request due to source-id verification failure')}`, log, 'iommu');
+    // intremap=nosid: set_irte_sid() writes SVT_NO_VERIFY, so VT-d checks no source ID.
+    const verify = iommu !== 'DMAR' || !s.system.cmdline.noSourceId;
+    if (verify && irte.sid !== sid) return lost(`${iommu}: source ID ${hex(sid, 4)} does not match IRTE ${hex(slot)} (SID ${hex(irte.sid, 4)}): blocked${reason(0x26, 'Blocked an interrupt request due to source-id verification failure')}`, log, 'iommu');
     log.lazy('iommu', remappedText, iommu, slot, irte);
-    return { cpus: cpusOfDest(apicDriver(s.system), irte.destId), vector: irte.vector };
+    return { cpus: cpusOfDest(apicDriver(s.system), irte.destId, s.system), vector: irte.vector };
   }
-  return { cpus: cpusOfDest(apicDriver(s.system), d.dest), vector: d.vector };
+  return { cpus: cpusOfDest(apicDriver(s.system), d.dest, s.system), vector: d.vector };
 }
 
 // The interrupt path up to the handler, then apic_ack_edge(): irq_complete_move() and irq_move_irq().

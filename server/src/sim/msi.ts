@@ -41,7 +41,7 @@ export function composeFor(s: SimState, irq: Irq): Msg {
     return irq.cap === 'ioapic' ? composeVtdRte(irq.irte.index, irq.index) : composeVtd(irq.irte.index, irq.irte.subhandle);
   }
   const driver = apicDriver(s.system);
-  const msg = compatMsg(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), s.system.extDestId);
+  const msg = compatMsg(irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu, s.system), isLogical(driver), s.system.extDestId);
   // ioapic_setup_msg_from_msi(): a PCI INTx RTE is level triggered and active low; an ISA line is edge, active high.
   if (irq.cap !== 'ioapic' || irq.device.ioapicPin?.trigger === 'edge') return msg;
   return { ...msg, data: msg.data | (1 << 15) | (1 << 14) };
@@ -50,7 +50,7 @@ export function composeFor(s: SimState, irq: Irq): Msg {
 /** Whether composeFor() gives a compat message whose destination APIC ID does not fit (__irq_msi_compose_msg()'s WARN). */
 function composeTruncates(s: SimState, irq: Irq): boolean {
   if (itsOf(irq.chain) || imsicOf(irq.chain) || (remapDomain(irq.chain) && irq.irte)) return false;
-  return compatTruncates(destApicId(apicDriver(s.system), irq.apic.hwCpu), s.system.extDestId);
+  return compatTruncates(destApicId(apicDriver(s.system), irq.apic.hwCpu, s.system), s.system.extDestId);
 }
 
 /** The entry of the device that holds this IRQ's message (MSI: the block's first). */
@@ -686,7 +686,7 @@ function msiSetAffinity(s: SimState, irq: Irq, oldVector: number, oldCpu: number
   }
   if (!s.vectorIrq.has(oldCpu, a.hwVector)) s.vectorIrq.set(oldCpu, a.hwVector, 'retriggered');
   const driver = apicDriver(s.system);
-  const first = composeCompat(a.hwVector, destApicId(driver, oldCpu), isLogical(driver)).msg;
+  const first = composeCompat(a.hwVector, destApicId(driver, oldCpu, s.system), isLogical(driver)).msg;
   writeMsg(s, irq, first, log, `msi_set_affinity: first write, new vector ${vec(a.hwVector)} to the old CPU ${oldCpu}`);
   composeAndWrite(s, irq, log, 'msi_set_affinity: second write, new destination');
 }

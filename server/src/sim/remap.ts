@@ -141,7 +141,7 @@ export function programIrte(s: SimState, irq: Irq, log: Log): void {
   if (!table || slot === undefined) return;
   const driver = apicDriver(s.system);
   const posted = irq.postedTo ? { guest: irq.postedTo, vcpu: irq.apic.hwCpu, vector: irq.apic.hwVector } : undefined;
-  table.entries.program(slot, true, irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu), isLogical(driver), sourceIdOf(irq), posted);
+  table.entries.program(slot, true, irq.apic.hwVector, destApicId(driver, irq.apic.hwCpu, s.system), isLogical(driver), sourceIdOf(irq), posted);
   const fn = table.domain.domainKind === 'amd-ir' ? 'amd_ir_update_irte' : 'modify_irte';
   if (!irq.postedTo) {
     log.lazy(fn, irteText, slot, irq.apic.hwVector, irq.apic.hwCpu);

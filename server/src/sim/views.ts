@@ -206,9 +206,9 @@ function irteFormatOf(domain: DomainSym): IrteFormat {
 }
 
 /** The entry as the table holds it: high:low for the 128-bit formats. */
-function irteWordsText(e: Irte, format: IrteFormat, x2apic: boolean): string {
+function irteWordsText(e: Irte, format: IrteFormat, x2apic: boolean, verifySid: boolean): string {
   if (format === 'amd-legacy') return hex(amdIrteWord(e), 8);
-  const { low, high } = format === 'amd-ga' ? amdIrteGaWords(e) : vtdIrteWords(e, x2apic);
+  const { low, high } = format === 'amd-ga' ? amdIrteGaWords(e) : vtdIrteWords(e, x2apic, verifySid);
   return `${hex64(high)}:${hex64(low)}`;
 }
 
@@ -222,7 +222,7 @@ export function formatView(c: IrqCapture): IrqView {
   if (irq.irte && slot !== undefined) {
     const e = c.irte;
     if (e) {
-      const words = irteWordsText(e, c.irteFormat, s.system.apic === 'x2apic');
+      const words = irteWordsText(e, c.irteFormat, s.system.apic === 'x2apic', !s.system.cmdline.noSourceId);
       irte = `${hex(slot)}${irq.irte.blockSize > 1 ? ` (block ${hex(irq.irte.index)}+${irq.irte.subhandle})` : ''}: ${e.present ? `vector ${vec(e.vector)}, destination ${hex(e.destId)} ${e.logical ? 'logical' : 'physical'}, SID ${hex(e.sid, 4)}, present` : 'not present'} = ${words}`;
     } else {
       irte = `${hex(slot)}: allocated, not programmed`;
@@ -236,7 +236,7 @@ export function formatView(c: IrqCapture): IrqView {
     procInterrupts: procInterrupts(s, irq, levels),
     state: stateWord(irq),
     ...(a.vector ? { cpu: a.cpu, vector: a.vector } : {}),
-    hardware: `vector ${vec(a.hwVector)} → CPU ${a.hwCpu} (destination ID ${hex(destApicId(apicDriver(s.system), a.hwCpu))})`,
+    hardware: `vector ${vec(a.hwVector)} → CPU ${a.hwCpu} (destination ID ${hex(destApicId(apicDriver(s.system), a.hwCpu, s.system))})`,
     ...(a.prevVector ? { prev: `vector ${vec(a.prevVector)} on CPU ${a.prevCpu} kept until the first interrupt on the new CPU` } : {}),
     affinity: `${bitmapList(irq.affinity)}${irq.managed ? ' (managed)' : ''}`,
     ...(irte ? { irte } : {}),
