@@ -4,7 +4,8 @@
 // move and runs a deferred affinity change.
 import { apicDriver, cpusOfDest, decodeMsg, msgText } from './compose.js';
 import { hex, MANAGED_IRQ_SHUTDOWN_VECTOR, vec } from './kernel.js';
-import { deviceMsg, doSetAffinity } from './msi.js';
+import { deviceMsg } from './msi.js';
+import { doSetAffinity } from './set-affinity.js';
 import { assignedFrom, deliverInGuest, hasHcall, hostIrteFor, hostRemapOf, physicalMsg, trapped } from './guest.js';
 import { imsicOf, imsicRoute } from './imsic.js';
 import { itsDeliver } from './its.js';

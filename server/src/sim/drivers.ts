@@ -4,7 +4,7 @@
 // here are listed in values.ts (modelledDrivers) and in docs/simulation.md.
 import type { DeviceSym, SystemSym } from '../model/types.js';
 import { bitmapList } from './matrix.js';
-import { irqSetAffinity } from './msi.js';
+import { irqSetAffinity } from './set-affinity.js';
 import { onlineCpus, unchangingMask, writableIrq, type Irq, type SimState } from './state.js';
 import type { Log } from './vector.js';
 

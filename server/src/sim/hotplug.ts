@@ -4,7 +4,8 @@ import { driversCpuDead, driversCpuOnline } from './drivers.js';
 import { counted } from './kernel.js';
 import type { Errno } from './matrix.js';
 import { fireIrq } from './deliver.js';
-import { activateHierarchy, deactivateHierarchy, doSetAffinity, irqStartupAffinity, kernelMask, kernelUnmask } from './msi.js';
+import { activateHierarchy, deactivateHierarchy, kernelMask, kernelUnmask } from './msi.js';
+import { doSetAffinity, irqStartupAffinity } from './set-affinity.js';
 import { anyOnline, inMask, isOnline, onlineCount, onlineCpus, platformOf, setCpuOnline, writableIrq, type Irq, type SimState } from './state.js';
 import { freeMovedVector, type Log } from './vector.js';
 
