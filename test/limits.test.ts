@@ -9,6 +9,8 @@ import { MAX_SYNTAX_ERRORS, MAX_NESTING } from '../grammar/parser-base.js';
 import { analyze, MAX_TEXT_LENGTH, MAX_USE_DEPTH, type Analysis } from '../server/src/analysis/analysis.js';
 import { DiskUseResolver } from '../server/src/analysis/files.js';
 import { MAX_CPUS } from '../server/src/model/values.js';
+import { MAX_FIRE_COUNT } from '../server/src/model/binder-steps.js';
+import { commandLineSize } from '../server/src/model/cmdline.js';
 import { MAX_EVENTS_PER_STEP, MAX_HOTPLUG_OPERATIONS, MAX_IRQS, MAX_STEPS } from '../server/src/sim/trace.js';
 import { traceLines } from '../server/src/features/trace-text.js';
 
@@ -24,6 +26,15 @@ function has(a: Analysis, pattern: RegExp): void {
   const all = messages(a);
   assert.ok(all.some((m) => pattern.test(m)), `no ${pattern} in:\n${all.slice(0, 10).join('\n')}`);
 }
+
+test('interrupts per fire step: MAX_FIRE_COUNT', () => {
+  has(analyze(`${machine(4, 4)}scenario t on s {\n  alloc d0 1\n  request d0[0]\n  fire d0[0] ${MAX_FIRE_COUNT + 1} unhandled\n}\n`, 1), new RegExp(`^IRQD025 fire ${MAX_FIRE_COUNT + 1}: a step raises 1 to 1,000,000,000 interrupts`));
+});
+
+test('command line: COMMAND_LINE_SIZE', () => {
+  const line = 'quiet '.repeat(400);
+  has(analyze(`system s {\n  cpus 4\n  cmdline "${line}"\n}\n`, 1), new RegExp(`^IRQD019 the command line has ${line.length} characters; the kernel keeps the first ${commandLineSize('x86_64') - 1}`));
+});
 
 test('file size: MAX_TEXT_LENGTH', () => {
   has(analyze(' '.repeat(MAX_TEXT_LENGTH + 1), 1), new RegExp(`^IRQD004 .*up to ${MAX_TEXT_LENGTH}`));

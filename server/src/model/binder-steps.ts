@@ -8,7 +8,7 @@ import type { AnySymbol, DeviceSym, GuestSym, ScenarioSym, SubDeviceSym, SystemS
 import * as V from './values.js';
 
 /** The most interrupts one `fire` step raises. */
-const MAX_FIRE_COUNT = 1_000_000_000;
+export const MAX_FIRE_COUNT = 1_000_000_000;
 
 export class ScenarioBinder {
   /** The scenarios of this file by name, in order (duplicates are IRQD011): built as they are declared. */
