@@ -8,7 +8,7 @@ import { lexText } from './lexer.js';
 import { MAX_SYNTAX_ERRORS } from './parser-base.js';
 import { NOTHING_PARSED, parseTokens } from './parser.js';
 import { quickParsePrefix } from './quick.js';
-import { keywords } from './tokens.js';
+import { keywordOf, keywords, keywordSet, statementStarters } from './tokens.js';
 
 const itemStarts: ReadonlySet<unknown> = new Set([keywords.use, keywords.system, keywords.scenario]);
 
@@ -16,7 +16,10 @@ export * from './ast.js';
 export { LineIndex, type Position } from './line-index.js';
 export { keywordSet } from './tokens.js';
 export { numberValue } from './nodes.js';
-export { lex } from './lexer.js';
+export { lex, lexText, type Lexed } from './lexer.js';
+
+/** The keywords that begin a statement (language.md, "Keywords"), by spelling. */
+export const statementKeywords: ReadonlySet<string> = new Set([...keywordSet].filter((w) => statementStarters.has(keywordOf.get(w) as never)));
 export type { IToken } from 'chevrotain';
 
 export function parse(text: string): ParseResult {

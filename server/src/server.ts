@@ -24,6 +24,7 @@ import { traceLines } from './features/trace-text.js';
 import { toLspDiagnostics } from './features/convert.js';
 import { definition } from './features/definition.js';
 import { foldingRanges } from './features/folding.js';
+import { FORMAT_ON_TYPE_TRIGGER, formatDocument, formatOnType, formatRange, layoutOptionsOf } from './features/formatting.js';
 import { hover } from './features/hover.js';
 import { references } from './features/references.js';
 import { prepareRename, rename } from './features/rename.js';
@@ -198,6 +199,9 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       semanticTokensProvider: { legend, full: true, range: true },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
+      documentFormattingProvider: true,
+      documentRangeFormattingProvider: true,
+      documentOnTypeFormattingProvider: { firstTriggerCharacter: FORMAT_ON_TYPE_TRIGGER },
       executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND, IMPORT_COMMAND] },
     },
     serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
@@ -291,6 +295,26 @@ connection.onRenameRequest((p) => {
 connection.onCompletion((p) => {
   const position = positionOf(p);
   return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position));
+});
+// Formatting reads the document's text, not its Analysis: it works from the
+// lexer's tokens, so it needs no analysis to be complete and formats broken files.
+function withText<T>(uri: string, what: string, feature: (text: string) => T[]): T[] {
+  try {
+    const doc = documents.get(uri);
+    return doc ? feature(doc.getText()) : [];
+  } catch (e) {
+    log(`internal error in ${what} for ${uri}, please report: ${describe(e)}`);
+    return [];
+  }
+}
+connection.onDocumentFormatting((p) => withText(documentUri(p), 'formatting', (t) => formatDocument(t, layoutOptionsOf(p.options))));
+connection.onDocumentRangeFormatting((p) => {
+  const range = rangeOf(p);
+  return withText(documentUri(p), 'rangeFormatting', (t) => formatRange(t, range, layoutOptionsOf(p.options)));
+});
+connection.onDocumentOnTypeFormatting((p) => {
+  const position = positionOf(p);
+  return withText(documentUri(p), 'onTypeFormatting', (t) => formatOnType(t, position, typeof p.ch === 'string' ? p.ch : '', layoutOptionsOf(p.options)));
 });
 connection.onDocumentSymbol((p) => withAnalysis(documentUri(p), 'documentSymbol', [], (a) => documentSymbols(a)));
 connection.onFoldingRanges((p) => withAnalysis(documentUri(p), 'foldingRange', [], (a) => foldingRanges(a)));
