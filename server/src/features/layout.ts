@@ -12,8 +12,14 @@
 import { lexText, statementKeywords, type IToken } from '../../../grammar/index.js';
 import { domainKindInfo } from '../model/values.js';
 
-/** The words an item of a braced body begins with: statement keywords and domain properties (`pins`, `source-id`). */
-const itemWords: ReadonlySet<string> = new Set([...statementKeywords, ...Object.values(domainKindInfo).flatMap((k) => Object.keys(k.props))]);
+/**
+ * The words an item of a braced body begins with: statement keywords and
+ * domain properties (`pins`, `source-id`). Not `domain`: inside a body on one
+ * line it is the argument of `msix 8 domain MSI`, not an item.
+ */
+const itemWords: ReadonlySet<string> = new Set(
+  [...statementKeywords, ...Object.values(domainKindInfo).flatMap((k) => Object.keys(k.props))].filter((w) => w !== 'domain'),
+);
 
 /** One token, comment or unreadable run of characters, with the offsets it had. */
 interface Piece {
@@ -284,8 +290,10 @@ class Layout {
 
   private linked(a: number, la: Line, b: number, lb: Line): boolean {
     if (!this.isCell(a, la) || !this.isCell(b, lb)) return false;
-    const hangs = a === la.first || b === lb.first;
-    if (hangs) return (this.pieces[a] as Piece).kind === 'comment' && (this.pieces[b] as Piece).kind === 'comment';
+    // Comments line up with comments, words with words: a trailing comment that happens to start under a word is not aligned with it.
+    const comments = Number((this.pieces[a] as Piece).kind === 'comment') + Number((this.pieces[b] as Piece).kind === 'comment');
+    if (comments === 1) return false;
+    if (a === la.first || b === lb.first) return comments === 2;
     // Extra spaces before one of them say that the user lined them up.
     return this.gapWidth(a) > this.minGap(a) || this.gapWidth(b) > this.minGap(b);
   }
