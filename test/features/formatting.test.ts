@@ -138,6 +138,7 @@ test('the indent unit follows the client: tabSize spaces, or a tab without inser
   assert.equal(formatText(''), '');
   assert.equal(formatText(' \n\n\t\n'), '');
   assert.equal(formatText('/* open'), '/* open');
+  assert.equal(formatText('x /*/'), 'x /*/');
   assert.equal(formatText('\n\nsystem x { }'), 'system x { }\n');
 });
 

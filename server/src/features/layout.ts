@@ -78,8 +78,12 @@ function isBreak(c: number): boolean {
   return c === 10 || c === 13;
 }
 
-/** Tokens and comments in text order, with the unreadable characters between them as pieces of their own. */
-function piecesOf(text: string): Piece[] {
+/**
+ * Tokens and comments in text order, with the unreadable characters between
+ * them as pieces of their own; and whether the last comment is a `/*` that
+ * runs to the end of the text (a line break added after it would be inside it).
+ */
+function piecesOf(text: string): { pieces: Piece[]; openComment: boolean } {
   const lexed = lexText(text);
   const tokens: readonly IToken[] = lexed.tokens;
   const comments = lexed.comments;
@@ -121,12 +125,14 @@ function piecesOf(text: string): Piece[] {
   }
   push(text.length, text.length, 'other', false);
   pieces.pop();
-  return pieces;
+  return { pieces, openComment: lexed.openComment };
 }
 
 /** The layout of one text: its pieces, lines and the columns they move to. */
 class Layout {
   readonly pieces: Piece[];
+  /** Whether the text ends inside a `/*` without its `*\/`. */
+  private readonly openComment: boolean;
   readonly lines: Line[] = [];
   /** The line each piece is on. */
   private readonly lineOf: Int32Array;
@@ -140,7 +146,7 @@ class Layout {
     readonly text: string,
     readonly options: LayoutOptions,
   ) {
-    this.pieces = piecesOf(text);
+    ({ pieces: this.pieces, openComment: this.openComment } = piecesOf(text));
     this.lineOf = new Int32Array(this.pieces.length);
     this.newCol = new Int32Array(this.pieces.length);
     this.placed = new Uint8Array(this.pieces.length);
@@ -431,8 +437,7 @@ class Layout {
       before = line;
     }
     const last = pieces[pieces.length - 1];
-    const runsToEnd = last !== undefined && last.kind === 'comment' && last.end === text.length && text.startsWith('/*', last.start) && !text.endsWith('*/');
-    if (!runsToEnd) {
+    if (!this.openComment) {
       const gs = this.gapStart(pieces.length);
       let firstBreak = '';
       const m = /\r\n|\n|\r/.exec(text.slice(gs));
@@ -505,7 +510,7 @@ export function applyEdits(text: string, edits: readonly LayoutEdit[]): string {
  * `offset`, as when it was typed inside a comment or a string.
  */
 export function blockClosedAt(text: string, lineStart: number, offset: number): { open: number; close: number } | undefined {
-  const pieces = piecesOf(text);
+  const { pieces } = piecesOf(text);
   let at = -1;
   for (let k = 0; k < pieces.length; k++) {
     const p = pieces[k] as Piece;
