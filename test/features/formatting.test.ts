@@ -200,4 +200,12 @@ test('a 4 MiB file formats in well under a second', (t) => {
   t.diagnostic(`${(text.length / 1048576).toFixed(1)} MiB, ${edits.length} edits in ${ms.toFixed(0)} ms`);
   assert.ok(edits.length > 1000);
   assert.ok(ms < 1500, `took ${ms.toFixed(0)} ms`);
+  // Two long lines whose every word is aligned: one walk per line, not one per column.
+  const wide = `system x {\n${('    ' + 'ab  '.repeat(100000) + '\n').repeat(2)}}\n`;
+  const t0 = performance.now();
+  const out = formatText(wide);
+  const wideMs = performance.now() - t0;
+  t.diagnostic(`two aligned lines of 100,000 words in ${wideMs.toFixed(0)} ms`);
+  assert.equal(out, `system x {\n${('  ' + 'ab  '.repeat(99999) + 'ab\n').repeat(2)}}\n`);
+  assert.ok(wideMs < 1500, `took ${wideMs.toFixed(0)} ms`);
 });

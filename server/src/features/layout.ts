@@ -139,6 +139,8 @@ class Layout {
   /** The new column of each piece on a line without a multi-line comment. */
   private readonly newCol: Int32Array;
   private readonly placed: Uint8Array;
+  /** Per line: the pieces before this index are placed. */
+  private placedTo: Int32Array = new Int32Array(0);
   /** Whether a piece begins an item, other than the first, of a body on one line: `{ msix 8 domain MSI  sriov 2 }`. */
   private readonly inOneLineBody: Uint8Array;
 
@@ -264,13 +266,18 @@ class Layout {
     return width > 1 && this.inOneLineBody[k] === 1 ? 2 : 1;
   }
 
-  /** Places the pieces of a line from `from` up to (not including) `to`, each where nothing aligns it. */
-  private placeUpTo(line: Line, to: number): void {
-    for (let k = line.first; k < to; k++) {
+  /**
+   * Places the pieces of a line that are not placed yet, up to (not
+   * including) `to`, each where nothing aligns it. Each line keeps how far it
+   * is placed, so a long line with many aligned columns is walked once.
+   */
+  private placeUpTo(index: number, to: number): void {
+    for (let k = Math.max(this.placedTo[index] as number, (this.lines[index] as Line).first); k < to; k++) {
       if (this.placed[k] === 1) continue;
       this.newCol[k] = this.minCol(k);
       this.placed[k] = 1;
     }
+    this.placedTo[index] = Math.max(this.placedTo[index] as number, to);
   }
 
   /**
@@ -313,20 +320,18 @@ class Layout {
    */
   place(): void {
     const { lines, pieces } = this;
-    const root = new Int32Array(pieces.length);
-    for (let k = 0; k < root.length; k++) root[k] = k;
-    const linked = new Uint8Array(pieces.length);
-    const find = (k: number): number => {
-      while (root[k] !== k) {
-        root[k] = root[root[k] as number] as number;
-        k = root[k] as number;
-      }
-      return k;
-    };
+    // A group is a chain down adjacent lines, one piece per line: `down` links
+    // each piece to the one below it, `linkedAbove` marks the pieces that are
+    // not the head of their chain.
+    const down = new Int32Array(pieces.length).fill(-1);
+    const linkedAbove = new Uint8Array(pieces.length);
     let prev: Line | undefined;
+    // A blank line before an annotation line separates the lines around it too.
+    let blank = false;
     for (const line of lines) {
+      blank ||= this.blankBefore(line);
       if (line.kind === 'annotation' || line.kind === 'line-annotation') continue;
-      if (prev && !line.multi && !this.blankBefore(line)) {
+      if (prev && !line.multi && !blank) {
         let a = prev.first;
         let b = line.first;
         while (a < prev.end && b < line.end) {
@@ -336,9 +341,8 @@ class Layout {
           else if (cb < ca) b++;
           else {
             if (this.linked(a, prev, b, line)) {
-              root[find(a)] = find(b);
-              linked[a] = 1;
-              linked[b] = 1;
+              down[a] = b;
+              linkedAbove[b] = 1;
             }
             a++;
             b++;
@@ -346,30 +350,37 @@ class Layout {
         }
       }
       prev = line.multi ? undefined : line;
+      blank = false;
     }
-    const groups = new Map<number, number[]>();
+    // The heads of the groups, by old column (then text order): a group's
+    // cells all sit in its head's column, and each piece of a line sits in a
+    // smaller column than the next, so in this order every piece before a
+    // cell is placed when the cell's group is.
+    let count = 0;
+    const heads = new Float64Array(pieces.length);
     for (let k = 0; k < pieces.length; k++) {
-      if (linked[k] !== 1 && !this.isTrailingComment(k)) continue;
-      const r = find(k);
-      const g = groups.get(r);
-      if (g) g.push(k);
-      else groups.set(r, [k]);
+      if (linkedAbove[k] === 1 || (down[k] === -1 && !this.isTrailingComment(k))) continue;
+      heads[count++] = this.oldCol(k) * 4294967296 + k;
     }
-    const aligned = [...groups.values()].sort((x, y) => this.oldCol(x[0] as number) - this.oldCol(y[0] as number));
-    for (const cells of aligned) {
+    const order = heads.subarray(0, count).sort();
+    this.placedTo = new Int32Array(lines.length);
+    for (const key of order) {
+      const head = key % 4294967296;
       let col = 0;
-      for (const k of cells) {
+      for (let k = head; k !== -1; k = down[k] as number) {
         const line = lines[this.lineOf[k] as number] as Line;
-        this.placeUpTo(line, k);
+        this.placeUpTo(this.lineOf[k] as number, k);
         col = Math.max(col, this.minCol(k));
         if (line.kind === 'code') col = Math.max(col, this.oldCol(k) + this.indentWidth(line) - line.oldIndent);
       }
-      for (const k of cells) {
+      for (let k = head; k !== -1; k = down[k] as number) {
         this.newCol[k] = col;
         this.placed[k] = 1;
       }
     }
-    for (const line of lines) if (!line.multi) this.placeUpTo(line, line.end);
+    lines.forEach((line, index) => {
+      if (!line.multi) this.placeUpTo(index, line.end);
+    });
   }
 
   /** Whether a blank line lies between this line and the one before it. */
