@@ -17,10 +17,15 @@ export { LineIndex, type Position } from './line-index.js';
 export { keywordSet } from './tokens.js';
 export { numberValue } from './nodes.js';
 export { lex, lexText, type Lexed } from './lexer.js';
-
-/** The keywords that begin a statement (language.md, "Keywords"), by spelling. */
-export const statementKeywords: ReadonlySet<string> = new Set([...keywordSet].filter((w) => statementStarters.has(keywordOf.get(w) as never)));
 export type { IToken } from 'chevrotain';
+
+/** The keywords that begin a statement (language.md, "Keywords"), by spelling: what formatting sets apart inside a body on one line. */
+export const statementKeywords: ReadonlySet<string> = new Set(
+  [...keywordSet].filter((w) => {
+    const token = keywordOf.get(w);
+    return token !== undefined && statementStarters.has(token);
+  }),
+);
 
 export function parse(text: string): ParseResult {
   const lexed = lexText(text);
