@@ -10,6 +10,8 @@ import type { SteppingState } from './scenario-at.js';
 export const RUN_COMMAND = 'irqd.server.runScenario';
 export const STEP_COMMAND = 'irqd.server.stepScenario';
 export const RESET_COMMAND = 'irqd.server.resetScenario';
+/** The client's debug command: not a server command, VS Code runs it in the extension. */
+export const DEBUG_COMMAND = 'irqd.debugScenario';
 
 export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingState): CodeLens[] {
   const lenses: CodeLens[] = [];
@@ -32,6 +34,8 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     const n = trace.records.length;
     const k = stepping.get(index);
     lenses.push({ range, command: { title: '▶ Run', command: RUN_COMMAND, arguments: args } });
+    // The client's command (client/src/debug.ts): a debug session of this scenario (docs/debugger.md).
+    lenses.push({ range, command: { title: '▷ Debug', command: DEBUG_COMMAND, arguments: [uri, sc.name] } });
     lenses.push({ range, command: { title: `Step (${k ?? 0}/${n})`, command: STEP_COMMAND, arguments: args } });
     lenses.push({ range, command: { title: 'Reset', command: RESET_COMMAND, arguments: args } });
     if (k !== undefined && k > 0) {
