@@ -161,7 +161,7 @@ test('breakpoints, continue, next, step back, reverse continue, variables and ev
     const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
     assert.deepEqual(
       scopes.map((s) => s.name),
-      ['Step', 'IRQs', 'CPUs', 'IRTE tables', 'Devices', 'VFIO', 'PASIDs', 'Guests'],
+      ['IRQs', 'CPUs', 'IRTE tables', 'Devices', 'VFIO', 'PASIDs', 'Guests', 'Step'],
     );
     const irqs = await children(dc, scopes.find((s) => s.name === 'IRQs')?.variablesReference ?? 0);
     const irq = irqs.find((v) => v.name === `IRQ ${after4.virq}`);

@@ -50,34 +50,35 @@ export function irqFields(s: SimState, irq: Irq): Node[] {
   const v = irqView(s, irq);
   const a = irq.apic;
   const hasVector = a.vector !== 0;
+  // Where it is delivered first, then how it gets there, then what it is: the header already names the IRQ and its entry.
   const fields: Node[] = [
-    leaf('irq', irq.virq),
-    leaf('device', irq.device.name),
-    leaf('index', irq.index),
-    leaf('cap', irq.cap),
-    leaf('state', v.state),
     leaf('cpu', hasVector ? a.cpu : undefined),
     leaf('vector', hasVector ? a.vector : undefined, hasVector ? vec(a.vector) : undefined),
-    {
-      name: 'hwirq',
-      value: v.levels.map((l) => `${l.kernelName} ${hex(l.hwirq)}`).join(' → '),
-      children: () => v.levels.map((l) => leaf(`${l.domain} (${l.kernelName})`, l.hwirq, `${hex(l.hwirq)} (${l.kind})`)),
-    },
     leaf('affinity', bitmapList(irq.affinity)),
     // x86's vector domain targets one CPU: the effective affinity is the CPU the vector is on.
     leaf('effective', hasVector ? String(a.cpu) : undefined),
     leaf('managed', irq.managed),
     leaf('movePending', irq.movePending ? bitmapList(irq.movePending) : undefined),
+    leaf('state', v.state),
+    leaf('irte', v.irte),
+    leaf('message', v.message),
+    leaf('decoded', v.messageDecoded),
+    {
+      name: 'hwirq',
+      value: v.levels.map((l) => `${l.kernelName} ${hex(l.hwirq)}`).join(' → '),
+      children: () => v.levels.map((l) => leaf(`${l.domain} (${l.kernelName})`, l.hwirq, `${hex(l.hwirq)} (${l.kind})`)),
+    },
+    leaf('hardware', v.hardware),
+    leaf('prev', v.prev),
     leaf('masked', irq.masked),
     leaf('pending', irq.pending),
     leaf('started', irq.started),
     leaf('activated', irq.activated),
-    leaf('hardware', v.hardware),
-    leaf('prev', v.prev),
-    leaf('message', v.message),
-    leaf('decoded', v.messageDecoded),
-    leaf('irte', v.irte),
     leaf('proc', v.procInterrupts),
+    leaf('irq', irq.virq),
+    leaf('device', irq.device.name),
+    leaf('index', irq.index),
+    leaf('cap', irq.cap),
   ];
   if (v.host) fields.push(leaf('host', v.host));
   if (v.lastFire) fields.push(leaf('lastFire', v.lastFire));

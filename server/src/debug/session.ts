@@ -149,9 +149,10 @@ export class IrqdDebugSession extends DebugSession {
         ]),
       );
     }
-    scopes.push(this.vars.scope('Step', () => this.stepNodes()));
+    // IRQs first: VS Code opens the first scope of a stop, and the IRQs are what a stop is about.
     const s = p.stateAt(this.pc);
     if (s) for (const sc of stateScopes(s)) scopes.push(this.vars.scope(sc.name, sc.children, sc.expensive));
+    scopes.push(this.vars.scope('Step', () => this.stepNodes()));
     response.body = { scopes };
     this.sendResponse(response);
   }
