@@ -268,6 +268,20 @@ test('a failing step and a failed expectation stop as exceptions, with the diagn
   } finally {
     await dc2.stop();
   }
+  // A kernel warning stops only when its filter is on (it is off by default).
+  const dc4 = await client();
+  try {
+    const stop = await launch(dc4, { scenario: 'warned' }, async () => {
+      await dc4.setExceptionBreakpointsRequest({ filters: ['kernel-warning'] });
+    });
+    assert.equal(stop.body.reason, 'exception');
+    const warning = traceOf('warned').records.flatMap((r) => r.events).find((e) => e.warning);
+    assert.ok(warning);
+    assert.equal(stop.body.description, `Kernel warning: ${warning.fn}: ${warning.text}`);
+    assert.equal((await frames(dc4))[0]?.line, lineOf('free nvme0', 'scenario "warned"'));
+  } finally {
+    await dc4.stop();
+  }
   const dc3 = await client();
   try {
     const stop = await launch(dc3, { scenario: 'wrong' }, async () => {
@@ -285,7 +299,7 @@ test('launch errors are error responses, and the adapter keeps answering', async
   writeFileSync(bad, 'system s {\n  cpus 4\n  domain V vector\n}\nscenario x on s {\n  alloc nope 4\n}\n');
   const cases: [Record<string, unknown>, RegExp][] = [
     [{ program: join(dir, 'missing.irqd') }, /no such file/],
-    [{ program: file, scenario: 'nope' }, /has no scenario named 'nope'; it declares 'queues', 'broken', 'wrong'/],
+    [{ program: file, scenario: 'nope' }, /has no scenario named 'nope'; it declares 'queues', 'broken', 'wrong', 'warned'/],
     [{ program: bad }, /scenario 'x' is not simulated: .*line 6: unknown device 'nope'/],
     [{ program: 42 }, /needs 'program'/],
   ];
