@@ -4,6 +4,9 @@
 // which VS Code starts from package.json's contributes.debuggers.
 import * as vscode from 'vscode';
 
+/** The command behind the ▷ Debug lens (server/src/features/code-lens.ts DEBUG_COMMAND). */
+export const DEBUG_SCENARIO_COMMAND = 'irqd.debugScenario';
+
 /** What the ▷ Debug lens, the Test Explorer and launch.json start (docs/debugger.md). */
 export interface IrqdLaunch extends vscode.DebugConfiguration {
   type: 'irqd';
@@ -76,7 +79,7 @@ class IrqdConfigurationProvider implements vscode.DebugConfigurationProvider {
 
 export function registerDebugger(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
-    vscode.commands.registerCommand('irqd.debugScenario', debugScenario),
+    vscode.commands.registerCommand(DEBUG_SCENARIO_COMMAND, debugScenario),
     vscode.debug.registerDebugConfigurationProvider('irqd', new IrqdConfigurationProvider()),
   );
 }

@@ -69,6 +69,8 @@ const tests: [string, () => Promise<void>][] = [
         return t.includes('Step (0/3)') ? t : undefined;
       });
       assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
+      // The extension said it runs irqd.debugScenario itself: the server shows it the ▷ Debug lens.
+      assert.ok(titles.includes('▷ Debug'), titles.join(' | '));
       assert.match(titles[0] ?? '', /fails at step 3 of 3/);
     },
   ],
