@@ -181,11 +181,16 @@ async function loadSettings(): Promise<void> {
   for (const doc of documents.all()) schedule(doc);
 }
 
+let clientCommands: ReadonlySet<string> = new Set();
+
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   hasConfiguration = params.capabilities.workspace?.configuration === true;
   canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
   canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+  // The commands the client runs itself (the VS Code extension's debugger): their lenses are shown to it only.
+  const offered: unknown = (params.initializationOptions as { clientCommands?: unknown } | null | undefined)?.clientCommands;
+  clientCommands = new Set(Array.isArray(offered) ? offered.filter((c): c is string => typeof c === 'string') : []);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -326,7 +331,7 @@ connection.languages.semanticTokens.onRange((p) => {
 
 connection.onCodeLens((p) => {
   const uri = documentUri(p);
-  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri)));
+  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri), clientCommands));
 });
 connection.languages.inlayHint.on((p) => {
   const range = rangeOf(p);
