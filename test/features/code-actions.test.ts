@@ -131,3 +131,99 @@ describe('code actions over stdio', () => {
     });
   }
 });
+
+const SYSTEM = `system host {
+  cpus 4
+  domain VECTOR vector
+  domain IR0 intel-ir parent VECTOR
+  domain PCI-MSI pci-msi parent IR0
+  device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }
+}
+`;
+
+describe('code actions: documents, ranges and clients', () => {
+  let s: Session;
+  let version = 0;
+
+  before(async () => {
+    s = startStdio();
+    // A client without documentChanges: the edits come as plain `changes`.
+    await s.conn.sendRequest(InitializeRequest.type, { processId: process.pid, rootUri: null, capabilities: {}, workspaceFolders: null });
+    await s.conn.sendNotification(InitializedNotification.type, {});
+  });
+
+  after(() => {
+    if (s.child.exitCode === null) s.child.kill();
+  });
+
+  async function publish(uri: string, text: string, first: boolean): Promise<number> {
+    const v = ++version;
+    if (first) await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'irqd', version: v, text } });
+    else await s.conn.sendNotification(DidChangeTextDocumentNotification.type, { textDocument: { uri, version: v }, contentChanges: [{ text }] });
+    await s.diagnostics.waitFor((d) => d.uri === uri && d.version === v, `${uri} v${v}`);
+    return v;
+  }
+
+  function actions(uri: string, range: Range, only?: string[]): Promise<CodeAction[] | null> {
+    return s.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range, context: { diagnostics: [], ...(only ? { only } : {}) } }) as Promise<CodeAction[] | null>;
+  }
+
+  const at = (line: number, character: number, length = 0): Range => ({ start: { line, character }, end: { line, character: character + length } });
+
+  test('a document that is not open has no actions', async () => {
+    assert.deepEqual(await actions('file:///work/code-actions/never-opened.irqd', at(0, 0)), []);
+    const uri = 'file:///work/code-actions/closed.irqd';
+    await publish(uri, `${SYSTEM}scenario s on host {\n  alloc nvme1 16\n}\n`, true);
+    assert.ok(((await actions(uri, at(8, 8, 5))) ?? []).length > 0, 'the open document has its did-you-mean');
+    await s.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
+    assert.deepEqual(await actions(uri, at(8, 8, 5)), []);
+  });
+
+  test('a range past the end of the text, or backwards, gives no error', async () => {
+    const uri = 'file:///work/code-actions/past-end.irqd';
+    await publish(uri, `${SYSTEM}scenario s on host {\n  alloc nvme0 16\n}\n`, true);
+    assert.deepEqual(await actions(uri, { start: { line: 500, character: 3 }, end: { line: 900, character: 0 } }), []);
+    assert.deepEqual(await actions(uri, { start: { line: 9, character: 0 }, end: { line: 2, character: 0 } }), []);
+    await assert.rejects(s.conn.sendRequest(CodeActionRequest.type, { textDocument: { uri }, range: { start: { line: -1, character: 0 } }, context: { diagnostics: [] } } as never));
+  });
+
+  test('a broken file still gets its fixes, and the server keeps serving', async () => {
+    const uri = 'file:///work/code-actions/broken.irqd';
+    await publish(uri, `${SYSTEM}scenario s on host {\n  alloc nvme1 16\n  request nvme0[0-\n  }}} ## expect\n`, true);
+    const got = (await actions(uri, at(8, 8, 5))) ?? [];
+    assert.ok(got.some((x) => x.title === "Change 'nvme1' to 'nvme0'"), got.map((x) => x.title).join(', '));
+    for (let line = 0; line < 13; line++) assert.ok(Array.isArray(await actions(uri, at(line, 0, 40))));
+  });
+
+  test("'only' filters by kind: the file's fix-all for source.fixAll, no refactoring for quickfix", async () => {
+    const uri = 'file:///work/code-actions/only.irqd';
+    await publish(uri, `${SYSTEM}scenario s on host {\n  alloc nvme1 16\n  request nvme0[0-3]\n  fire nvme9[0]\n}\n`, true);
+    const fixAll = (await actions(uri, at(0, 0), ['source.fixAll'])) ?? [];
+    assert.deepEqual(fixAll.map((x) => [x.title, x.kind]), [["Fix all unambiguous 'did you mean' names in the file", 'source.fixAll.irqd']]);
+    const edits = fixAll[0]?.edit?.changes?.[uri] ?? [];
+    assert.deepEqual(edits.map((e) => [e.range.start.line, e.newText]), [[8, 'nvme0'], [10, 'nvme0']]);
+    const quick = (await actions(uri, at(9, 2), ['quickfix'])) ?? [];
+    assert.ok(quick.every((x) => x.kind === 'quickfix'));
+    const refactor = (await actions(uri, at(9, 2), ['refactor'])) ?? [];
+    assert.deepEqual(refactor.map((x) => x.title), []);
+  });
+
+  test("an expectation's simulated value follows its line when a reused trace moves (an edit above, spaces inside)", async () => {
+    const uri = 'file:///work/code-actions/moved.irqd';
+    const scenario = `scenario s on host {\n  alloc nvme0 16\n  request nvme0[0-1]\n  expect nvme0[1] cpu 0\n}\n`;
+    await publish(uri, SYSTEM + scenario, true);
+    const update = async (line: number, character: number): Promise<TextEdit[]> => {
+      const got = (await actions(uri, at(line, character))) ?? [];
+      const fix = got.find((x) => x.title.startsWith('Update the expectation'));
+      assert.ok(fix, got.map((x) => x.title).join(', '));
+      return fix.edit?.changes?.[uri] ?? [];
+    };
+    assert.deepEqual(await update(10, 9), [{ range: at(10, 22, 1), newText: '2' }]);
+    // Two lines above the scenario: its trace is shifted, not simulated again (reuse.ts).
+    await publish(uri, `// a comment\n\n${SYSTEM}${scenario}`, false);
+    assert.deepEqual(await update(12, 9), [{ range: at(12, 22, 1), newText: '2' }]);
+    // Spaces inside the scenario: the trace is moved token by token.
+    await publish(uri, `// a comment\n\n${SYSTEM}${scenario.replace('expect nvme0[1] cpu 0', 'expect   nvme0[1]    cpu  0')}`, false);
+    assert.deepEqual(await update(12, 9), [{ range: at(12, 28, 1), newText: '2' }]);
+  });
+});
