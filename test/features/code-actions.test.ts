@@ -33,6 +33,7 @@ import {
   type TextEdit,
 } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { catalog } from '../../server/src/model/catalog.js';
 import { startStdio, type Session } from '../support/lsp.js';
 
 const dir = join(__dirname, '..', '..', '..', 'test', 'features', 'code-actions');
@@ -79,18 +80,22 @@ describe('code actions over stdio', () => {
 
   before(async () => {
     s = startStdio();
-    await s.conn.sendRequest(InitializeRequest.type, {
+    const init = await s.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: null,
       capabilities: { workspace: { workspaceEdit: { documentChanges: true } }, textDocument: { codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['quickfix', 'refactor', 'source'] } } } } },
       workspaceFolders: null,
     });
+    assert.deepEqual(init.capabilities.codeActionProvider, { codeActionKinds: ['quickfix', 'source.fixAll.irqd', 'refactor.rewrite'] });
     await s.conn.sendNotification(InitializedNotification.type, {});
   });
 
   after(() => {
     if (s.child.exitCode === null) s.child.kill();
   });
+
+  /** The codes the fixtures' actions fixed: every code whose catalog entry names fixes must be among them. */
+  const fixedCodes = new Set<string>();
 
   async function open(uri: string, text: string): Promise<Diagnostic[]> {
     const v = ++version;
@@ -124,12 +129,18 @@ describe('code actions over stdio', () => {
       const result = TextDocument.applyEdits(doc, editsOf(chosen, uri, opened));
       assert.equal(result, f.after);
       // The server analyses the result: what the action fixed is gone.
+      for (const d of chosen.diagnostics ?? []) fixedCodes.add(String(d.code));
       const now = await change(uri, result);
       for (const d of chosen.diagnostics ?? []) assert.ok(!now.some((n) => same(n, d)), `still reported after '${f.title}': ${d.code} ${d.message}`);
       for (const code of f.gone) assert.deepEqual(now.filter((n) => n.code === code).map((n) => n.message), [], `${code} after '${f.title}'`);
       await s.conn.sendNotification(DidCloseTextDocumentNotification.type, { textDocument: { uri } });
     });
   }
+
+  test('every code whose catalog entry lists quick fixes has a fixture that fixes it', () => {
+    const listed = catalog.filter((e) => e.fixes !== undefined).map((e) => e.code);
+    assert.deepEqual(listed.filter((c) => !fixedCodes.has(c)), []);
+  });
 });
 
 const SYSTEM = `system host {
