@@ -219,6 +219,18 @@ describe('code actions: documents, ranges and clients', () => {
     assert.deepEqual(refactor.map((x) => x.title), []);
   });
 
+  test('no update where no one value holds, and no scenario-wide update that would leave the scenario failing', async () => {
+    const uri = 'file:///work/code-actions/no-update.irqd';
+    // nvme0[0-2] land on vector 0x21 of CPUs 1-3, nvme0[3] on 0x22: no single vector holds for the four.
+    await publish(uri, `${SYSTEM}scenario s on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n  expect nvme0[0-3] vector 0x30\n}\n`, true);
+    const titles = ((await actions(uri, at(10, 9))) ?? []).map((x) => x.title);
+    assert.deepEqual(titles.filter((t) => t.startsWith('Update')), []);
+    // A failing step that is not an expectation: updating the expectation before it cannot make the scenario pass.
+    await publish(uri, `${SYSTEM}scenario s on host {\n  alloc nvme0 16\n  request nvme0[0]\n  expect nvme0[0] cpu 3\n  request nvme0[0]\n}\n`, false);
+    const after = ((await actions(uri, at(10, 9))) ?? []).map((x) => x.title);
+    assert.deepEqual(after.filter((t) => t.startsWith('Update')), ["Update the expectation to the simulated value: '1' (was '3')"]);
+  });
+
   test("an expectation's simulated value follows its line when a reused trace moves (an edit above, spaces inside)", async () => {
     const uri = 'file:///work/code-actions/moved.irqd';
     const scenario = `scenario s on host {\n  alloc nvme0 16\n  request nvme0[0-1]\n  expect nvme0[1] cpu 0\n}\n`;

@@ -53,18 +53,39 @@ function difference(before: string, after: string): SpanEdit {
 
 /**
  * The text with every failed expectation of the scenario starting at
- * `start` updated, round after round, or undefined when nothing changes.
+ * `start` updated, round after round, when that makes the scenario pass;
+ * undefined when it does not (a step other than an `expect` fails, IRQs
+ * that disagree leave no one value to write, the rounds run out).
  */
 function updateScenario(a: Analysis, start: number, reanalyse: Reanalyse): string | undefined {
   let current = a;
-  for (let round = 0; round < MAX_UPDATE_ROUNDS; round++) {
+  for (let round = 0; round <= MAX_UPDATE_ROUNDS; round++) {
     const sc = current.model.scenarios.find((s) => s.declSpan.start === start);
-    const failed = sc ? failedExpectations(current, sc) : [];
-    if (failed.length === 0) break;
-    const edits = failed.flatMap((d) => d.replacements ?? []);
-    current = reanalyse(applyEdits(current.text, edits));
+    const trace = sc ? current.traces.get(sc) : undefined;
+    if (!sc || !trace) return undefined;
+    if (trace.passed) return current.text === a.text ? undefined : current.text;
+    const failed = failedExpectations(current, sc);
+    if (failed.length === 0 || round === MAX_UPDATE_ROUNDS) return undefined;
+    current = reanalyse(applyEdits(current.text, failed.flatMap((d) => d.replacements ?? [])));
   }
-  return current.text === a.text ? undefined : current.text;
+  return undefined;
+}
+
+/**
+ * The scenario-wide update per analysis and scenario: a client asks for the
+ * actions of a line again and again as the cursor moves, and each answer
+ * would simulate the scenario anew.
+ */
+const updates = new WeakMap<Analysis, Map<number, string | undefined>>();
+
+function cachedUpdate(a: Analysis, start: number, reanalyse: Reanalyse): string | undefined {
+  let m = updates.get(a);
+  if (!m) {
+    m = new Map();
+    updates.set(a, m);
+  }
+  if (!m.has(start)) m.set(start, updateScenario(a, start, reanalyse));
+  return m.get(start);
 }
 
 export function expectationFixes(a: Analysis, ctx: ActionContext, here: readonly IrqdDiagnostic[], range: Span, reanalyse: Reanalyse): CodeAction[] {
@@ -79,7 +100,7 @@ export function expectationFixes(a: Analysis, ctx: ActionContext, here: readonly
   const onHeader = touches(range, sc.nameSpan) || a.lines.lineOf(range.start) === a.lines.lineOf(sc.declSpan.start);
   const failed = failedExpectations(a, sc);
   if (failed.length === 0 || (mine.length === 0 && !onHeader)) return out;
-  const after = updateScenario(a, sc.declSpan.start, reanalyse);
+  const after = cachedUpdate(a, sc.declSpan.start, reanalyse);
   if (after === undefined) return out;
   out.push(
     action(a, ctx, `Update every failed expectation of scenario '${sc.name}' to the simulated values`, CodeActionKind.QuickFix, [difference(a.text, after)], {
