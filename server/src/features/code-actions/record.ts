@@ -25,21 +25,22 @@ export function expectLinesOf(v: IrqView): string[] {
   return lines;
 }
 
-/** The top-level step of a scenario on a line, if any. */
-function stepOnLine(a: Analysis, line: number): { step: A.Step; steps: readonly A.Step[] } | undefined {
+/** The top-level step of a scenario at an offset, else the first one on its line. */
+function stepAt(a: Analysis, offset: number): A.Step | undefined {
+  const line = a.lines.lineOf(offset);
   for (const sc of a.model.scenarios) {
     if (a.lines.lineOf(sc.declSpan.start) > line || a.lines.lineOf(sc.declSpan.end) < line) continue;
-    const step = sc.decl.steps.find((s) => a.lines.lineOf(s.span.start) <= line && line <= a.lines.lineOf(s.span.end));
-    if (step) return { step, steps: sc.decl.steps };
+    const onLine = sc.decl.steps.filter((s) => a.lines.lineOf(s.span.start) <= line && line <= a.lines.lineOf(s.span.end));
+    const step = onLine.find((s) => s.span.start <= offset && offset <= s.span.end) ?? onLine[0];
+    if (step) return step;
   }
   return undefined;
 }
 
 /** The record of a top-level step on the cursor's line, when the step ran. */
 function recordOnLine(a: Analysis, range: A.Span): { step: A.Step; record: StepRecord } | undefined {
-  const found = stepOnLine(a, a.lines.lineOf(range.start));
-  if (!found || found.step.kind === 'expect' || found.step.kind === 'guest') return undefined;
-  const { step } = found;
+  const step = stepAt(a, range.start);
+  if (!step || step.kind === 'expect' || step.kind === 'guest') return undefined;
   for (const sc of a.model.scenarios) {
     const record = a.traces.get(sc)?.records.find((r) => r.step === step);
     if (record) return record.outcome === 'ok' ? { step, record } : undefined;
@@ -58,8 +59,11 @@ export function recordState(a: Analysis, ctx: ActionContext, range: A.Span): Cod
   const out: CodeAction[] = [];
   const lines = record.views.filter(selectable).flatMap(expectLinesOf);
   if (lines.length > 0) {
-    const indent = indentOf(a, step.span.start);
-    const at = a.lines.lineEnd(a.lines.lineOf(step.span.end));
+    // Under the step's line, unless more code follows it there (`scenario s { request nvme0[0] }`): then right after it, in its column.
+    const lineEnd = a.lines.lineEnd(a.lines.lineOf(step.span.end));
+    const last = /^\s*(\/\/.*)?$/.test(a.text.slice(step.span.end, lineEnd));
+    const at = last ? lineEnd : step.span.end;
+    const indent = last ? indentOf(a, step.span.start) : ' '.repeat(a.lines.position(step.span.start).character);
     const text = lines.map((l) => `\n${indent}${l}`).join('');
     out.push(action(a, ctx, 'Record the state after this step as `expect` lines', CodeActionKind.RefactorRewrite, [{ span: { start: at, end: at }, text }]));
   }
@@ -70,8 +74,12 @@ export function recordState(a: Analysis, ctx: ActionContext, range: A.Span): Cod
       const all = unrequested.length === record.views.length && step.selection;
       const what = all ? a.text.slice(step.selection.span.start, step.selection.span.end) : unrequested.join(', ');
       const indent = indentOf(a, step.span.start);
-      const at = a.lines.lineStart(a.lines.lineOf(step.span.start));
-      const text = (all ? [what] : unrequested).map((sel) => `${indent}request ${sel}\n`).join('');
+      const lineStart = a.lines.lineStart(a.lines.lineOf(step.span.start));
+      const selections = all ? [what] : unrequested;
+      // On lines of their own above the `fire`, unless code comes before it on its line: then just before it.
+      const alone = a.text.slice(lineStart, step.span.start).trim() === '';
+      const at = alone ? lineStart : step.span.start;
+      const text = selections.map((sel) => (alone ? `${indent}request ${sel}\n` : `request ${sel} `)).join('');
       out.push(action(a, ctx, `Add the missing 'request ${what}' before 'fire'`, CodeActionKind.QuickFix, [{ span: { start: at, end: at }, text }], { isPreferred: true }));
     }
   }
