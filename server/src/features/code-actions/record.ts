@@ -5,7 +5,7 @@
 import { CodeActionKind, type CodeAction } from 'vscode-languageserver';
 import type * as A from '../../../../grammar/index.js';
 import type { Analysis } from '../../analysis/analysis.js';
-import type { StepRecord } from '../../sim/trace.js';
+import { MAX_VIEWS_PER_STEP, type StepRecord } from '../../sim/trace.js';
 import type { IrqView } from '../../sim/views.js';
 import { action, type ActionContext } from './edits.js';
 
@@ -65,7 +65,9 @@ export function recordState(a: Analysis, ctx: ActionContext, range: A.Span): Cod
     const at = last ? lineEnd : step.span.end;
     const indent = last ? indentOf(a, step.span.start) : ' '.repeat(a.lines.position(step.span.start).character);
     const text = lines.map((l) => `\n${indent}${l}`).join('');
-    out.push(action(a, ctx, 'Record the state after this step as `expect` lines', CodeActionKind.RefactorRewrite, [{ span: { start: at, end: at }, text }]));
+    // A record keeps the views of its first MAX_VIEWS_PER_STEP IRQs: the title says when there may be more.
+    const title = `Record the state after this step as \`expect\` lines${record.views.length >= MAX_VIEWS_PER_STEP ? ` (its first ${MAX_VIEWS_PER_STEP} IRQs)` : ''}`;
+    out.push(action(a, ctx, title, CodeActionKind.RefactorRewrite, [{ span: { start: at, end: at }, text }]));
   }
   // An MSI-X vector that was never requested stays masked (and an MSI one has the 0xEF placeholder): its interrupt never reaches a handler.
   if (step.kind === 'fire') {
