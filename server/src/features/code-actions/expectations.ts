@@ -18,6 +18,12 @@ const EXPECT_CODES: ReadonlySet<string> = new Set(['IRQD034', 'IRQD035']);
 
 /** How many rounds of simulation the scenario-wide fix may spend: a bound on the work of one request. */
 export const MAX_UPDATE_ROUNDS = 32;
+/**
+ * How long those rounds may hold the server, in milliseconds. A scenario of
+ * thousands of IRQs simulates in a second; 32 of those would leave every
+ * other request waiting, so past this the fix is not offered.
+ */
+export const UPDATE_BUDGET_MS = 1500;
 
 /** Analyses an edited text of the same document, every scenario simulated. */
 export type Reanalyse = (text: string) => Analysis;
@@ -55,17 +61,18 @@ function difference(before: string, after: string): SpanEdit {
  * The text with every failed expectation of the scenario starting at
  * `start` updated, round after round, when that makes the scenario pass;
  * undefined when it does not (a step other than an `expect` fails, IRQs
- * that disagree leave no one value to write, the rounds run out).
+ * that disagree leave no one value to write, the rounds or the time run out).
  */
 function updateScenario(a: Analysis, start: number, reanalyse: Reanalyse): string | undefined {
   let current = a;
+  const deadline = Date.now() + UPDATE_BUDGET_MS;
   for (let round = 0; round <= MAX_UPDATE_ROUNDS; round++) {
     const sc = current.model.scenarios.find((s) => s.declSpan.start === start);
     const trace = sc ? current.traces.get(sc) : undefined;
     if (!sc || !trace) return undefined;
     if (trace.passed) return current.text === a.text ? undefined : current.text;
     const failed = failedExpectations(current, sc);
-    if (failed.length === 0 || round === MAX_UPDATE_ROUNDS) return undefined;
+    if (failed.length === 0 || round === MAX_UPDATE_ROUNDS || Date.now() > deadline) return undefined;
     current = reanalyse(applyEdits(current.text, failed.flatMap((d) => d.replacements ?? [])));
   }
   return undefined;
