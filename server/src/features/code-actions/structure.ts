@@ -24,17 +24,21 @@ function isNode(x: unknown): x is AnyNode {
   return typeof o.kind === 'string' && typeof o.span === 'object' && o.span !== null;
 }
 
+/** Far deeper than any AST (declarations, items, steps and `expect fail` nest at most 32 deep). */
+const MAX_AST_DEPTH = 256;
+
 /** The nodes of the file that contain `span`, outermost first (only those: a walk down one path). */
 function nodesAround(a: Analysis, span: A.Span): AnyNode[] {
   const out: AnyNode[] = [];
   let level: unknown[] = [...a.parse.ast.items];
-  // Bounded by the nesting of the file (MAX_NESTING): each round goes one node deeper.
-  for (;;) {
+  // Each round goes one node deeper; the AST is a tree nested at most MAX_NESTING deep, so this bound is never reached.
+  for (let depth = 0; depth < MAX_AST_DEPTH; depth++) {
     const next = level.find((n): n is AnyNode => isNode(n) && n.span.start <= span.start && span.end <= n.span.end);
     if (!next) return out;
     out.push(next);
     level = Object.values(next).flatMap((v) => (Array.isArray(v) ? v : [v]));
   }
+  return out;
 }
 
 function spanOf(x: unknown): A.Span | undefined {
@@ -106,9 +110,14 @@ function imsParent(a: Analysis, ctx: ActionContext, d: IrqdDiagnostic): CodeActi
   const decl = nodesAround(a, d.span).find((n): n is AnyNode & A.DomainDecl => n.kind === 'domain' && same(spanOf(n.parent), d.span));
   const ims = domainAt(a, decl?.name?.span);
   if (!decl || !ims || ims.domainKind !== 'ims' || !decl.parent) return undefined;
+  // Up the hierarchy to its vector domain; a cycle (IRQD023) has none, and must not hold the server.
+  const seen = new Set<DomainSym>();
   let vector = ims.parent;
-  while (vector && vector.domainKind !== 'vector') vector = vector.parent;
-  if (!vector) return undefined;
+  while (vector && vector.domainKind !== 'vector' && !seen.has(vector)) {
+    seen.add(vector);
+    vector = vector.parent;
+  }
+  if (!vector || vector.domainKind !== 'vector') return undefined;
   const inGuest = ims.owner.kind === 'guest';
   if (d.code === 'IRQD047' && !inGuest) return undefined;
   if (d.code === 'IRQD020' && (inGuest || ims.parent?.domainKind !== 'vector')) return undefined;
