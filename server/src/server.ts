@@ -5,6 +5,7 @@
 // configuration, and error containment: a feature that throws is logged and
 // answers nothing, and the server keeps serving.
 import {
+  CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
   ProposedFeatures,
@@ -17,6 +18,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, AnalysisOptions } from './analysis/analysis.js';
 import { AnalysisHost } from './analysis/host.js';
+import { codeActions, FIX_ALL_KIND } from './features/code-actions/index.js';
 import { codeLenses, RESET_COMMAND, RUN_COMMAND, STEP_COMMAND } from './features/code-lens.js';
 import { completion } from './features/completion.js';
 import { inlayHints } from './features/inlay-hints.js';
@@ -59,6 +61,7 @@ let hasConfiguration = false;
 let canRegisterConfigurationChange = false;
 let canRefreshLenses = false;
 let canRefreshInlays = false;
+let canApplyVersionedEdits = false;
 /** Steps stepped per scenario index, per document (the Step lens). */
 const stepping = new Map<string, Map<number, number>>();
 
@@ -191,6 +194,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   // The commands the client runs itself (the VS Code extension's debugger): their lenses are shown to it only.
   const offered: unknown = (params.initializationOptions as { clientCommands?: unknown } | null | undefined)?.clientCommands;
   clientCommands = new Set(Array.isArray(offered) ? offered.filter((c): c is string => typeof c === 'string') : []);
+  canApplyVersionedEdits = params.capabilities.workspace?.workspaceEdit?.documentChanges === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -207,6 +211,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       documentFormattingProvider: true,
       documentRangeFormattingProvider: true,
       documentOnTypeFormattingProvider: { firstTriggerCharacter: FORMAT_ON_TYPE_TRIGGER },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, CodeActionKind.RefactorRewrite] },
       executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND, IMPORT_COMMAND] },
     },
     serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
@@ -332,6 +337,15 @@ connection.languages.semanticTokens.onRange((p) => {
 connection.onCodeLens((p) => {
   const uri = documentUri(p);
   return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri), clientCommands));
+});
+// Quick fixes read the analysis as far as it has got; the scenario-wide update simulates its edited text (features/code-actions/).
+connection.onCodeAction((p) => {
+  const uri = documentUri(p);
+  const range = rangeOf(p);
+  const only = Array.isArray(p.context?.only) ? p.context.only.filter((k): k is string => typeof k === 'string') : undefined;
+  return withAnalysis(uri, 'codeAction', [], (a) =>
+    codeActions(a, { uri, range, versioned: canApplyVersionedEdits, ...(only ? { only } : {}) }, (text) => host.analyseText(uri, text)),
+  );
 });
 connection.languages.inlayHint.on((p) => {
   const range = rangeOf(p);
