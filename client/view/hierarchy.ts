@@ -1,0 +1,111 @@
+// The irqdomain hierarchy as a layered graph in SVG: the domains nearest the
+// CPU on top (the kernel's parents), devices and guests below the domains
+// they allocate from. A hierarchy is a DAG of at most dozens of nodes, so a
+// longest-path layering and one barycentre pass order it well enough; no
+// layout library earns its size here.
+import type { HierarchyNode, MachineState } from '../../server/src/features/machine-view-types.js';
+import { el, svg } from './dom.js';
+
+const NODE_W = 210;
+const NODE_H = 42;
+const GAP_X = 20;
+const GAP_Y = 36;
+const PAD = 12;
+
+export interface Placed {
+  node: HierarchyNode;
+  x: number;
+  y: number;
+  layer: number;
+}
+
+/** Layers by the longest path to a root (a node without a parent), ordered by their parents' positions. */
+export function layout(h: MachineState['hierarchy']): { placed: Placed[]; width: number; height: number } {
+  const parents = new Map<string, string[]>();
+  for (const [child, parent] of h.edges) {
+    const list = parents.get(child) ?? [];
+    list.push(parent);
+    parents.set(child, list);
+  }
+  const depth = new Map<string, number>();
+  const visiting = new Set<string>();
+  const depthOf = (id: string): number => {
+    const known = depth.get(id);
+    if (known !== undefined) return known;
+    // A cycle cannot come from a checked model, but the layout must not recurse for ever on one.
+    if (visiting.has(id)) return 0;
+    visiting.add(id);
+    const d = Math.max(-1, ...(parents.get(id) ?? []).map(depthOf)) + 1;
+    visiting.delete(id);
+    depth.set(id, d);
+    return d;
+  };
+  const layers: HierarchyNode[][] = [];
+  for (const n of h.nodes) {
+    const d = depthOf(n.id);
+    (layers[d] ??= []).push(n);
+  }
+  const xOf = new Map<string, number>();
+  const placed: Placed[] = [];
+  let widest = 0;
+  layers.forEach((layer, li) => {
+    if (li > 0) {
+      const bary = (n: HierarchyNode): number => {
+        const ps = (parents.get(n.id) ?? []).map((p) => xOf.get(p) ?? 0);
+        return ps.length ? ps.reduce((a, b) => a + b, 0) / ps.length : 0;
+      };
+      layer.sort((a, b) => bary(a) - bary(b) || a.name.localeCompare(b.name));
+    }
+    layer.forEach((n, i) => {
+      const x = PAD + i * (NODE_W + GAP_X);
+      xOf.set(n.id, x);
+      placed.push({ node: n, x, y: PAD + li * (NODE_H + GAP_Y), layer: li });
+    });
+    widest = Math.max(widest, layer.length);
+  });
+  return { placed, width: PAD * 2 + widest * (NODE_W + GAP_X) - GAP_X, height: PAD * 2 + layers.length * (NODE_H + GAP_Y) - GAP_Y };
+}
+
+/** The ids of an IRQ's chain in the graph: its device and every domain of its levels. */
+export function chainIds(state: MachineState, virq: number | undefined): Set<string> {
+  const row = virq === undefined ? undefined : state.irqs.find((r) => r.virq === virq);
+  if (!row) return new Set();
+  const owner = state.system.name;
+  return new Set([`device:${owner}/${row.device}`, ...row.levels.map((l) => `domain:${owner}/${l.domain}`)]);
+}
+
+export function renderHierarchy(state: MachineState, selected: number | undefined): HTMLElement {
+  const { placed, width, height } = layout(state.hierarchy);
+  const chain = chainIds(state, selected);
+  const at = new Map(placed.map((p) => [p.node.id, p]));
+  const root = svg('svg', { width: Math.max(width, 200), height, viewBox: `0 0 ${Math.max(width, 200)} ${height}`, role: 'img', 'aria-label': `irqdomain hierarchy: ${placed.length} nodes` });
+  for (const [child, parent] of state.hierarchy.edges) {
+    const a = at.get(child);
+    const b = at.get(parent);
+    if (!a || !b) continue;
+    const x1 = a.x + NODE_W / 2;
+    const y1 = a.y;
+    const x2 = b.x + NODE_W / 2;
+    const y2 = b.y + NODE_H;
+    const mid = (y1 + y2) / 2;
+    const on = chain.has(child) && chain.has(parent);
+    root.append(svg('path', { d: `M${x1},${y1} C${x1},${mid} ${x2},${mid} ${x2},${y2}`, class: on ? 'edge chain' : 'edge' }));
+  }
+  for (const p of placed) {
+    const n = p.node;
+    const g = svg('g', { class: `node ${n.kind}${chain.has(n.id) ? ' chain' : ''}`, transform: `translate(${p.x},${p.y})`, 'data-id': n.id });
+    const title = svg('title', {}, `${n.kind} ${n.name} (${n.detail})${n.kernelName ? `, kernel name ${n.kernelName}` : ''}, in ${n.owner}`);
+    g.append(title, svg('rect', { width: NODE_W, height: NODE_H, rx: n.kind === 'guest' ? 12 : 4 }));
+    g.append(svg('text', { x: 8, y: 17, class: 'name' }, clip(n.name, 26)));
+    const sub = n.kind === 'domain' ? `${n.detail} · ${n.kernelName ?? ''}` : n.kind === 'device' ? `${n.detail} device` : `guest · ${n.detail}`;
+    g.append(svg('text', { x: 8, y: 33, class: 'sub' }, clip(sub, 32)));
+    root.append(g);
+  }
+  const box = el('div', { class: 'scroll hierarchy' });
+  box.append(root);
+  return box;
+}
+
+function clip(s: string, n: number): string {
+  return s.length > n ? s.slice(0, n - 1) + '…' : s;
+}
