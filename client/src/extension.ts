@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { registerMachineView } from './machine-view.js';
 
 /** The server's commands (server/src/features/code-lens.ts). */
 const SERVER_COMMANDS = {
@@ -102,6 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('irqd.importSnapshot', (snapshot?: vscode.Uri, target?: vscode.Uri) => importSnapshot(output, snapshot, target)),
     { dispose: () => void client?.stop() },
   );
+  registerMachineView(context, () => client);
   await start();
   updateStatusBar(statusItem);
   await vscode.commands.executeCommand('setContext', 'irqd.simulatorReady', true);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { DidOpenTextDocumentNotification, ErrorCodes, ResponseError } from 'vscode-languageserver-protocol';
+import { DidOpenTextDocumentNotification, ErrorCodes, ExecuteCommandRequest, ResponseError } from 'vscode-languageserver-protocol';
 import { analyze } from '../../server/src/analysis/analysis.js';
 import type { MachineState } from '../../server/src/features/machine-view-types.js';
 import { stateAfter } from '../../server/src/sim/engine.js';
@@ -112,6 +112,37 @@ describe('irqd/machineState', () => {
     assert.ok(trace);
     const m = await request({ textDocument: { uri }, scenario: 0 });
     assert.equal(m.step, trace.records.length);
+  });
+
+  test('a line names the scenario around it, and a line on a step the state after that step', async () => {
+    assert.ok(trace);
+    const r = trace.records[2];
+    assert.ok(r);
+    const line = analysis.lines.position(r.step.span.start).line;
+    const m = await request({ textDocument: { uri }, scenario: { line } });
+    assert.equal(m.scenario, SCENARIO);
+    assert.equal(m.step, r.ordinal);
+    assert.equal(m.line, analysis.lines.position(sc?.declSpan.start ?? 0).line);
+    // The declaration line is in the scenario but on no step: the end (nothing is stepped).
+    assert.equal((await request({ textDocument: { uri }, scenario: { line: m.line } })).step, trace.records.length);
+  });
+
+  test('the Step and Reset commands notify irqd/stepped with the new position', async () => {
+    const seen: { uri: string; scenario: number; step: number }[] = [];
+    const sub = s.conn.onNotification('irqd/stepped', (n: { uri: string; scenario: number; step: number }) => {
+      seen.push(n);
+    });
+    await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.stepScenario', arguments: [uri, 0] });
+    await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.stepScenario', arguments: [uri, 0] });
+    assert.equal((await request({ textDocument: { uri }, scenario: 0 })).step, 2, 'without a step: the stepped position');
+    await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.resetScenario', arguments: [uri, 0] });
+    await new Promise((r) => setTimeout(r, 50));
+    sub.dispose();
+    assert.deepEqual(seen, [
+      { uri, scenario: 0, step: 1 },
+      { uri, scenario: 0, step: 2 },
+      { uri, scenario: 0, step: trace?.records.length },
+    ]);
   });
 
   test('bad params get an InvalidParams error and the server keeps serving', async () => {

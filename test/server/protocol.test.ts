@@ -270,7 +270,7 @@ scenario w7 on fresh {
     ((await s.conn.sendRequest(CodeLensRequest.type, { textDocument: { uri: simUri } })) ?? []).map((l) => l.command?.title ?? '');
 
   test('the scenario has its result, Run, Step and Reset lenses', async () => {
-    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (0/3)', 'Reset']);
+    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (0/3)', 'Reset', '◫ View']);
   });
 
   test('Step moves the current-step lens; Reset clears it; the server asks for a refresh', async () => {
@@ -282,9 +282,9 @@ scenario w7 on fresh {
     const r1 = await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.stepScenario', arguments: [simUri, 0] });
     assert.deepEqual(r1, { scenario: 'w7', step: 1, of: 3 });
     await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.stepScenario', arguments: [simUri, 0] });
-    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (2/3)', 'Reset', '▸ step 2/3: 4 IRQs on CPUs 1-3']);
+    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (2/3)', 'Reset', '◫ View', '▸ step 2/3: 4 IRQs on CPUs 1-3']);
     await s.conn.sendRequest(ExecuteCommandRequest.type, { command: 'irqd.server.resetScenario', arguments: [simUri, 0] });
-    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (0/3)', 'Reset']);
+    assert.deepEqual(await lensTitles(), ['✓ passes (3 steps)', '▶ Run', 'Step (0/3)', 'Reset', '◫ View']);
     assert.ok(refreshed >= 3, `refreshed ${refreshed} times`);
   });
 

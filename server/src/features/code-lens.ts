@@ -10,6 +10,8 @@ import type { SteppingState } from './scenario-at.js';
 export const RUN_COMMAND = 'irqd.server.runScenario';
 export const STEP_COMMAND = 'irqd.server.stepScenario';
 export const RESET_COMMAND = 'irqd.server.resetScenario';
+/** The VS Code extension's machine view (client/src/machine-view.ts): a client command, which other clients may not have. */
+export const SHOW_MACHINE_COMMAND = 'irqd.showMachine';
 
 export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingState): CodeLens[] {
   const lenses: CodeLens[] = [];
@@ -34,6 +36,7 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     lenses.push({ range, command: { title: '▶ Run', command: RUN_COMMAND, arguments: args } });
     lenses.push({ range, command: { title: `Step (${k ?? 0}/${n})`, command: STEP_COMMAND, arguments: args } });
     lenses.push({ range, command: { title: 'Reset', command: RESET_COMMAND, arguments: args } });
+    lenses.push({ range, command: { title: '◫ View', command: SHOW_MACHINE_COMMAND, arguments: args } });
     if (k !== undefined && k > 0) {
       const r = trace.records[k - 1];
       if (r) {

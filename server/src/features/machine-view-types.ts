@@ -2,11 +2,15 @@
 // what the machine view (client/view/) draws. Plain data only, shared by the
 // server that builds it and the page that renders it.
 
-/** The request's params. `scenario` is a name or an index; `step` counts steps done (0 = before the first). */
+/**
+ * The request's params. `scenario` is a name, an index, or `{line}` for the
+ * scenario around a 0-based line (the cursor: a line on a step then means
+ * the state after that step); `step` counts steps done (0 = before the first).
+ */
 export interface MachineStateParams {
   textDocument: { uri: string };
-  scenario: string | number;
-  /** Absent: the stepped position of the Step lens, or the end of the scenario when not stepping. */
+  scenario: string | number | { line: number };
+  /** Absent: the step at `scenario.line`, else the stepped position of the Step lens, else the end of the scenario. */
   step?: number;
 }
 
@@ -96,6 +100,8 @@ export interface MatrixCounters {
 export interface MachineState {
   scenario: string;
   scenarioIndex: number;
+  /** 0-based line of the scenario's declaration. */
+  line: number;
   /** Steps done: 0..steps.length. */
   step: number;
   system: { name: string; arch: string; kernel: string; cpus: number };

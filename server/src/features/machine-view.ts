@@ -23,7 +23,9 @@ export type MachineStateResult = MachineState | { problem: string };
 /** The machine at `step` (default: the stepped position, else the end) of the scenario named or numbered. */
 export function machineState(analysis: Analysis, scenario: unknown, step: unknown, stepping: SteppingState): MachineStateResult {
   const scenarios = analysis.model.scenarios;
-  const index = typeof scenario === 'number' ? scenario : typeof scenario === 'string' ? scenarios.findIndex((s) => s.name === scenario) : -1;
+  const line = lineOf(scenario);
+  const index =
+    typeof scenario === 'number' ? scenario : typeof scenario === 'string' ? scenarios.findIndex((s) => s.name === scenario) : line !== undefined ? scenarioAtLine(analysis, line) : -1;
   const sc = Number.isInteger(index) ? scenarios[index] : undefined;
   if (!sc) {
     const names = scenarios.map((s) => `'${s.name}'`).join(', ') || 'none';
@@ -32,7 +34,9 @@ export function machineState(analysis: Analysis, scenario: unknown, step: unknow
   const trace = analysis.traces.get(sc);
   if (!trace || trace.skipped || !sc.system) return { problem: `scenario '${sc.name}' is not simulated: ${trace?.skipped ?? (analysis.pending.has(sc) ? 'its simulation has not finished' : 'it has no system')}` };
   const n = trace.records.length;
-  const at = step === undefined || step === null ? (stepping.get(index) ?? n) : step;
+  // A cursor on a step shows the machine after that step; elsewhere in the scenario, the stepped position.
+  const onStep = line !== undefined && (step === undefined || step === null) ? trace.records.find((r) => lineRange(analysis, r.step.span).includes(line)) : undefined;
+  const at = onStep ? onStep.ordinal : step === undefined || step === null ? (stepping.get(index) ?? n) : step;
   if (typeof at !== 'number' || !Number.isInteger(at) || at < 0 || at > n) return { problem: `step must be a whole number from 0 to ${n} (the steps of '${sc.name}'), not ${JSON.stringify(at)}` };
   const s = peekStateAfter(sc, at);
   if (!s) return { problem: `scenario '${sc.name}' is not simulated` };
@@ -49,6 +53,7 @@ export function machineState(analysis: Analysis, scenario: unknown, step: unknow
   return {
     scenario: sc.name,
     scenarioIndex: index,
+    line: analysis.lines.position(sc.declSpan.start).line,
     step: at,
     system: { name: system.name, arch: system.arch, kernel: system.kernel.text, cpus: system.cpus },
     steps,
@@ -59,6 +64,24 @@ export function machineState(analysis: Analysis, scenario: unknown, step: unknow
     irqTotal: irqs.total,
     changed,
   };
+}
+
+/** `{ line: N }`: a scenario named by a line in it (the editor's cursor). */
+function lineOf(scenario: unknown): number | undefined {
+  if (!scenario || typeof scenario !== 'object') return undefined;
+  const line = (scenario as { line?: unknown }).line;
+  return typeof line === 'number' && Number.isInteger(line) && line >= 0 ? line : undefined;
+}
+
+function scenarioAtLine(analysis: Analysis, line: number): number {
+  return analysis.model.scenarios.findIndex((s) => lineRange(analysis, s.declSpan).includes(line));
+}
+
+/** The 0-based lines a span covers. */
+function lineRange(analysis: Analysis, span: { start: number; end: number }): { includes(line: number): boolean } {
+  const first = analysis.lines.lineOf(span.start);
+  const last = analysis.lines.lineOf(span.end);
+  return { includes: (line) => line >= first && line <= last };
 }
 
 /** The table: the first MAX_IRQ_ROWS IRQs by number, with every changed one among them. */
