@@ -10,6 +10,7 @@ import { viewAssets, viewPage } from '../view/page.js';
 import type { MachineState } from '../../server/src/features/machine-view-types.js';
 
 export const SHOW_MACHINE_COMMAND = 'irqd.showMachine';
+export const MACHINE_VIEW_STATE_COMMAND = 'irqd.machineViewState';
 const REQUEST = 'irqd/machineState';
 const STEPPED = 'irqd/stepped';
 /** Cursor moves closer together than this make one request. */
@@ -127,6 +128,8 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
       const target: Target = typeof scenarioArg === 'number' ? { scenario: scenarioArg } : { scenario: { line: editor && editor.document.uri.toString() === uri ? editor.selection.active.line : 0 } };
       return open(uri, target)?.panel;
     }),
+    // Not in the palette: what a panel shows, for the extension tests and other extensions.
+    vscode.commands.registerCommand(MACHINE_VIEW_STATE_COMMAND, (uri: unknown) => (typeof uri === 'string' ? panels.get(uri)?.state : undefined)),
     vscode.window.onDidChangeTextEditorSelection((e) => {
       const p = panels.get(e.textEditor.document.uri.toString());
       if (!p) return;
