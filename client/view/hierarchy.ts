@@ -74,12 +74,53 @@ export function chainIds(state: MachineState, virq: number | undefined): Set<str
   return new Set([`device:${owner}/${row.device}`, ...row.levels.map((l) => `domain:${owner}/${l.domain}`)]);
 }
 
+/** More devices than this under one domain are drawn as one summary node (the selected IRQ's device stays on its own). */
+const MAX_DEVICES_PER_DOMAIN = 6;
+
+/**
+ * The graph as drawn: the devices of a domain that has many (machine512
+ * has 256 devices under a handful of domains) become one node that names
+ * how many and the first few, so the graph stays readable and small.
+ */
+export function collapsed(h: MachineState['hierarchy'], keep: ReadonlySet<string>): MachineState['hierarchy'] {
+  const kinds = new Map(h.nodes.map((n) => [n.id, n.kind]));
+  const byParent = new Map<string, string[]>();
+  const childOf = new Set<string>();
+  for (const [child, parent] of h.edges) {
+    if (kinds.get(child) !== 'device') continue;
+    childOf.add(child);
+    const list = byParent.get(parent) ?? [];
+    list.push(child);
+    byParent.set(parent, list);
+  }
+  const hidden = new Set<string>();
+  const extra: MachineState['hierarchy'] = { nodes: [], edges: [] };
+  for (const [parent, devices] of byParent) {
+    if (devices.length <= MAX_DEVICES_PER_DOMAIN) continue;
+    // A device with a second parent, a guest under it, or in the selected chain stays drawn.
+    const folded = devices.filter((d) => !keep.has(d) && h.edges.filter(([c, p]) => c === d || p === d).length === 1);
+    if (folded.length < 2) continue;
+    for (const d of folded) hidden.add(d);
+    const names = folded.map((d) => h.nodes.find((n) => n.id === d)?.name ?? d);
+    const id = `devices:${parent}`;
+    const owner = h.nodes.find((n) => n.id === parent)?.owner ?? '';
+    extra.nodes.push({ id, kind: 'device', name: `${folded.length} devices`, owner, detail: `${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''}` });
+    extra.edges.push([id, parent]);
+  }
+  if (hidden.size === 0) return h;
+  return {
+    nodes: [...h.nodes.filter((n) => !hidden.has(n.id)), ...extra.nodes],
+    edges: [...h.edges.filter(([c, p]) => !hidden.has(c) && !hidden.has(p)), ...extra.edges],
+  };
+}
+
 export function renderHierarchy(state: MachineState, selected: number | undefined): HTMLElement {
-  const { placed, width, height } = layout(state.hierarchy);
   const chain = chainIds(state, selected);
+  const graph = collapsed(state.hierarchy, chain);
+  const { placed, width, height } = layout(graph);
   const at = new Map(placed.map((p) => [p.node.id, p]));
   const root = svg('svg', { width: Math.max(width, 200), height, viewBox: `0 0 ${Math.max(width, 200)} ${height}`, role: 'img', 'aria-label': `irqdomain hierarchy: ${placed.length} nodes` });
-  for (const [child, parent] of state.hierarchy.edges) {
+  for (const [child, parent] of graph.edges) {
     const a = at.get(child);
     const b = at.get(parent);
     if (!a || !b) continue;
@@ -97,7 +138,7 @@ export function renderHierarchy(state: MachineState, selected: number | undefine
     const title = svg('title', {}, `${n.kind} ${n.name} (${n.detail})${n.kernelName ? `, kernel name ${n.kernelName}` : ''}, in ${n.owner}`);
     g.append(title, svg('rect', { width: NODE_W, height: NODE_H, rx: n.kind === 'guest' ? 12 : 4 }));
     g.append(svg('text', { x: 8, y: 17, class: 'name' }, clip(n.name, 26)));
-    const sub = n.kind === 'domain' ? `${n.detail} · ${n.kernelName ?? ''}` : n.kind === 'device' ? `${n.detail} device` : `guest · ${n.detail}`;
+    const sub = n.kind === 'domain' ? `${n.detail} · ${n.kernelName ?? ''}` : n.id.startsWith('devices:') ? n.detail : n.kind === 'device' ? `${n.detail} device` : `guest · ${n.detail}`;
     g.append(svg('text', { x: 8, y: 33, class: 'sub' }, clip(sub, 32)));
     root.append(g);
   }

@@ -67,22 +67,31 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
   const header = el('header', {}, el('h1', {}, `“${state.scenario}” `, el('span', { class: 'muted' }, `on ${s.name} (${s.arch}, Linux ${s.kernel}, ${s.cpus} CPUs) — ${at}`)));
   if (problem) header.append(el('p', { class: 'problem', role: 'alert' }, problem));
   const row = state.irqs.find((r) => r.virq === selected);
+  const tv = performance.now();
   const vectors = renderVectors(state, select);
+  const tv2 = performance.now();
   vectors.mark(row?.cpu, row?.vector);
   const section = (id: string, title: string, ...body: Node[]): HTMLElement => el('section', { id, 'aria-labelledby': `${id}-h` }, el('h2', { id: `${id}-h` }, title), ...body);
   const chain = row ? el('p', { class: 'note' }, `IRQ ${row.virq} ${row.device}[${row.index}]: ${row.levels.map((l) => l.kernelName).join(' → ')}`) : el('p', { class: 'note' }, 'Select an IRQ in the table or the vector map to highlight its chain.');
+  const th = performance.now();
+  const hier = renderHierarchy(state, selected);
+  const th2 = performance.now();
+  const tableEl = renderTable(state, table, selected, () => render('filter'), select);
+  const tt2 = performance.now();
+  const timelineEl = renderTimeline(state, (k) => vscode !== undefined || states.has(k), go);
+  app.dataset.parts = `vectors ${(tv2 - tv).toFixed(1)} hierarchy ${(th2 - th).toFixed(1)} table ${(tt2 - th2).toFixed(1)} timeline ${(performance.now() - tt2).toFixed(1)}`;
   app.append(
     header,
     el(
       'div',
       { class: 'grid' },
-      section('timeline', 'Timeline', renderTimeline(state, (k) => vscode !== undefined || states.has(k), go)),
+      section('timeline', 'Timeline', timelineEl),
       el(
         'div',
         { class: 'parts' },
-        section('hierarchy', 'irqdomain hierarchy', chain, renderHierarchy(state, selected)),
+        section('hierarchy', 'irqdomain hierarchy', chain, hier),
         section('vectors', 'Vector map', vectors.element),
-        section('irqs', `IRQs (${state.irqTotal})`, renderTable(state, table, selected, () => render('filter'), select)),
+        section('irqs', `IRQs (${state.irqTotal})`, tableEl),
       ),
     ),
   );
@@ -96,6 +105,8 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
   else if (focusedSort !== undefined) again(`button[data-key="${focusedSort}"]`);
   else if (focusedRow !== undefined) again(`tr[data-virq="${focusedRow}"]`);
   else if (focusedMap) again('#vectors canvas');
+  // The time includes the style and layout the redraw causes (reading offsetHeight forces them now), not only the script.
+  void app.offsetHeight;
   app.dataset.renderMs = (performance.now() - t0).toFixed(1);
   app.dataset.step = String(state.step);
 }

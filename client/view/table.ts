@@ -6,7 +6,7 @@
 import type { IrqRow, MachineState } from '../../server/src/features/machine-view-types.js';
 import { el, hex, onActivate } from './dom.js';
 
-const MAX_DOM_ROWS = 400;
+const MAX_DOM_ROWS = 250;
 
 interface Column {
   key: string;

@@ -98,16 +98,10 @@ export function renderVectors(state: MachineState, onPick: (virq: number) => voi
     }
     const labelled = rh >= 10;
     ctx.fillText(labelled ? 'CPU   avl  act  man  mac' : 'CPU', 4, HEADER / 2);
+    // The cells as pixels: 131,072 fillRect() calls on 512 CPUs take longer than a step may.
+    drawCells(ctx, cpus, rh, dpr, colours);
     cpus.forEach((c, i) => {
       const y = HEADER + i * rh;
-      for (let v = 0; v < 256; v++) {
-        ctx.fillStyle = colours.get(c.vectors[v] as string) ?? '#888';
-        ctx.fillRect(GUTTER + v * CELL_W, y, CELL_W - (CELL_W > 3 ? 1 : 0), rh - (rh > 4 ? 1 : 0));
-      }
-      if (!c.online) {
-        ctx.fillStyle = colours.get('offline') as string;
-        ctx.fillRect(GUTTER, y, 256 * CELL_W, rh);
-      }
       if (labelled || i % 16 === 0) {
         ctx.fillStyle = colours.get(c.online ? 'fg' : 'muted') as string;
         const counters = labelled ? ` ${pad(c.avl)} ${pad(c.act)} ${pad(c.man)} ${pad(c.mac)}` : '';
@@ -187,6 +181,56 @@ export function renderVectors(state: MachineState, onPick: (virq: number) => voi
       draw();
     },
   };
+}
+
+/** A CSS colour as RGBA bytes, through a 1×1 canvas (any syntax the stylesheet may use). */
+function rgba(colour: string): [number, number, number, number] {
+  const c = document.createElement('canvas');
+  c.width = c.height = 1;
+  const x = c.getContext('2d', { willReadFrequently: true });
+  if (!x) return [128, 128, 128, 255];
+  x.fillStyle = colour;
+  x.fillRect(0, 0, 1, 1);
+  const d = x.getImageData(0, 0, 1, 1).data;
+  return [d[0] ?? 0, d[1] ?? 0, d[2] ?? 0, d[3] ?? 255];
+}
+
+function drawCells(ctx: CanvasRenderingContext2D, cpus: readonly CpuRow[], rh: number, dpr: number, colours: Map<string, string>): void {
+  const x0 = Math.round(GUTTER * dpr);
+  const y0 = Math.round(HEADER * dpr);
+  const w = Math.round(256 * CELL_W * dpr);
+  const h = Math.round(cpus.length * rh * dpr);
+  const img = ctx.createImageData(w, h);
+  const px = new Uint32Array(img.data.buffer);
+  // Little-endian RGBA packed in one word per pixel; the offline veil is blended in once per colour.
+  const pack = ([r, g, b, a]: [number, number, number, number]): number => ((a << 24) | (b << 16) | (g << 8) | r) >>> 0;
+  const veil = rgba(colours.get('offline') as string);
+  const alpha = veil[3] / 255;
+  const online = new Map<string, number>();
+  const offline = new Map<string, number>();
+  for (const s of STATES) {
+    const c = rgba(colours.get(s.code) ?? '#888');
+    online.set(s.code, pack(c));
+    const blend = (i: 0 | 1 | 2): number => Math.round(c[i] * (1 - alpha) + veil[i] * alpha);
+    offline.set(s.code, pack([blend(0), blend(1), blend(2), 255]));
+  }
+  const cw = CELL_W * dpr;
+  const ch = rh * dpr;
+  // A gap of one CSS pixel between cells where they are big enough to have one.
+  const gapX = CELL_W > 3 ? dpr : 0;
+  const gapY = rh > 4 ? dpr : 0;
+  cpus.forEach((c, i) => {
+    const table = c.online ? online : offline;
+    const top = Math.round(i * ch);
+    const bottom = Math.round((i + 1) * ch - gapY);
+    for (let v = 0; v < 256; v++) {
+      const colour = table.get(c.vectors[v] as string) ?? 0xff808080;
+      const left = Math.round(v * cw);
+      const right = Math.round((v + 1) * cw - gapX);
+      for (let y = top; y < bottom; y++) px.fill(colour, y * w + left, y * w + right);
+    }
+  });
+  ctx.putImageData(img, x0, y0);
 }
 
 function pad(n: number): string {

@@ -57,7 +57,7 @@ export function machineState(analysis: Analysis, scenario: unknown, step: unknow
     step: at,
     system: { name: system.name, arch: system.arch, kernel: system.kernel.text, cpus: system.cpus },
     steps,
-    hierarchy: hierarchyOf(system, irqs.rows),
+    hierarchy: hierarchyOf(system, domainNames(s, irqs.rows)),
     matrix: { onlineMaps: s.matrix.onlineMaps, globalAvailable: s.matrix.globalAvailable, globalReserved: s.matrix.globalReserved, totalAllocated: s.matrix.totalAllocated },
     cpus: cpuRows(s),
     irqs: irqs.rows,
@@ -155,10 +155,29 @@ function kindName(d: DomainSym): string {
   return (d.domainKind ?? 'domain').toUpperCase();
 }
 
+/**
+ * The kernel's name of each host domain, from the first IRQ through it: the
+ * table's rows, then (for a domain only IRQs past the table's cap go
+ * through) the first such IRQ of the state.
+ */
+function domainNames(s: SimState, rows: readonly IrqRow[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const r of rows) for (const l of r.levels) if (!names.has(l.domain)) names.set(l.domain, l.kernelName);
+  const missing = new Set([...s.system.scope.domains.keys()].filter((d) => !names.has(d)));
+  if (missing.size === 0) return names;
+  for (const irq of s.irqs.values()) {
+    if (!irq.chain.some((d) => missing.has(d.name))) continue;
+    for (const l of formatView(captureIrq(s, irq)).levels) {
+      if (!names.has(l.domain)) names.set(l.domain, l.kernelName);
+      missing.delete(l.domain);
+    }
+    if (missing.size === 0) break;
+  }
+  return names;
+}
+
 /** Domains, devices and guests, with child → parent edges (device → its domain, guest → the host device it is given). */
-function hierarchyOf(system: SystemSym, rows: readonly IrqRow[]): MachineState['hierarchy'] {
-  const kernelNames = new Map<string, string>();
-  for (const r of rows) for (const l of r.levels) if (!kernelNames.has(l.domain)) kernelNames.set(l.domain, l.kernelName);
+function hierarchyOf(system: SystemSym, kernelNames: ReadonlyMap<string, string>): MachineState['hierarchy'] {
   const nodes: HierarchyNode[] = [];
   const edges: [string, string][] = [];
   const domainId = (owner: string, d: DomainSym): string => `domain:${owner}/${d.name}`;
