@@ -66,12 +66,17 @@ export function layout(h: MachineState['hierarchy']): { placed: Placed[]; width:
   return { placed, width: PAD * 2 + widest * (NODE_W + GAP_X) - GAP_X, height: PAD * 2 + layers.length * (NODE_H + GAP_Y) - GAP_Y };
 }
 
-/** The ids of an IRQ's chain in the graph: its device and every domain of its levels. */
-export function chainIds(state: MachineState, virq: number | undefined): Set<string> {
-  const row = virq === undefined ? undefined : state.irqs.find((r) => r.virq === virq);
+/** The ids of an IRQ's chain in the graph: its device and every domain of its levels (a guest's, then the guest and the host device given to it). */
+export function chainIds(state: MachineState, id: string | undefined): Set<string> {
+  const row = id === undefined ? undefined : state.irqs.find((r) => r.id === id);
   if (!row) return new Set();
-  const owner = state.system.name;
-  return new Set([`device:${owner}/${row.device}`, ...row.levels.map((l) => `domain:${owner}/${l.domain}`)]);
+  const owner = row.guest ?? state.system.name;
+  const ids = new Set([`device:${owner}/${row.device}`, ...row.levels.map((l) => `domain:${owner}/${l.domain}`)]);
+  if (row.guest !== undefined) {
+    ids.add(`guest:${row.guest}`);
+    ids.add(`device:${state.system.name}/${row.device}`);
+  }
+  return ids;
 }
 
 /** More devices than this under one domain are drawn as one summary node (the selected IRQ's device stays on its own). */
@@ -114,7 +119,7 @@ export function collapsed(h: MachineState['hierarchy'], keep: ReadonlySet<string
   };
 }
 
-export function renderHierarchy(state: MachineState, selected: number | undefined): HTMLElement {
+export function renderHierarchy(state: MachineState, selected: string | undefined): HTMLElement {
   const chain = chainIds(state, selected);
   const graph = collapsed(state.hierarchy, chain);
   const { placed, width, height } = layout(graph);

@@ -25,7 +25,8 @@ const app = document.getElementById('app') as HTMLElement;
 const data = JSON.parse(document.getElementById('data')?.textContent ?? 'null') as ViewData | null;
 const states = new Map<number, MachineState>((data?.states ?? []).map((s) => [s.step, s]));
 let current: MachineState | undefined = states.get(data?.initial ?? 0) ?? data?.states[0];
-let selected: number | undefined;
+/** The id of the selected IRQ row. */
+let selected: string | undefined;
 let problem: string | undefined;
 const table: TableState = { sort: 'irq', descending: false, filter: '' };
 
@@ -41,8 +42,8 @@ function go(step: number): void {
   }
 }
 
-function select(virq: number): void {
-  selected = selected === virq ? undefined : virq;
+function select(id: string): void {
+  selected = selected === id ? undefined : id;
   render('table');
 }
 
@@ -54,7 +55,7 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
   const focused = document.activeElement instanceof HTMLElement ? document.activeElement : undefined;
   const focusedStep = focused?.dataset.step;
   const focusedSort = focused?.dataset.key;
-  const focusedRow = focused?.dataset.virq;
+  const focusedRow = focused?.dataset.id;
   const focusedMap = focused instanceof HTMLCanvasElement;
   const filterFocused = focused?.id === 'irq-filter';
   app.replaceChildren();
@@ -66,13 +67,14 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
   const at = state.step === 0 ? 'before the first step' : `after step ${state.step} of ${state.steps.length}`;
   const header = el('header', {}, el('h1', {}, `“${state.scenario}” `, el('span', { class: 'muted' }, `on ${s.name} (${s.arch}, Linux ${s.kernel}, ${s.cpus} CPUs) — ${at}`)));
   if (problem) header.append(el('p', { class: 'problem', role: 'alert' }, problem));
-  const row = state.irqs.find((r) => r.virq === selected);
+  const row = state.irqs.find((r) => r.id === selected);
   const tv = performance.now();
   const vectors = renderVectors(state, select);
   const tv2 = performance.now();
-  vectors.mark(row?.cpu, row?.vector);
+  // The map is the host's: a guest IRQ's vector is on a vCPU.
+  if (row?.guest === undefined) vectors.mark(row?.cpu, row?.vector);
   const section = (id: string, title: string, ...body: Node[]): HTMLElement => el('section', { id, 'aria-labelledby': `${id}-h` }, el('h2', { id: `${id}-h` }, title), ...body);
-  const chain = row ? el('p', { class: 'note' }, `IRQ ${row.virq} ${row.device}[${row.index}]: ${row.levels.map((l) => l.kernelName).join(' → ')}`) : el('p', { class: 'note' }, 'Select an IRQ in the table or the vector map to highlight its chain.');
+  const chain = row ? el('p', { class: 'note' }, `${row.guest !== undefined ? `${row.guest}: ` : ''}IRQ ${row.virq} ${row.device}[${row.index}]: ${row.levels.map((l) => l.kernelName).join(' → ')}`) : el('p', { class: 'note' }, 'Select an IRQ in the table or the vector map to highlight its chain.');
   const th = performance.now();
   const hier = renderHierarchy(state, selected);
   const th2 = performance.now();
@@ -103,7 +105,7 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
     f?.setSelectionRange(f.value.length, f.value.length);
   } else if (focusedStep !== undefined) again(`[data-step="${focusedStep}"]`);
   else if (focusedSort !== undefined) again(`button[data-key="${focusedSort}"]`);
-  else if (focusedRow !== undefined) again(`tr[data-virq="${focusedRow}"]`);
+  else if (focusedRow !== undefined) again(`tr[data-id="${CSS.escape(focusedRow)}"]`);
   else if (focusedMap) again('#vectors canvas');
   // The time includes the style and layout the redraw causes (reading offsetHeight forces them now), not only the script.
   void app.offsetHeight;

@@ -1,6 +1,7 @@
 // The IRQ table: one row per IRQ of the state, sortable by any column
 // (a header is a button: click, Enter or Space), filtered by a text that
-// must occur in the row; rows the step changed are marked. At most
+// must occur in the row; rows the step changed are marked. A guest's IRQs
+// follow the host's, their number prefixed with the guest's name. At most
 // MAX_DOM_ROWS rows are put in the document, so a 65,536-IRQ machine stays
 // responsive: the filter narrows the rest.
 import type { IrqRow, MachineState } from '../../server/src/features/machine-view-types.js';
@@ -17,7 +18,7 @@ interface Column {
 }
 
 const COLUMNS: readonly Column[] = [
-  { key: 'irq', title: 'IRQ', text: (r) => String(r.virq), num: (r) => r.virq },
+  { key: 'irq', title: 'IRQ', text: (r) => (r.guest === undefined ? String(r.virq) : `${r.guest}: ${r.virq}`), num: (r) => (r.guest === undefined ? r.virq : 1e9 + r.virq) },
   { key: 'device', title: 'device[index]', text: (r) => `${r.device}[${r.index}] ${r.cap}` },
   { key: 'hwirq', title: 'hwirq per level', text: (r) => r.levels.map((l) => `${l.kernelName}:${hex(l.hwirq, 1)}`).join(' → ') },
   { key: 'cpu', title: 'CPU', text: (r) => (r.cpu === undefined ? '—' : String(r.cpu)), num: (r) => r.cpu ?? -1 },
@@ -36,7 +37,7 @@ export interface TableState {
   filter: string;
 }
 
-export function renderTable(state: MachineState, view: TableState, selected: number | undefined, onChange: () => void, onSelect: (virq: number) => void): HTMLElement {
+export function renderTable(state: MachineState, view: TableState, selected: string | undefined, onChange: () => void, onSelect: (id: string) => void): HTMLElement {
   const changed = new Set(state.changed);
   const col = COLUMNS.find((c) => c.key === view.sort) ?? (COLUMNS[0] as Column);
   const needle = view.filter.trim().toLowerCase();
@@ -52,7 +53,7 @@ export function renderTable(state: MachineState, view: TableState, selected: num
   const rows = needle ? state.irqs.filter((r) => textOf(r).includes(needle)) : state.irqs.slice();
   rows.sort((a, b) => {
     const d = col.num ? col.num(a) - col.num(b) : col.text(a).localeCompare(col.text(b), undefined, { numeric: true });
-    return (view.descending ? -d : d) || a.virq - b.virq;
+    return (view.descending ? -d : d) || (a.guest ?? '').localeCompare(b.guest ?? '') || a.virq - b.virq;
   });
 
   const filter = el('input', { type: 'search', id: 'irq-filter', placeholder: 'Filter IRQs (device, CPU, vector, …)', 'aria-label': 'Filter the IRQ table', value: view.filter });
@@ -78,10 +79,10 @@ export function renderTable(state: MachineState, view: TableState, selected: num
   }
   const body = el('tbody');
   for (const r of rows.slice(0, MAX_DOM_ROWS)) {
-    const cls = [changed.has(r.virq) ? 'changed' : '', r.virq === selected ? 'selected' : ''].filter(Boolean).join(' ');
-    const tr = el('tr', { class: cls || undefined, tabindex: 0, 'data-virq': r.virq, 'aria-selected': r.virq === selected ? 'true' : 'false' });
+    const cls = [changed.has(r.id) ? 'changed' : '', r.id === selected ? 'selected' : ''].filter(Boolean).join(' ');
+    const tr = el('tr', { class: cls || undefined, tabindex: 0, 'data-id': r.id, 'aria-selected': r.id === selected ? 'true' : 'false' });
     for (const c of COLUMNS) tr.append(el('td', { class: c.key }, c.text(r)));
-    onActivate(tr, () => onSelect(r.virq));
+    onActivate(tr, () => onSelect(r.id));
     body.append(tr);
   }
   const shown = Math.min(rows.length, MAX_DOM_ROWS);

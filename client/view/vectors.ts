@@ -50,7 +50,7 @@ export function describeCell(state: MachineState, cpu: number, vector: number): 
   if (!c) return '';
   const code = c.vectors[vector] as VectorCode;
   const virq = irqAt(c, vector);
-  const row = virq === undefined ? undefined : state.irqs.find((r) => r.virq === virq);
+  const row = virq === undefined ? undefined : state.irqs.find((r) => r.guest === undefined && r.virq === virq);
   const irq = virq === undefined ? '' : ` → IRQ ${virq}${row ? ` ${row.device}[${row.index}]` : ''}`;
   return `CPU ${cpu}${c.online ? '' : ' (offline)'} vector ${hex(vector)}: ${NAMES.get(code) ?? code}${irq} · avl ${c.avl} act ${c.act} man ${c.man} mac ${c.mac}`;
 }
@@ -61,7 +61,8 @@ export interface VectorMap {
   mark(cpu: number | undefined, vector: number | undefined): void;
 }
 
-export function renderVectors(state: MachineState, onPick: (virq: number) => void): VectorMap {
+/** `onPick` gets the id of the host IRQ behind a cell (vector_irq[] is the host's). */
+export function renderVectors(state: MachineState, onPick: (id: string) => void): VectorMap {
   const cpus = state.cpus;
   const rh = rowHeight(cpus.length);
   const width = GUTTER + 256 * CELL_W;
@@ -129,7 +130,7 @@ export function renderVectors(state: MachineState, onPick: (virq: number) => voi
   const pick = (p: { cpu: number; vector: number }): void => {
     const c = cpus[p.cpu];
     const virq = c ? irqAt(c, p.vector) : undefined;
-    if (virq !== undefined) onPick(virq);
+    if (virq !== undefined) onPick(String(virq));
   };
   canvas.addEventListener('mousemove', (ev) => {
     const p = cellAt(ev);

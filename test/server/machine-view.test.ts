@@ -56,7 +56,7 @@ describe('irqd/machineState', () => {
       );
       // The IRQs the step acted on, as the trace's record shows them after it.
       const record = k > 0 ? trace.records[k - 1] : undefined;
-      assert.deepEqual(m.changed, [...new Set((record?.views ?? []).map((v) => v.virq))]);
+      assert.deepEqual(m.changed, [...new Set((record?.views ?? []).map((v) => String(v.virq)))]);
       for (const v of record?.views ?? []) {
         const row = m.irqs.find((r) => r.virq === v.virq);
         assert.ok(row, `IRQ ${v.virq} of step ${k} is in the table`);
@@ -143,6 +143,38 @@ describe('irqd/machineState', () => {
       { uri, scenario: 0, step: 2 },
       { uri, scenario: 0, step: trace?.records.length },
     ]);
+  });
+
+  test("a step in a guest block marks that guest's IRQs, which the table lists after the host's", async () => {
+    const text = readFileSync(join(root, 'samples', 'siov-guests.irqd'), 'utf8');
+    const guestUri = 'file:///view/siov-guests.irqd';
+    await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: guestUri, languageId: 'irqd', version: 1, text } });
+    await s.diagnostics.waitFor((p) => p.uri === guestUri, 'siov-guests opened');
+    const a = analyze(text, 0);
+    const gsc = a.model.scenarios.find((x) => x.name === 'case 2 and 3: VF and PASID sub-device in a HCALL guest');
+    const gtrace = gsc ? a.traces.get(gsc) : undefined;
+    assert.ok(gsc && gtrace);
+    // Every step of this scenario is inside its one `guest vm1 { … }` block: take the first that acts on IRQs.
+    assert.deepEqual(gsc.decl.steps.map((st) => st.kind), ['guest']);
+    const k = gtrace.records.findIndex((r) => r.views.length > 0) + 1;
+    assert.ok(k > 0, 'a step in vm1 acts on IRQs');
+    const m = await request({ textDocument: { uri: guestUri }, scenario: gsc.name, step: k });
+    const views = gtrace.records[k - 1]?.views ?? [];
+    assert.deepEqual(m.changed, [...new Set(views.map((v) => `vm1:${v.virq}`))]);
+    for (const v of views) {
+      const row = m.irqs.find((r) => r.id === `vm1:${v.virq}`);
+      assert.ok(row, `vm1's IRQ ${v.virq} is in the table`);
+      assert.equal(row.guest, 'vm1');
+      assert.equal(`${row.device}[${row.index}]`, v.label.replace(/ .*/, ''));
+      assert.equal(row.vector, v.vector);
+    }
+    const state = stateAfter(gsc, k);
+    assert.ok(state);
+    const guestIrqs = [...state.guests.values()].reduce((n, g) => n + g.irqs.size, 0);
+    assert.ok(guestIrqs > 0);
+    assert.equal(m.irqTotal, state.irqs.size + guestIrqs);
+    assert.equal(m.irqs.filter((r) => r.guest === undefined).length, state.irqs.size);
+    assert.equal(new Set(m.irqs.map((r) => r.id)).size, m.irqs.length, 'row ids are unique');
   });
 
   test('bad params get an InvalidParams error and the server keeps serving', async () => {

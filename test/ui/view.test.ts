@@ -6,7 +6,7 @@
 // of it in light and dark go to test-results/ui/ for a person to look at.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -179,6 +179,52 @@ describe('irqd view in headless Chromium', { skip }, () => {
       await page.context().close();
     });
   }
+});
+
+describe('the hierarchy of bigger machines', { skip }, () => {
+  test('guests hang under the host devices given to them; many devices under one domain fold into one node', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'irqd-view-'));
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu'] });
+    try {
+      const devices = Array.from({ length: 10 }, (_, i) => `  device nic${i} pci ${(i + 1).toString(16).padStart(2, '0')}:00.0 { msix 2 domain MSI }`);
+      const file = join(dir, 'many.irqd');
+      writeFileSync(file, `system box {\n  cpus 4\n  domain VECTOR vector\n  domain MSI pci-msi parent VECTOR\n${devices.join('\n')}\n}\nscenario s on box {\n  alloc nic3 2\n  request nic3[0]\n}\n`);
+      const pages: [string, string][] = [
+        [file, 's'],
+        [join(root, 'samples', 'siov-guests.irqd'), 'case 2 and 3: VF and PASID sub-device in a HCALL guest'],
+      ];
+      const counts: { nodes: number; folded: string[]; guests: number; problems: string[] }[] = [];
+      for (const [f, scenario] of pages) {
+        const out = join(dir, 'page.html');
+        const r = spawnSync(process.execPath, [cli, 'view', f, '--scenario', scenario, '-o', out], { encoding: 'utf8' });
+        assert.equal(r.status, 0, r.stderr);
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on('console', (m) => {
+          if (m.type() === 'error') problems.push(m.text());
+        });
+        await page.route('**/*', (route) => (route.request().url() === PAGE_URL ? route.fulfill({ contentType: 'text/html', body: readFileSync(out, 'utf8') }) : route.abort()));
+        await page.goto(PAGE_URL);
+        await page.waitForSelector('#hierarchy svg');
+        counts.push({
+          nodes: await page.locator('#hierarchy g.node').count(),
+          folded: await page.locator('#hierarchy g.node.device text.name').allTextContents(),
+          guests: await page.locator('#hierarchy g.node.guest').count(),
+          problems,
+        });
+        await page.close();
+      }
+      const [many, siov] = counts;
+      // VECTOR, MSI and one node for the ten devices.
+      assert.deepEqual(many?.folded, ['10 devices']);
+      assert.equal(many?.nodes, 3);
+      assert.equal(siov?.guests, 4);
+      assert.deepEqual([...(many?.problems ?? []), ...(siov?.problems ?? [])], []);
+    } finally {
+      await browser.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 test('irqd view exits 2 with one line for a missing file, an unknown scenario or a step past the end', () => {

@@ -70,6 +70,10 @@ export interface LevelCell {
 }
 
 export interface IrqRow {
+  /** Unique in the table: the IRQ number for the host's IRQs, `GUEST:number` for a guest's (guests number their own IRQs). */
+  id: string;
+  /** The guest whose kernel holds the IRQ; absent for the host's. */
+  guest?: string;
   virq: number;
   device: string;
   index: number;
@@ -109,10 +113,10 @@ export interface MachineState {
   hierarchy: { nodes: HierarchyNode[]; edges: [string, string][] };
   matrix: MatrixCounters;
   cpus: CpuRow[];
-  /** The IRQs in ascending order, at most MAX_IRQ_ROWS (the changed ones always among them). */
+  /** The host's IRQs in ascending order, then each guest's, at most MAX_IRQ_ROWS (the changed ones always among them). */
   irqs: IrqRow[];
-  /** How many IRQs the state holds (more than irqs.length when capped). */
+  /** How many IRQs the host and its guests hold (more than irqs.length when capped). */
   irqTotal: number;
-  /** The IRQs the step acted on (its record's views). */
-  changed: number[];
+  /** The ids of the IRQs the step acted on (its record's views, in the guest whose block holds the step). */
+  changed: string[];
 }

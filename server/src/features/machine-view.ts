@@ -4,6 +4,7 @@
 // the steps run again up to the position), and turned into plain data that
 // stays compact on big machines: a CPU's 256 vectors are one string of state
 // codes, and the IRQ table is capped.
+import type * as A from '../../../grammar/index.js';
 import type { Analysis } from '../analysis/analysis.js';
 import type { DomainSym, GuestSym, SystemSym } from '../model/types.js';
 import { peekStateAfter } from '../sim/engine.js';
@@ -48,7 +49,10 @@ export function machineState(analysis: Analysis, scenario: unknown, step: unknow
     outcome: r.outcome,
     summary: r.summary,
   }));
-  const changed = at > 0 ? [...new Set((trace.records[at - 1]?.views ?? []).map((v) => v.virq))] : [];
+  const record = at > 0 ? trace.records[at - 1] : undefined;
+  // A step inside `guest G { … }` acts on G's IRQs, which G's kernel numbers on its own.
+  const inGuest = record ? guestOf(sc.decl.steps, record.step.span) : undefined;
+  const changed = [...new Set((record?.views ?? []).map((v) => idOf(inGuest, v.virq)))];
   const irqs = irqRows(s, new Set(changed));
   return {
     scenario: sc.name,
@@ -84,23 +88,46 @@ function lineRange(analysis: Analysis, span: { start: number; end: number }): { 
   return { includes: (line) => line >= first && line <= last };
 }
 
-/** The table: the first MAX_IRQ_ROWS IRQs by number, with every changed one among them. */
-function irqRows(s: SimState, changed: ReadonlySet<number>): { rows: IrqRow[]; total: number } {
-  const picked: Irq[] = [];
-  for (const irq of s.irqs.values()) {
-    if (picked.length < MAX_IRQ_ROWS || changed.has(irq.virq)) picked.push(irq);
-  }
-  picked.sort((a, b) => a.virq - b.virq);
-  return { rows: picked.map((irq) => irqRow(s, irq)), total: s.irqs.size };
+function idOf(guest: string | undefined, virq: number): string {
+  return guest === undefined ? String(virq) : `${guest}:${virq}`;
 }
 
-function irqRow(s: SimState, irq: Irq): IrqRow {
+/** The guest whose step block holds a span (the innermost, for guests in guests), or undefined for a host step. */
+function guestOf(steps: readonly A.Step[], span: A.Span): string | undefined {
+  for (const st of steps) {
+    if (st.kind !== 'guest' || !(st.span.start <= span.start && span.end <= st.span.end)) continue;
+    return guestOf(st.steps, span) ?? st.guest?.text;
+  }
+  return undefined;
+}
+
+/** The table: the host's IRQs by number, then each guest's, at most MAX_IRQ_ROWS, with every changed one among them. */
+function irqRows(s: SimState, changed: ReadonlySet<string>): { rows: IrqRow[]; total: number } {
+  const rows: IrqRow[] = [];
+  let total = 0;
+  const add = (state: SimState, guest: string | undefined): void => {
+    total += state.irqs.size;
+    const picked: Irq[] = [];
+    for (const irq of state.irqs.values()) {
+      if (rows.length + picked.length < MAX_IRQ_ROWS || changed.has(idOf(guest, irq.virq))) picked.push(irq);
+    }
+    picked.sort((a, b) => a.virq - b.virq);
+    for (const irq of picked) rows.push(irqRow(state, irq, guest));
+  };
+  add(s, undefined);
+  for (const [name, g] of s.guests) add(g, name);
+  return { rows, total };
+}
+
+function irqRow(s: SimState, irq: Irq, guest: string | undefined): IrqRow {
   const v = formatView(captureIrq(s, irq));
   const a = irq.apic;
   let pendingMove: string | undefined;
   if (irq.movePending) pendingMove = `to ${bitmapList(irq.movePending)} on the next interrupt`;
   else if (a.moveInProgress) pendingMove = `in progress (vector ${vec(a.prevVector)} on CPU ${a.prevCpu} until cleanup)`;
   return {
+    id: idOf(guest, irq.virq),
+    ...(guest !== undefined ? { guest } : {}),
     virq: irq.virq,
     device: irq.device.name,
     index: irq.index,
@@ -162,7 +189,7 @@ function kindName(d: DomainSym): string {
  */
 function domainNames(s: SimState, rows: readonly IrqRow[]): Map<string, string> {
   const names = new Map<string, string>();
-  for (const r of rows) for (const l of r.levels) if (!names.has(l.domain)) names.set(l.domain, l.kernelName);
+  for (const r of rows) if (r.guest === undefined) for (const l of r.levels) if (!names.has(l.domain)) names.set(l.domain, l.kernelName);
   const missing = new Set([...s.system.scope.domains.keys()].filter((d) => !names.has(d)));
   if (missing.size === 0) return names;
   for (const irq of s.irqs.values()) {
