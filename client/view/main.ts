@@ -60,7 +60,7 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
   const filterFocused = focused?.id === 'irq-filter';
   app.replaceChildren();
   if (!state) {
-    app.append(el('p', { class: 'problem' }, problem ?? 'No machine state to show.'));
+    app.append(el('p', { class: problem ? 'problem' : 'note' }, problem ?? (vscode ? 'Asking irqd for the machine state…' : 'No machine state to show.')));
     return;
   }
   const s = state.system;
@@ -81,6 +81,7 @@ function render(keep?: 'timeline' | 'table' | 'filter'): void {
   const tableEl = renderTable(state, table, selected, () => render('filter'), select);
   const tt2 = performance.now();
   const timelineEl = renderTimeline(state, (k) => vscode !== undefined || states.has(k), go);
+  // Where a redraw's script time goes, for the bench (IRQD_BENCH_PARTS=1 prints it).
   app.dataset.parts = `vectors ${(tv2 - tv).toFixed(1)} hierarchy ${(th2 - th).toFixed(1)} table ${(tt2 - th2).toFixed(1)} timeline ${(performance.now() - tt2).toFixed(1)}`;
   app.append(
     header,
