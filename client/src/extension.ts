@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { DEBUG_SCENARIO_COMMAND, registerDebugger } from './debug.js';
+import { registerMachineView, SHOW_MACHINE_COMMAND } from './machine-view.js';
 
 /** The server's commands (server/src/features/code-lens.ts). */
 const SERVER_COMMANDS = {
@@ -38,7 +39,7 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
     outputChannel: output,
     traceOutputChannel: output,
     // The lenses of commands the extension runs itself (the ▷ Debug lens, client/src/debug.ts).
-    initializationOptions: { clientCommands: [DEBUG_SCENARIO_COMMAND] },
+    initializationOptions: { clientCommands: [DEBUG_SCENARIO_COMMAND, SHOW_MACHINE_COMMAND] },
     middleware: {
       // A Run lens prints the trace to the output channel: show it.
       executeCommand: async (command, args, next) => {
@@ -106,6 +107,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => void client?.stop() },
   );
   registerDebugger(context);
+  registerMachineView(context, () => client);
   await start();
   updateStatusBar(statusItem);
   await vscode.commands.executeCommand('setContext', 'irqd.simulatorReady', true);

@@ -252,6 +252,15 @@ async function runUi(port, context, dataDir) {
   log('step lens: ok');
   await shot('6-stepped');
 
+  // The ◫ View lens opens the machine view beside the editor; its page draws
+  // the four parts inside the webview's frames (CSP and nonce as shipped).
+  await page.locator('.monaco-editor .codelens-decoration a', { hasText: '◫ View' }).first().click();
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await view.locator('#app[data-step="1"] table.irqs tbody tr').first().waitFor({ timeout: 60000 });
+  for (const part of ['#hierarchy svg g.node', '#vectors canvas', '#timeline button.step']) await view.locator(part).first().waitFor({ timeout: 30000 });
+  log('machine view: ok');
+  await shot('6b-machine-view');
+
   // A machine brought in with 'irqd import' (samples/lab-q35-vtd.irqd, a real
   // 6.1 boot) and a what-if file that uses it: its scenarios start from the
   // machine's state, their lenses pass, and a hover shows the state an IRQ

@@ -11,6 +11,8 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  ErrorCodes,
+  ResponseError,
   type Connection,
   type InitializeParams,
   type InitializeResult,
@@ -33,6 +35,7 @@ import { prepareRename, rename } from './features/rename.js';
 import { legend, semanticTokens } from './features/semantic-tokens.js';
 import { documentSymbols } from './features/symbols.js';
 import { importSnapshot } from './host/import.js';
+import { machineState } from './features/machine-view.js';
 import { documentUri, includeDeclarationOf, newNameOf, positionOf, rangeOf } from './params.js';
 
 /** Writes a machine snapshot as .irqd text (docs/lsp-extensions.md). */
@@ -429,8 +432,21 @@ connection.onExecuteCommand((p): CommandResult | ReturnType<typeof importCommand
       return null;
     }
     refreshViews();
+    // The machine view follows the stepped position (docs/lsp-extensions.md, irqd/stepped).
+    void connection.sendNotification('irqd/stepped', { uri, scenario: index, step: steps.get(index) ?? trace?.records.length ?? 0 });
     return result;
   }, true);
+});
+
+/** Custom request: the simulated machine at one step, for the machine view (docs/lsp-extensions.md). */
+connection.onRequest('irqd/machineState', (p: unknown) => {
+  const params = (p ?? {}) as { textDocument?: { uri?: unknown }; scenario?: unknown; step?: unknown };
+  const uri = params.textDocument?.uri;
+  if (typeof uri !== 'string' || !documents.get(uri)) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${typeof uri === 'string' ? `${uri} is not open` : 'textDocument.uri is missing'}`);
+  const r = withAnalysis(uri, 'irqd/machineState', undefined, (a) => machineState(a, params.scenario, params.step, steppingOf(uri)), true);
+  if (!r) return new ResponseError(ErrorCodes.InternalError, 'irqd/machineState: internal error (see the irqd output)');
+  if ('problem' in r) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${r.problem}`);
+  return r;
 });
 
 // Whatever escapes a handler must not take the server down with it.

@@ -12,6 +12,8 @@ export const STEP_COMMAND = 'irqd.server.stepScenario';
 export const RESET_COMMAND = 'irqd.server.resetScenario';
 /** The client's debug command: not a server command, VS Code runs it in the extension. */
 export const DEBUG_COMMAND = 'irqd.debugScenario';
+/** The VS Code extension's machine view (client/src/machine-view.ts): a client command, which other clients may not have. */
+export const SHOW_MACHINE_COMMAND = 'irqd.showMachine';
 
 /**
  * `clientCommands`: the commands the client runs itself and said so at
@@ -43,6 +45,7 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     if (clientCommands.has(DEBUG_COMMAND)) lenses.push({ range, command: { title: '▷ Debug', command: DEBUG_COMMAND, arguments: [uri, sc.name] } });
     lenses.push({ range, command: { title: `Step (${k ?? 0}/${n})`, command: STEP_COMMAND, arguments: args } });
     lenses.push({ range, command: { title: 'Reset', command: RESET_COMMAND, arguments: args } });
+    if (clientCommands.has(SHOW_MACHINE_COMMAND)) lenses.push({ range, command: { title: '◫ View', command: SHOW_MACHINE_COMMAND, arguments: args } });
     if (k !== undefined && k > 0) {
       const r = trace.records[k - 1];
       if (r) {
