@@ -19,6 +19,7 @@ interface StatusParams {
   state: 'analyzing' | 'ready';
   errors?: number;
   warnings?: number;
+  infos?: number;
 }
 
 let client: LanguageClient | undefined;
@@ -62,9 +63,11 @@ function updateStatusBar(item: vscode.StatusBarItem): void {
   } else {
     const errors = status.errors ?? 0;
     const warnings = status.warnings ?? 0;
-    const problems = errors + warnings;
-    item.text = problems === 0 ? '$(check) irqd' : `$(${errors > 0 ? 'error' : 'warning'}) irqd: ${problems} problem${problems === 1 ? '' : 's'}`;
-    item.tooltip = `${errors} errors, ${warnings} warnings — click to show the problems`;
+    const infos = status.infos ?? 0;
+    // What the Problems panel lists: errors, warnings and infos (hints, such as steps not run, are not there).
+    const problems = errors + warnings + infos;
+    item.text = problems === 0 ? '$(check) irqd' : `$(${errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'info'}) irqd: ${problems} problem${problems === 1 ? '' : 's'}`;
+    item.tooltip = `${errors} errors, ${warnings} warnings, ${infos} infos — click to show the problems`;
   }
   item.show();
 }

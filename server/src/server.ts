@@ -116,7 +116,9 @@ const sliced = new Set<string>();
 function readyStatus(uri: string, version: number, analysis?: Analysis): void {
   const errors = analysis?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = analysis?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
-  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+  // Infos are in the Problems panel too (hints are not): the status bar counts what it shows.
+  const infos = analysis?.diagnostics.filter((d) => d.severity === 'info').length ?? 0;
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings, infos });
 }
 
 /**

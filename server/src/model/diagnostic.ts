@@ -16,6 +16,9 @@ export interface IrqdDiagnostic {
   readonly related?: readonly RelatedInfo[];
   /** Shown faded: code that did not run (steps after a failing one). */
   readonly unnecessary?: boolean;
+  /** A failed expectation's wanted value and the simulated one (IRQD034, IRQD035), for test results. */
+  readonly expected?: string;
+  readonly actual?: string;
 }
 
 /** A diagnostic with the severity its catalog entry gives (or an override). */
@@ -23,7 +26,7 @@ export function diagnostic(
   code: DiagnosticCode,
   span: Span,
   message: string,
-  extra?: { related?: readonly RelatedInfo[]; severity?: Severity; unnecessary?: boolean },
+  extra?: { related?: readonly RelatedInfo[]; severity?: Severity; unnecessary?: boolean; expected?: string; actual?: string },
 ): IrqdDiagnostic {
   return {
     code,
@@ -32,5 +35,6 @@ export function diagnostic(
     span,
     ...(extra?.related ? { related: extra.related } : {}),
     ...(extra?.unnecessary ? { unnecessary: true } : {}),
+    ...(extra?.expected !== undefined && extra.actual !== undefined ? { expected: extra.expected, actual: extra.actual } : {}),
   };
 }

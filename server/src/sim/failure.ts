@@ -5,12 +5,20 @@ import type * as A from '../../../grammar/index.js';
 import type { DiagnosticCode } from '../model/catalog.js';
 import type { Errno } from './matrix.js';
 
+/** What an expectation wanted and what the kernel state is, in the kernel's terms ("CPU 2", "CPU 1"). */
+export interface ExpectedActual {
+  readonly expected: string;
+  readonly actual: string;
+}
+
 export class StepFailure {
   constructor(
     readonly code: DiagnosticCode,
     readonly errno: Errno | undefined,
     readonly message: string,
     readonly span?: A.Span,
+    /** Set by a failing expectation (runner.ts expect()): the scenario goes on after it. */
+    readonly expectation?: ExpectedActual,
   ) {}
 }
 

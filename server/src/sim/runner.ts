@@ -183,10 +183,20 @@ export class Runner implements StepContext {
       if (r.expectedFailure) outcome = 'expected-failure';
     } catch (e) {
       if (!(e instanceof StepFailure)) throw e;
-      outcome = 'failed';
-      this.failed = true;
-      summary = e.errno ? errnoText(e.errno) : 'failed';
-      this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message));
+      if (step.kind === 'expect') {
+        // An expectation reads the state and changes nothing (for `expect
+        // fail`, what its step did stands, as it would on the machine), so
+        // the scenario goes on; it fails at its end all the same (engine.ts
+        // traceOf()). A selection that names no IRQ is a false expectation too.
+        outcome = 'expectation-failed';
+        summary = e.expectation ? `✗ ${e.expectation.actual}` : '✗ expectation failed';
+        this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message, e.expectation));
+      } else {
+        outcome = 'failed';
+        this.failed = true;
+        summary = e.errno ? errnoText(e.errno) : 'failed';
+        this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message));
+      }
     }
     // Kernel warnings become diagnostics, except where the failure message
     // already quotes them or a lost interrupt is reported as IRQD037.
@@ -527,8 +537,8 @@ export class Runner implements StepContext {
   private expect(step: A.ExpectStep): StepResult {
     const a = step.assertion;
     if (!a) return { summary: '', irqs: [] };
-    const fail = (message: string): never => {
-      throw new StepFailure('IRQD034', undefined, message, a.span);
+    const fail = (message: string, expected: string, actual: string): never => {
+      throw new StepFailure('IRQD034', undefined, message, a.span, { expected, actual });
     };
     switch (a.kind) {
       case 'fail':
@@ -538,19 +548,19 @@ export class Runner implements StepContext {
         if (!a.count) return { summary: '', irqs: [] };
         const cpu = a.cpu?.value ?? 0;
         const c = this.s.matrix.cpus[cpu];
-        if (c?.available !== a.count.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count.value}`);
+        if (c?.available !== a.count.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count.value}`, `${a.count.value} vectors available`, `${c?.available ?? 0} vectors available`);
         return { summary: '✓', irqs: [] };
       }
       case 'vfio': {
         const dev = this.device(a.device);
         const state = vfioState(this, dev);
-        if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`);
+        if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`, a.state.text, state);
         return { summary: '✓', irqs: [] };
       }
       case 'pasid-used': {
         if (!a.count) return { summary: '', irqs: [] };
         const used = this.s.pasid && a.set ? pasidUsed(this.s.pasid, a.set.text) : undefined;
-        if (used !== a.count.value) fail(`set ${a.set?.text ?? '?'} has ${used ?? 'no'} PASIDs allocated, not ${a.count.value}`);
+        if (used !== a.count.value) fail(`set ${a.set?.text ?? '?'} has ${used ?? 'no'} PASIDs allocated, not ${a.count.value}`, `${a.count.value} PASIDs`, `${used ?? 'no'} PASIDs`);
         return { summary: '✓', irqs: [] };
       }
       default:
@@ -568,8 +578,11 @@ export class Runner implements StepContext {
       const who = `${irq.device.name}[${irq.index}] (IRQ ${irq.virq})`;
       switch (a.kind) {
         case 'cpu': {
-          if (!irq.apic.vector) fail(`${who} has no vector yet (${irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated'})`);
-          if (!inMask(want, irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${wantText || bitmapList(want)}`);
+          if (!irq.apic.vector) {
+            const why = irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated';
+            fail(`${who} has no vector yet (${why})`, `${who} on CPU ${bitmapList(want)}`, `${who}: no vector (${why})`);
+          }
+          if (!inMask(want, irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${bitmapList(want)}`, `${who} on CPU ${bitmapList(want)}`, `${who} on CPU ${irq.apic.cpu}`);
           break;
         }
         case 'affinity': {
@@ -580,30 +593,43 @@ export class Runner implements StepContext {
             matches = bitmapList(shown) === wantText;
             affinityMatches.set(shown, matches);
           }
-          if (!matches) fail(`${who} has affinity ${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}, not ${wantText}`);
+          if (!matches) {
+            const actual = `${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}`;
+            fail(`${who} has affinity ${actual}, not ${wantText}`, `${who} affinity ${wantText}`, `${who} affinity ${actual}`);
+          }
           break;
         }
         case 'vector':
-          if (irq.apic.vector !== a.vector?.value) fail(`${who} has vector ${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}, not ${a.vector ? vec(a.vector.value) : '?'}`);
+          if (irq.apic.vector !== a.vector?.value) {
+            const actual = `${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}`;
+            const expected = a.vector ? vec(a.vector.value) : '?';
+            fail(`${who} has vector ${actual}, not ${expected}`, `${who} vector ${expected}`, `${who} vector ${actual}`);
+          }
           break;
         case 'message': {
           const msg = deviceMsg(this.s, irq);
           if (!msg || msg.addressLo !== a.address?.value || msg.data !== a.data?.value) {
-            fail(`${who}: the device holds ${msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message'}, not ${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`);
+            const actual = msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message';
+            const expected = `${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`;
+            fail(`${who}: the device holds ${actual}, not ${expected}`, `${who} message ${expected}`, `${who} message ${actual}`);
           }
           break;
         }
         case 'irte': {
           const index = irteIndex(irq);
-          if (index !== a.index?.value) fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`);
+          if (index !== a.index?.value) {
+            const actual = index === undefined ? 'no IRTE (not remapped)' : `IRTE ${hex(index)}`;
+            fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`, `${who} IRTE ${hex(a.index?.value ?? 0)}`, `${who} ${actual}`);
+          }
           break;
         }
         case 'lost':
         case 'delivered': {
           const d = irq.lastDelivery;
-          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`);
+          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`, `${who} ${a.kind}`, `${who} has not fired`);
           if (d && (d.delivered !== (a.kind === 'delivered') || (a.kind === 'lost' && d.pending))) {
-            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`);
+            const actual = d.delivered ? 'delivered' : d.pending ? 'held pending (masked)' : `lost (${d.reason})`;
+            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`, `${who} ${a.kind}`, `${who} ${actual}`);
           }
           break;
         }
@@ -618,11 +644,18 @@ export class Runner implements StepContext {
     try {
       const r = this.execute(inner);
       if (r.notSimulated) return { summary: 'not simulated', irqs: [], expectedFailure: true };
-      throw new StepFailure('IRQD035', undefined, `expected this step to fail${want ? ` with -${want}` : ''}, but it succeeded (${r.summary})`, inner.span);
+      // The step succeeded: what it did stands (the kernel did it), and only the expectation failed.
+      throw new StepFailure('IRQD035', undefined, `expected this step to fail${want ? ` with -${want}` : ''}, but it succeeded (${r.summary})`, inner.span, {
+        expected: want ? `fails with -${want}` : 'fails',
+        actual: `succeeds (${r.summary})`,
+      });
     } catch (e) {
       if (!(e instanceof StepFailure) || e.code === 'IRQD035') throw e;
+      // Another errno: the kernel rolled the step back as it does for any failure; the user expected
+      // a failure, so the scenario goes on from the state before the step.
       if (want && e.errno !== want) {
-        throw new StepFailure('IRQD035', e.errno, `expected -${want}, but the step fails with ${e.errno ? errnoText(e.errno) : 'another error'}: ${e.message}`, inner.span);
+        const actual = `fails with ${e.errno ? errnoText(e.errno) : 'another error'}`;
+        throw new StepFailure('IRQD035', e.errno, `expected -${want}, but the step ${actual}: ${e.message}`, inner.span, { expected: `fails with -${want}`, actual });
       }
       this.event('expect fail', `fails as expected: ${e.message}`);
       void step;
