@@ -3,6 +3,7 @@
 // imports 'vscode'; everything the editor shows comes from the server.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerTesting, type IrqdTesting } from './testing.js';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 
 /** The server's commands (server/src/features/code-lens.ts). */
@@ -72,7 +73,7 @@ function updateStatusBar(item: vscode.StatusBarItem): void {
   item.show();
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<{ testing: IrqdTesting }> {
   const output = vscode.window.createOutputChannel('irqd', { log: true });
   const statusItem = vscode.window.createStatusBarItem('irqd.status', vscode.StatusBarAlignment.Left, 10);
   statusItem.name = 'irqd';
@@ -106,8 +107,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => void client?.stop() },
   );
   await start();
+  // The Test Explorer: every scenario of the workspace, run by the server (testing.ts).
+  const testing = registerTesting(context, () => client, output);
   updateStatusBar(statusItem);
   await vscode.commands.executeCommand('setContext', 'irqd.simulatorReady', true);
+  return { testing };
 }
 
 /** Runs a scenario command on the scenario around the cursor of the active .irqd editor. */

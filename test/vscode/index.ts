@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { IrqdTesting } from '../../client/src/testing.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const scenarioFile = vscode.Uri.file(path.join(root, 'test', 'editors', 'scenario.irqd'));
@@ -141,6 +142,27 @@ const tests: [string, () => Promise<void>][] = [
         return titles.some((t) => /passes|fails/.test(t)) ? titles : undefined;
       });
       assert.ok(lenses.includes('✓ passes (2 steps)'), lenses.join(' | '));
+    },
+  ],
+  [
+    'the Test Explorer lists the scenarios; a run reports the false expectation with expected and actual',
+    async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      const api = (ext?.exports as { testing?: IrqdTesting } | undefined)?.testing;
+      assert.ok(api, "the extension's API has its test controller");
+      const file = await waitFor('the item of scenario.irqd', () => api.controller.items.get(scenarioFile.toString()));
+      const w7 = await waitFor('the item of scenario w7', () => file.children.get(`${scenarioFile.toString()}#w7`));
+      assert.equal(w7.range?.start.line, 7);
+      // As the Testing view's Run All button does: the default Run profile.
+      await vscode.commands.executeCommand('testing.runAll');
+      const result = await waitFor('the result of w7', () => api.results.get(w7.id));
+      assert.equal(result.status, 'failed');
+      const [m] = result.messages;
+      assert.ok(m, 'a message');
+      assert.match(m.expectedOutput ?? '', /^nic\[3\] \(IRQ \d+\) vector 0x23$/);
+      assert.match(m.actualOutput ?? '', /^nic\[3\] \(IRQ \d+\) vector 0x22 on CPU 1$/);
+      assert.equal(m.location?.uri.toString(), scenarioFile.toString());
+      assert.equal(m.location?.range.start.line, 10);
     },
   ],
 ];
