@@ -252,6 +252,35 @@ async function runUi(port, context, dataDir) {
   log('step lens: ok');
   await shot('6-stepped');
 
+  // The Test Explorer (client/src/testing.ts): the file and its scenario are
+  // listed, Run All runs them, and the failed expectation is reported with
+  // its expected and actual values (the peek and the Test Results).
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Testing: Focus on Test Explorer View');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await until('scenario.irqd in the Test Explorer', async () => {
+    const rows = await page.locator('.test-explorer .monaco-list-row').allInnerTexts();
+    return rows.some((r) => r.includes('scenario.irqd'));
+  }, 60000);
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Test: Run All Tests');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await until('w7 failed in the Test Explorer', async () => {
+    const failed = await page.locator('.test-explorer .monaco-list-row', { hasText: 'w7' }).locator('.codicon-testing-failed-icon').count();
+    return failed > 0;
+  }, 60000);
+  // The peek on the failed expect shows the message, with expected and actual.
+  await until('the failure peek with expected and actual', async () => {
+    const text = (await page.locator('.monaco-editor .peekview-widget').allInnerTexts()).join('\n');
+    return text.includes('vector 0x23') && text.includes('vector 0x22');
+  }, 30000).catch((e) => log('no peek with the diff:', e.message));
+  log('test explorer: ok');
+  await shot('9-testing');
+
   // A machine brought in with 'irqd import' (samples/lab-q35-vtd.irqd, a real
   // 6.1 boot) and a what-if file that uses it: its scenarios start from the
   // machine's state, their lenses pass, and a hover shows the state an IRQ

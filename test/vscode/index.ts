@@ -70,7 +70,8 @@ const tests: [string, () => Promise<void>][] = [
         return t.includes('Step (0/3)') ? t : undefined;
       });
       assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
-      assert.match(titles[0] ?? '', /fails at step 3 of 3/);
+      // A false expectation does not stop the scenario: it fails at its end.
+      assert.match(titles[0] ?? '', /^✗ fails: 1 expectation not met \(3 steps\)$/);
     },
   ],
   [
