@@ -269,15 +269,28 @@ async function runUi(port, context, dataDir) {
   await page.keyboard.type('Test: Run All Tests');
   await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
   await page.keyboard.press('Enter');
+  const fileRow = page.locator('.test-explorer .monaco-list-row', { hasText: 'scenario.irqd' }).first();
+  await until('scenario.irqd failed in the Test Explorer', async () => (await fileRow.locator('.codicon-testing-failed-icon').count()) > 0, 60000);
+  // The file's row is collapsed: open it to show its scenario.
+  if ((await fileRow.getAttribute('aria-expanded')) !== 'true') await fileRow.locator('.monaco-tl-twistie').click();
   await until('w7 failed in the Test Explorer', async () => {
     const failed = await page.locator('.test-explorer .monaco-list-row', { hasText: 'w7' }).locator('.codicon-testing-failed-icon').count();
     return failed > 0;
-  }, 60000);
-  // The peek on the failed expect shows the message, with expected and actual.
-  await until('the failure peek with expected and actual', async () => {
-    const text = (await page.locator('.monaco-editor .peekview-widget').allInnerTexts()).join('\n');
-    return text.includes('vector 0x23') && text.includes('vector 0x22');
-  }, 30000).catch((e) => log('no peek with the diff:', e.message));
+  }, 30000).catch(async (e) => {
+    await shot('9-testing-failed');
+    throw e;
+  });
+  // The message in the Test Results: its expected and actual side by side.
+  await page.locator('.part.panel .monaco-list-row', { hasText: 'IRQD034' }).first().click();
+  await until('the diff of expected and actual in the Test Results', async () => {
+    // Monaco renders spaces as no-break spaces.
+    const text = (await page.locator('.part.panel .monaco-diff-editor').allInnerTexts()).join('\n').replace(/\s+/g, ' ');
+    return /Expected vector 0x23 Actual vector 0x22 on CPU 1/.test(text);
+  }, 30000).catch(async (e) => {
+    await shot('9-testing-failed');
+    throw e;
+  });
+  await page.mouse.move(1200, 850);
   log('test explorer: ok');
   await shot('9-testing');
 

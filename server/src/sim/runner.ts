@@ -537,6 +537,7 @@ export class Runner implements StepContext {
   private expect(step: A.ExpectStep): StepResult {
     const a = step.assertion;
     if (!a) return { summary: '', irqs: [] };
+    // Expected and actual say the value only: the message and its place say which IRQ.
     const fail = (message: string, expected: string, actual: string): never => {
       throw new StepFailure('IRQD034', undefined, message, a.span, { expected, actual });
     };
@@ -580,9 +581,9 @@ export class Runner implements StepContext {
         case 'cpu': {
           if (!irq.apic.vector) {
             const why = irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated';
-            fail(`${who} has no vector yet (${why})`, `${who} on CPU ${bitmapList(want)}`, `${who}: no vector (${why})`);
+            fail(`${who} has no vector yet (${why})`, `on CPU ${bitmapList(want)}`, `no vector (${why})`);
           }
-          if (!inMask(want, irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${bitmapList(want)}`, `${who} on CPU ${bitmapList(want)}`, `${who} on CPU ${irq.apic.cpu}`);
+          if (!inMask(want, irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${bitmapList(want)}`, `on CPU ${bitmapList(want)}`, `on CPU ${irq.apic.cpu}`);
           break;
         }
         case 'affinity': {
@@ -595,7 +596,7 @@ export class Runner implements StepContext {
           }
           if (!matches) {
             const actual = `${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}`;
-            fail(`${who} has affinity ${actual}, not ${wantText}`, `${who} affinity ${wantText}`, `${who} affinity ${actual}`);
+            fail(`${who} has affinity ${actual}, not ${wantText}`, `affinity ${wantText}`, `affinity ${actual}`);
           }
           break;
         }
@@ -603,7 +604,7 @@ export class Runner implements StepContext {
           if (irq.apic.vector !== a.vector?.value) {
             const actual = `${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}`;
             const expected = a.vector ? vec(a.vector.value) : '?';
-            fail(`${who} has vector ${actual}, not ${expected}`, `${who} vector ${expected}`, `${who} vector ${actual}`);
+            fail(`${who} has vector ${actual}, not ${expected}`, `vector ${expected}`, `vector ${actual}`);
           }
           break;
         case 'message': {
@@ -611,7 +612,7 @@ export class Runner implements StepContext {
           if (!msg || msg.addressLo !== a.address?.value || msg.data !== a.data?.value) {
             const actual = msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message';
             const expected = `${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`;
-            fail(`${who}: the device holds ${actual}, not ${expected}`, `${who} message ${expected}`, `${who} message ${actual}`);
+            fail(`${who}: the device holds ${actual}, not ${expected}`, `message ${expected}`, `message ${actual}`);
           }
           break;
         }
@@ -619,17 +620,17 @@ export class Runner implements StepContext {
           const index = irteIndex(irq);
           if (index !== a.index?.value) {
             const actual = index === undefined ? 'no IRTE (not remapped)' : `IRTE ${hex(index)}`;
-            fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`, `${who} IRTE ${hex(a.index?.value ?? 0)}`, `${who} ${actual}`);
+            fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`, `IRTE ${hex(a.index?.value ?? 0)}`, actual);
           }
           break;
         }
         case 'lost':
         case 'delivered': {
           const d = irq.lastDelivery;
-          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`, `${who} ${a.kind}`, `${who} has not fired`);
+          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`, a.kind, 'not fired');
           if (d && (d.delivered !== (a.kind === 'delivered') || (a.kind === 'lost' && d.pending))) {
             const actual = d.delivered ? 'delivered' : d.pending ? 'held pending (masked)' : `lost (${d.reason})`;
-            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`, `${who} ${a.kind}`, `${who} ${actual}`);
+            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`, a.kind, actual);
           }
           break;
         }
