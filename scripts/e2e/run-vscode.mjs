@@ -285,7 +285,7 @@ async function runUi(port, context, dataDir) {
   await until('the diff of expected and actual in the Test Results', async () => {
     // Monaco renders spaces as no-break spaces.
     const text = (await page.locator('.part.panel .monaco-diff-editor').allInnerTexts()).join('\n').replace(/\s+/g, ' ');
-    return /Expected vector 0x23 Actual vector 0x22 on CPU 1/.test(text);
+    return text.includes('Expected') && text.includes('vector 0x23') && text.includes('vector 0x22 on CPU 1');
   }, 30000).catch(async (e) => {
     await shot('9-testing-failed');
     throw e;
