@@ -8,7 +8,42 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import type { ScenarioFailure, ScenarioInfo, ScenariosResult } from '../../server/src/features/scenarios.js';
+
+// The answer of irqd/scenarios as docs/lsp-extensions.md gives it (client/
+// imports nothing from server/: the protocol is the contract, and
+// test/server/scenarios.test.ts checks the server's side of it).
+interface Range {
+  readonly start: { readonly line: number; readonly character: number };
+  readonly end: { readonly line: number; readonly character: number };
+}
+
+interface ScenarioFailure {
+  readonly kind: 'expectation' | 'step';
+  readonly step: number;
+  readonly range: Range;
+  readonly code?: string;
+  readonly message: string;
+  readonly expected?: string;
+  readonly actual?: string;
+}
+
+interface ScenarioInfo {
+  readonly name: string;
+  readonly range: Range;
+  readonly selectionRange: Range;
+  readonly system?: string;
+  readonly status: 'passed' | 'failed' | 'not-simulated' | 'pending';
+  readonly reason?: string;
+  readonly steps: number;
+  readonly failures: readonly ScenarioFailure[];
+}
+
+interface ScenariosResult {
+  readonly uri: string;
+  readonly version: number;
+  readonly scenarios: readonly ScenarioInfo[];
+  readonly problem?: string;
+}
 
 const SCENARIOS_REQUEST = 'irqd/scenarios';
 /** The most .irqd files listed at once: a workspace with more lists these and says so in the log. */
@@ -262,6 +297,6 @@ function message(f: ScenarioFailure, uri: vscode.Uri): vscode.TestMessage {
   return m;
 }
 
-function range(r: ScenarioInfo['range']): vscode.Range {
+function range(r: Range): vscode.Range {
   return new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
 }
