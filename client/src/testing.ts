@@ -76,7 +76,12 @@ export function registerTesting(context: vscode.ExtensionContext, clientOf: Clie
   };
   ctrl.refreshHandler = () => files.discover();
   ctrl.createRunProfile('Run', vscode.TestRunProfileKind.Run, (request, token) => files.run(request, token), true);
-  if (hasIrqdDebugger()) ctrl.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (request) => files.debug(request), true);
+  // Debug only where an `irqd` debugger is contributed, so that it never fails; one installed later adds it.
+  let debugProfile: vscode.TestRunProfile | undefined;
+  const addDebug = (): void => {
+    if (!debugProfile && hasIrqdDebugger()) debugProfile = ctrl.createRunProfile('Debug', vscode.TestRunProfileKind.Debug, (request) => files.debug(request), true);
+  };
+  addDebug();
 
   const watcher = vscode.workspace.createFileSystemWatcher('**/*.irqd');
   const timers = new Map<string, NodeJS.Timeout>();
@@ -102,6 +107,7 @@ export function registerTesting(context: vscode.ExtensionContext, clientOf: Clie
         }, EDIT_DELAY_MS),
       );
     }),
+    vscode.extensions.onDidChange(addDebug),
     { dispose: () => timers.forEach((t) => clearTimeout(t)) },
   );
   void files.discover();
