@@ -5,7 +5,7 @@
 import type { MachineState } from '../../server/src/features/machine-view-types.js';
 import { el, onActivate } from './dom.js';
 
-const MARK: Record<string, string> = { ok: '✓', failed: '✗', 'expected-failure': '✓✗', 'not-run': '·', 'not-simulated': '~' };
+const MARK: Record<string, string> = { ok: '✓', failed: '✗', 'expectation-failed': '≠', 'expected-failure': '✓✗', 'not-run': '·', 'not-simulated': '~' };
 
 export function renderTimeline(state: MachineState, available: (step: number) => boolean, go: (step: number) => void): HTMLElement {
   const list = el('ol', { class: 'timeline', start: 0 });

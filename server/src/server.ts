@@ -34,6 +34,8 @@ import { references } from './features/references.js';
 import { prepareRename, rename } from './features/rename.js';
 import { legend, semanticTokens } from './features/semantic-tokens.js';
 import { documentSymbols } from './features/symbols.js';
+import { scenarioInfos, scenariosParams, scenariosProblem, SCENARIOS_REQUEST, type ScenariosResult } from './features/scenarios.js';
+import { readSourceUri } from './analysis/files.js';
 import { importSnapshot } from './host/import.js';
 import { machineState } from './features/machine-view.js';
 import { documentUri, includeDeclarationOf, newNameOf, positionOf, rangeOf } from './params.js';
@@ -123,7 +125,9 @@ const sliced = new Set<string>();
 function readyStatus(uri: string, version: number, analysis?: Analysis): void {
   const errors = analysis?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = analysis?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
-  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+  // Infos are in the Problems panel too (hints are not): the status bar counts what it shows.
+  const infos = analysis?.diagnostics.filter((d) => d.severity === 'info').length ?? 0;
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings, infos });
 }
 
 /**
@@ -447,6 +451,28 @@ connection.onRequest('irqd/machineState', (p: unknown) => {
   if (!r) return new ResponseError(ErrorCodes.InternalError, 'irqd/machineState: internal error (see the irqd output)');
   if ('problem' in r) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${r.problem}`);
   return r;
+});
+
+/**
+ * irqd/scenarios (docs/lsp-extensions.md): an open document as the editor
+ * has it, else the text sent, else the file on disk (at most
+ * MAX_TEXT_LENGTH bytes, as for a used file).
+ */
+connection.onRequest(SCENARIOS_REQUEST, (raw: unknown): ScenariosResult => {
+  const p = scenariosParams(raw);
+  try {
+    let analysis = documents.get(p.uri) ? (p.run ? currentCompleteAnalysis(p.uri) : currentAnalysis(p.uri)) : undefined;
+    if (!analysis) {
+      const src = p.text !== undefined ? { text: p.text } : readSourceUri(p.uri);
+      if ('problem' in src) return scenariosProblem(p.uri, src.problem);
+      const run = host.detachedRun(p.uri, src.text);
+      analysis = p.run ? run.finish() : run.analysis;
+    }
+    return scenarioInfos(analysis, p.uri);
+  } catch (e) {
+    log(`internal error in ${SCENARIOS_REQUEST} for ${p.uri}, please report: ${describe(e)}`);
+    return scenariosProblem(p.uri, 'internal error in irqd, please report (see the irqd output)');
+  }
 });
 
 // Whatever escapes a handler must not take the server down with it.

@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { analyze } from '../../server/src/analysis/analysis.js';
 import type { MachineState } from '../../server/src/features/machine-view-types.js';
 import { stateAfter } from '../../server/src/sim/engine.js';
+import type { IrqdTesting } from '../../client/src/testing.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const scenarioFile = vscode.Uri.file(path.join(root, 'test', 'editors', 'scenario.irqd'));
@@ -74,7 +75,8 @@ const tests: [string, () => Promise<void>][] = [
       assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
       // The extension said it runs irqd.debugScenario itself: the server shows it the ▷ Debug lens.
       assert.ok(titles.includes('▷ Debug'), titles.join(' | '));
-      assert.match(titles[0] ?? '', /fails at step 3 of 3/);
+            // A false expectation does not stop the scenario: it fails at its end.
+      assert.match(titles[0] ?? '', /^✗ fails: 1 expectation not met \(3 steps\)$/);
     },
   ],
   [
@@ -257,6 +259,28 @@ const tests: [string, () => Promise<void>][] = [
         vscode.debug.removeBreakpoints([bp]);
         tracker.dispose();
       }
+    },
+  ],
+  [
+    'the Test Explorer lists the scenarios; a run reports the false expectation with expected and actual',
+    async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      const api = (ext?.exports as { testing?: IrqdTesting } | undefined)?.testing;
+      assert.ok(api, "the extension's API has its test controller");
+      const file = await waitFor('the item of scenario.irqd', () => api.controller.items.get(scenarioFile.toString()));
+      const w7 = await waitFor('the item of scenario w7', () => file.children.get(`${scenarioFile.toString()}#w7`));
+      assert.equal(w7.range?.start.line, 7);
+      // As the Testing view's Run All button does: the default Run profile.
+      await vscode.commands.executeCommand('testing.runAll');
+      const result = await waitFor('the result of w7', () => api.results.get(w7.id));
+      assert.equal(result.status, 'failed');
+      const [m] = result.messages;
+      assert.ok(m, 'a message');
+      assert.equal(m.expectedOutput, 'vector 0x23');
+      assert.equal(m.actualOutput, 'vector 0x22 on CPU 1');
+      assert.match(typeof m.message === 'string' ? m.message : m.message.value, /^IRQD034 nic\[3\] \(IRQ \d+\) has vector 0x22 on CPU 1, not 0x23$/);
+      assert.equal(m.location?.uri.toString(), scenarioFile.toString());
+      assert.equal(m.location?.range.start.line, 10);
     },
   ],
 ];

@@ -5,6 +5,7 @@ import type { CodeLens } from 'vscode-languageserver';
 import type { Analysis } from '../analysis/analysis.js';
 import { toRange } from './convert.js';
 import type { SteppingState } from './scenario-at.js';
+import { failureText } from './trace-text.js';
 
 /** The server-side commands behind the lenses (also declared in the initialize result). */
 export const RUN_COMMAND = 'irqd.server.runScenario';
@@ -32,10 +33,7 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     else if (!trace) status = 'not simulated: no system';
     else if (trace.skipped) status = `not simulated: ${trace.skipped}`;
     else if (trace.passed) status = `✓ passes (${trace.records.length} steps)`;
-    else {
-      const failed = trace.records.find((r) => r.outcome === 'failed');
-      status = `✗ fails at step ${failed?.ordinal ?? '?'} of ${trace.records.length}${failed?.summary ? ` (${failed.summary})` : ''}`;
-    }
+    else status = `✗ ${failureText(trace)}`;
     lenses.push({ range, command: { title: status, command: '' } });
     if (!trace || trace.skipped) return;
     const n = trace.records.length;

@@ -14,7 +14,7 @@ export interface MachineStateParams {
   step?: number;
 }
 
-export type StepOutcomeCode = 'ok' | 'failed' | 'expected-failure' | 'not-run' | 'not-simulated';
+export type StepOutcomeCode = 'ok' | 'failed' | 'expected-failure' | 'not-run' | 'not-simulated' | 'expectation-failed';
 
 export interface TimelineEntry {
   /** 1-based, as the Step lens counts. */
