@@ -140,7 +140,7 @@ export function junitReport(results: readonly FileResult[], hostname: string): s
 
 /** A TAP description: on one line, with `#` and `\` escaped (TAP 14). */
 function tapDescription(s: string): string {
-  return oneLine(s).replace(/[\\#]/g, (c) => `\\${c}`);
+  return oneLine(s.replace(/[\\#]/g, (c) => `\\${c}`));
 }
 
 /** A YAML double-quoted scalar: JSON's string syntax is one. */
@@ -182,6 +182,11 @@ export function tapReport(results: readonly FileResult[]): string[] {
   return out;
 }
 
+/** Seconds to the millisecond: more digits are noise. */
+function round(s: number): number {
+  return Math.round(s * 1000) / 1000;
+}
+
 /** The JSON reporter: README, "The command line", documents this shape. */
 export function jsonReport(results: readonly FileResult[]): string {
   const diag = (l: Located): object => ({ line: l.line, column: l.column, endLine: l.endLine, endColumn: l.endColumn, severity: l.severity, code: l.code, message: l.message });
@@ -189,14 +194,14 @@ export function jsonReport(results: readonly FileResult[]): string {
     {
       files: results.map((r) => ({
         file: r.file,
-        time: r.time,
+        time: round(r.time),
         fileErrors: r.fileErrors.map(diag),
         scenarios: r.cases.map((c) => ({
           name: c.name,
           line: c.line,
           column: c.column,
           status: c.status,
-          time: c.time,
+          time: round(c.time),
           reason: c.reason ?? null,
           failures: c.failures.map(diag),
         })),
