@@ -3,7 +3,7 @@
 // validated against the Jenkins xunit-plugin schema (test/cli/schemas/).
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -42,8 +42,8 @@ const xmllintSkip = hasXmllint ? false : process.env.CI === 'true' ? false : 'xm
 const FAIL_TEXT = [
   '✗ test-files/fail.irqd › wrong (T ms): test-files/fail.irqd:12:9: error IRQD034 nvme0[0] (IRQ 16) is on CPU 1, not on 2',
   '✓ test-files/fail.irqd › right (T ms)',
-  "! test-files/fail.irqd › broken (T ms): not simulated: fix the 1 error in system 'host' or this scenario first; test-files/fail.irqd:18:17: error IRQD028 device 'nvme0' has vectors 0-7; index 9 is outside its capability",
-  "! test-files/fail.irqd › lost (T ms): not simulated: it has no system; test-files/fail.irqd:20:18: error IRQD010 unknown system 'nowhere'",
+  "! test-files/fail.irqd › broken (T ms): not simulated: fix the 1 error in system 'host' or this scenario first; test-files/fail.irqd:19:17: error IRQD028 device 'nvme0' has vectors 0-7; index 9 is outside its capability",
+  "! test-files/fail.irqd › lost (T ms): not simulated: it has no system; test-files/fail.irqd:22:18: error IRQD010 unknown system 'nowhere'",
 ];
 
 test('the text reporter: a line per scenario, the first failure, a summary; a directory is walked, node_modules and dot-directories skipped', () => {
@@ -96,7 +96,7 @@ test('the TAP reporter: TAP version 14, a YAML block for every scenario that doe
       '  severity: error',
       `  message: "not simulated: fix the 1 error in system 'host' or this scenario first"`,
       '  failures:',
-      '    - at: "test-files/fail.irqd:18:17"',
+      '    - at: "test-files/fail.irqd:19:17"',
       '      code: IRQD028',
       `      message: "device 'nvme0' has vectors 0-7; index 9 is outside its capability"`,
       '  ...',
@@ -105,7 +105,7 @@ test('the TAP reporter: TAP version 14, a YAML block for every scenario that doe
       '  severity: error',
       '  message: "not simulated: it has no system"',
       '  failures:',
-      '    - at: "test-files/fail.irqd:20:18"',
+      '    - at: "test-files/fail.irqd:22:18"',
       '      code: IRQD010',
       `      message: "unknown system 'nowhere'"`,
       '  ...',
@@ -139,9 +139,9 @@ test('the JSON reporter: files, scenarios with status, reason and failures, a su
         'test-files/fail.irqd',
         [
           ['wrong', 8, 10, 'failed', null, ['12:9-12:24 IRQD034']],
-          ['right', 14, 10, 'passed', null, []],
-          ['broken', 17, 10, 'error', "not simulated: fix the 1 error in system 'host' or this scenario first", ['18:17-18:18 IRQD028']],
-          ['lost', 20, 10, 'error', 'not simulated: it has no system', ['20:18-20:25 IRQD010']],
+          ['right', 15, 10, 'passed', null, []],
+          ['broken', 18, 10, 'error', "not simulated: fix the 1 error in system 'host' or this scenario first", ['19:17-19:18 IRQD028']],
+          ['lost', 22, 10, 'error', 'not simulated: it has no system', ['22:18-22:25 IRQD010']],
         ],
       ],
       ['test-files/static.irqd', []],
@@ -256,4 +256,17 @@ test('the version irqd reports is package.json\'s', () => {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string };
   assert.equal(VERSION, pkg.version);
   assert.equal(run('--version').out, `irqd ${pkg.version}\n`);
+});
+
+test('a directory walk: *.irqd files in sorted order, not node_modules, dot-directories or links to directories', () => {
+  const top = mkdtempSync(join(tmp, 'walk-'));
+  const clean = 'system s {\n  cpus 1\n}\nscenario ok on s {\n}\n';
+  for (const d of ['b', 'a/deep', 'node_modules/x', '.git']) mkdirSync(join(top, d), { recursive: true });
+  for (const f of ['b/2.irqd', 'a/deep/1.irqd', 'z.irqd', 'node_modules/x/n.irqd', '.git/g.irqd']) writeFileSync(join(top, f), clean);
+  writeFileSync(join(top, 'notes.txt'), 'not irqd');
+  // A link back up would loop forever if it were followed.
+  symlinkSync(top, join(top, 'b', 'loop'));
+  const r = spawnSync(process.execPath, [cli, 'test', '.'], { encoding: 'utf8', cwd: top });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(untimed(r.stdout), '✓ a/deep/1.irqd › ok (T ms)\n✓ b/2.irqd › ok (T ms)\n✓ z.irqd › ok (T ms)\nscenarios: 3 passed, 0 failed, 0 errors in 3 files\n');
 });
