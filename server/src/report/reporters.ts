@@ -38,6 +38,7 @@ export function located(l: Located): string {
 
 /** A name on one line: a scenario name may hold a newline or other control characters. */
 function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
