@@ -3,6 +3,7 @@
 //
 //   irqd check FILE...   diagnostics as file:line:col: severity CODE message
 //   irqd run FILE...     the step-by-step trace of every scenario, then the diagnostics
+//   irqd test FILE|DIR…  every scenario as a test case, for CI (report/test-main.ts)
 //   irqd snapshot …      copy a live host's interrupt files (host/collect.ts)
 //
 // Exit status: 0 clean, 1 when any file has errors (for run: or a scenario

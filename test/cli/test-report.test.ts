@@ -71,7 +71,7 @@ test('exit 0 when every scenario passes or is skipped', () => {
   assert.match(r.out, /\nscenarios: 2 passed, 0 failed, 0 errors, 1 skipped in 2 files\n$/);
   const samples = spawnSync(process.execPath, [cli, 'test', 'samples'], { encoding: 'utf8', cwd: root });
   assert.equal(samples.status, 0, samples.stdout);
-  assert.match(samples.stdout, /\nscenarios: \d+ passed, 0 failed, 0 errors in 11 files\n$/);
+  assert.match(samples.stdout, /\nscenarios: \d+ passed, 0 failed, 0 errors in \d+ files\n$/);
 });
 
 test('the TAP reporter: TAP version 14, a YAML block for every scenario that does not pass', () => {
