@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { MAX_TEST_FILES, MAX_WALK_DEPTH } from '../../server/src/report/results.js';
 import { VERSION } from '../../server/src/version.js';
 
 const root = join(__dirname, '..', '..', '..');
@@ -269,4 +270,20 @@ test('a directory walk: *.irqd files in sorted order, not node_modules, dot-dire
   const r = spawnSync(process.execPath, [cli, 'test', '.'], { encoding: 'utf8', cwd: top });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(untimed(r.stdout), '✓ a/deep/1.irqd › ok (T ms)\n✓ b/2.irqd › ok (T ms)\n✓ z.irqd › ok (T ms)\nscenarios: 3 passed, 0 failed, 0 errors in 3 files\n');
+});
+
+test('the walk is bounded: MAX_WALK_DEPTH levels, MAX_TEST_FILES files, each past it one line and exit 2', () => {
+  const deep = mkdtempSync(join(tmp, 'deep-'));
+  let d = deep;
+  for (let i = 0; i <= MAX_WALK_DEPTH; i++) d = join(d, 'd');
+  mkdirSync(d, { recursive: true });
+  writeFileSync(join(d, 'x.irqd'), 'system s {\n  cpus 1\n}\n');
+  const r = run('test', deep);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, `irqd: '${deep}' nests directories deeper than ${MAX_WALK_DEPTH}\n`);
+  const wide = mkdtempSync(join(tmp, 'wide-'));
+  for (let i = 0; i <= MAX_TEST_FILES; i++) writeFileSync(join(wide, `${i}.irqd`), '');
+  const w = run('test', wide);
+  assert.equal(w.code, 2);
+  assert.equal(w.err, `irqd: '${wide}' holds more than ${MAX_TEST_FILES} .irqd files\n`);
 });
