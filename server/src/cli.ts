@@ -18,6 +18,8 @@ import { traceLines } from './features/trace-text.js';
 import { snapshotMain } from './host/collect.js';
 import { compareMain } from './host/compare-main.js';
 import { importMain } from './host/import.js';
+import { formatMain } from './format-main.js';
+import { viewMain } from './view-main.js';
 import { sarifLog } from './report/sarif.js';
 import { testMain } from './report/test-main.js';
 import { VERSION } from './version.js';
@@ -28,6 +30,8 @@ const USAGE = `usage: irqd check [--format text|json|sarif] [--kernel VERSION] F
        irqd snapshot [--root DIR] [OUT]
        irqd import SNAPSHOT [-o FILE.irqd] [--name NAME]
        irqd compare SNAPSHOT FILE.irqd [--scenario NAME] [--step N] [--since PREV] [--format text|json]
+       irqd format [--check] FILE...
+       irqd view FILE.irqd --scenario NAME [--step N] [-o FILE.html]
        irqd --help | --version
 
 check: checks .irqd files and prints what the editor would show.
@@ -36,9 +40,11 @@ test:  runs every scenario as a test case, for CI; irqd test --help.
 snapshot: copies this host's interrupt files (run as root for debugfs); irqd snapshot --help.
 import: writes a snapshot's machine as an .irqd file; irqd import --help.
 compare: every fact of a snapshot against the simulated state; irqd compare --help.
+format: rewrites files in the canonical layout (--check: lists those that are not); irqd format --help.
+view:  the machine view of a scenario as one HTML page; irqd view --help.
   --format text|json|sarif   output format (default text; sarif for check only)
-  --scenario NAME      run only the scenarios with this name
-  --kernel VERSION     kernel for systems that do not say 'kernel' (default 6.1)`;
+  --scenario NAME            run only the scenarios with this name
+  --kernel VERSION           kernel for systems that do not say 'kernel' (default 6.1)`;
 
 class UsageError extends Error {}
 
@@ -183,6 +189,8 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
   if (argv[0] === 'import') return importMain(argv.slice(1), out, err);
   if (argv[0] === 'compare') return compareMain(argv.slice(1), out, err);
   if (argv[0] === 'test') return testMain(argv.slice(1), out, err);
+  if (argv[0] === 'format') return formatMain(argv.slice(1), out, err);
+  if (argv[0] === 'view') return viewMain(argv.slice(1), out, err);
   let opts: ReturnType<typeof parseArgs>;
   try {
     opts = parseArgs(argv);

@@ -5,11 +5,14 @@
 // configuration, and error containment: a feature that throws is logged and
 // answers nothing, and the server keeps serving.
 import {
+  CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  ErrorCodes,
+  ResponseError,
   type Connection,
   type InitializeParams,
   type InitializeResult,
@@ -17,6 +20,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, AnalysisOptions } from './analysis/analysis.js';
 import { AnalysisHost } from './analysis/host.js';
+import { codeActions, FIX_ALL_KIND } from './features/code-actions/index.js';
 import { codeLenses, RESET_COMMAND, RUN_COMMAND, STEP_COMMAND } from './features/code-lens.js';
 import { completion } from './features/completion.js';
 import { inlayHints } from './features/inlay-hints.js';
@@ -24,12 +28,16 @@ import { traceLines } from './features/trace-text.js';
 import { toLspDiagnostics } from './features/convert.js';
 import { definition } from './features/definition.js';
 import { foldingRanges } from './features/folding.js';
+import { FORMAT_ON_TYPE_TRIGGER, formatDocument, formatOnType, formatRange, layoutOptionsOf } from './features/formatting.js';
 import { hover } from './features/hover.js';
 import { references } from './features/references.js';
 import { prepareRename, rename } from './features/rename.js';
 import { legend, semanticTokens } from './features/semantic-tokens.js';
 import { documentSymbols } from './features/symbols.js';
+import { scenarioInfos, scenariosParams, scenariosProblem, SCENARIOS_REQUEST, type ScenariosResult } from './features/scenarios.js';
+import { readSourceUri } from './analysis/files.js';
 import { importSnapshot } from './host/import.js';
+import { machineState } from './features/machine-view.js';
 import { documentUri, includeDeclarationOf, newNameOf, positionOf, rangeOf } from './params.js';
 
 /** Writes a machine snapshot as .irqd text (docs/lsp-extensions.md). */
@@ -58,6 +66,7 @@ let hasConfiguration = false;
 let canRegisterConfigurationChange = false;
 let canRefreshLenses = false;
 let canRefreshInlays = false;
+let canApplyVersionedEdits = false;
 /** Steps stepped per scenario index, per document (the Step lens). */
 const stepping = new Map<string, Map<number, number>>();
 
@@ -116,7 +125,9 @@ const sliced = new Set<string>();
 function readyStatus(uri: string, version: number, analysis?: Analysis): void {
   const errors = analysis?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = analysis?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
-  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+  // Infos are in the Problems panel too (hints are not): the status bar counts what it shows.
+  const infos = analysis?.diagnostics.filter((d) => d.severity === 'info').length ?? 0;
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings, infos });
 }
 
 /**
@@ -180,11 +191,17 @@ async function loadSettings(): Promise<void> {
   for (const doc of documents.all()) schedule(doc);
 }
 
+let clientCommands: ReadonlySet<string> = new Set();
+
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   hasConfiguration = params.capabilities.workspace?.configuration === true;
   canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
   canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+  // The commands the client runs itself (the VS Code extension's debugger): their lenses are shown to it only.
+  const offered: unknown = (params.initializationOptions as { clientCommands?: unknown } | null | undefined)?.clientCommands;
+  clientCommands = new Set(Array.isArray(offered) ? offered.filter((c): c is string => typeof c === 'string') : []);
+  canApplyVersionedEdits = params.capabilities.workspace?.workspaceEdit?.documentChanges === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -198,6 +215,10 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       semanticTokensProvider: { legend, full: true, range: true },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
+      documentFormattingProvider: true,
+      documentRangeFormattingProvider: true,
+      documentOnTypeFormattingProvider: { firstTriggerCharacter: FORMAT_ON_TYPE_TRIGGER },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, CodeActionKind.RefactorRewrite] },
       executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND, IMPORT_COMMAND] },
     },
     serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
@@ -292,6 +313,26 @@ connection.onCompletion((p) => {
   const position = positionOf(p);
   return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position));
 });
+// Formatting reads the document's text, not its Analysis: it works from the
+// lexer's tokens, so it needs no analysis to be complete and formats broken files.
+function withText<T>(uri: string, what: string, feature: (text: string) => T[]): T[] {
+  try {
+    const doc = documents.get(uri);
+    return doc ? feature(doc.getText()) : [];
+  } catch (e) {
+    log(`internal error in ${what} for ${uri}, please report: ${describe(e)}`);
+    return [];
+  }
+}
+connection.onDocumentFormatting((p) => withText(documentUri(p), 'formatting', (t) => formatDocument(t, layoutOptionsOf(p.options))));
+connection.onDocumentRangeFormatting((p) => {
+  const range = rangeOf(p);
+  return withText(documentUri(p), 'rangeFormatting', (t) => formatRange(t, range, layoutOptionsOf(p.options)));
+});
+connection.onDocumentOnTypeFormatting((p) => {
+  const position = positionOf(p);
+  return withText(documentUri(p), 'onTypeFormatting', (t) => formatOnType(t, position, typeof p.ch === 'string' ? p.ch : '', layoutOptionsOf(p.options)));
+});
 connection.onDocumentSymbol((p) => withAnalysis(documentUri(p), 'documentSymbol', [], (a) => documentSymbols(a)));
 connection.onFoldingRanges((p) => withAnalysis(documentUri(p), 'foldingRange', [], (a) => foldingRanges(a)));
 connection.languages.semanticTokens.on((p) => withAnalysis(documentUri(p), 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
@@ -302,7 +343,16 @@ connection.languages.semanticTokens.onRange((p) => {
 
 connection.onCodeLens((p) => {
   const uri = documentUri(p);
-  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri)));
+  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri), clientCommands));
+});
+// Quick fixes read the analysis as far as it has got; the scenario-wide update simulates its edited text (features/code-actions/).
+connection.onCodeAction((p) => {
+  const uri = documentUri(p);
+  const range = rangeOf(p);
+  const only = Array.isArray(p.context?.only) ? p.context.only.filter((k): k is string => typeof k === 'string') : undefined;
+  return withAnalysis(uri, 'codeAction', [], (a) =>
+    codeActions(a, { uri, range, versioned: canApplyVersionedEdits, ...(only ? { only } : {}) }, (text) => host.analyseText(uri, text)),
+  );
 });
 connection.languages.inlayHint.on((p) => {
   const range = rangeOf(p);
@@ -386,8 +436,43 @@ connection.onExecuteCommand((p): CommandResult | ReturnType<typeof importCommand
       return null;
     }
     refreshViews();
+    // The machine view follows the stepped position (docs/lsp-extensions.md, irqd/stepped).
+    void connection.sendNotification('irqd/stepped', { uri, scenario: index, step: steps.get(index) ?? trace?.records.length ?? 0 });
     return result;
   }, true);
+});
+
+/** Custom request: the simulated machine at one step, for the machine view (docs/lsp-extensions.md). */
+connection.onRequest('irqd/machineState', (p: unknown) => {
+  const params = (p ?? {}) as { textDocument?: { uri?: unknown }; scenario?: unknown; step?: unknown };
+  const uri = params.textDocument?.uri;
+  if (typeof uri !== 'string' || !documents.get(uri)) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${typeof uri === 'string' ? `${uri} is not open` : 'textDocument.uri is missing'}`);
+  const r = withAnalysis(uri, 'irqd/machineState', undefined, (a) => machineState(a, params.scenario, params.step, steppingOf(uri)), true);
+  if (!r) return new ResponseError(ErrorCodes.InternalError, 'irqd/machineState: internal error (see the irqd output)');
+  if ('problem' in r) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${r.problem}`);
+  return r;
+});
+
+/**
+ * irqd/scenarios (docs/lsp-extensions.md): an open document as the editor
+ * has it, else the text sent, else the file on disk (at most
+ * MAX_TEXT_LENGTH bytes, as for a used file).
+ */
+connection.onRequest(SCENARIOS_REQUEST, (raw: unknown): ScenariosResult => {
+  const p = scenariosParams(raw);
+  try {
+    let analysis = documents.get(p.uri) ? (p.run ? currentCompleteAnalysis(p.uri) : currentAnalysis(p.uri)) : undefined;
+    if (!analysis) {
+      const src = p.text !== undefined ? { text: p.text } : readSourceUri(p.uri);
+      if ('problem' in src) return scenariosProblem(p.uri, src.problem);
+      const run = host.detachedRun(p.uri, src.text);
+      analysis = p.run ? run.finish() : run.analysis;
+    }
+    return scenarioInfos(analysis, p.uri);
+  } catch (e) {
+    log(`internal error in ${SCENARIOS_REQUEST} for ${p.uri}, please report: ${describe(e)}`);
+    return scenariosProblem(p.uri, 'internal error in irqd, please report (see the irqd output)');
+  }
 });
 
 // Whatever escapes a handler must not take the server down with it.

@@ -132,3 +132,17 @@ test('--format sarif is for check only', () => {
   assert.equal(r.code, 2);
   assert.equal(r.err.split('\n')[0], "irqd: --format sarif is for 'irqd check'; 'irqd run' prints text or json");
 });
+
+test('a hint (a step that did not run) is no result; its rule is level none', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'irqd-sarif-'));
+  writeFileSync(
+    join(dir, 'h.irqd'),
+    'system host {\n  cpus 2\n  domain VECTOR vector\n  domain MSI pci-msi parent VECTOR\n  device d pci 01:00.0 { msix 8 domain MSI }\n}\nscenario k on host {\n  alloc d 400\n  request d[0]\n}\n',
+  );
+  const text = run(dir, 'check', 'h.irqd');
+  assert.match(text.out, /h\.irqd:9:3: hint IRQD036 /);
+  const log = JSON.parse(run(dir, 'check', '--format', 'sarif', 'h.irqd').out) as Log;
+  assert.equal(schemaProblems(log), '');
+  assert.deepEqual(log.runs[0]?.results?.map((res) => [res.ruleId, res.level]), [['IRQD030', 'error']]);
+  assert.equal(log.runs[0]?.tool.driver.rules?.find((rule) => rule.id === 'IRQD036')?.defaultConfiguration?.level, 'none');
+});

@@ -6,6 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { analyze } from '../../server/src/analysis/analysis.js';
+import type { MachineState } from '../../server/src/features/machine-view-types.js';
+import { stateAfter } from '../../server/src/sim/engine.js';
+import type { IrqdTesting } from '../../client/src/testing.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const scenarioFile = vscode.Uri.file(path.join(root, 'test', 'editors', 'scenario.irqd'));
@@ -69,7 +73,10 @@ const tests: [string, () => Promise<void>][] = [
         return t.includes('Step (0/3)') ? t : undefined;
       });
       assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
-      assert.match(titles[0] ?? '', /fails at step 3 of 3/);
+      // The extension said it runs irqd.debugScenario itself: the server shows it the ▷ Debug lens.
+      assert.ok(titles.includes('▷ Debug'), titles.join(' | '));
+            // A false expectation does not stop the scenario: it fails at its end.
+      assert.match(titles[0] ?? '', /^✗ fails: 1 expectation not met \(3 steps\)$/);
     },
   ],
   [
@@ -85,6 +92,58 @@ const tests: [string, () => Promise<void>][] = [
       });
       assert.ok(titles.some((t) => t.startsWith('▸ step 1/3')), titles.join(' | '));
       await vscode.commands.executeCommand('irqd.server.resetScenario', scenarioFile.toString(), 0);
+    },
+  ],
+  [
+    'irqd: Show Machine opens the view beside the editor; it follows Step and Reset and matches the trace',
+    async () => {
+      const doc = await vscode.workspace.openTextDocument(scenarioFile);
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      const uri = scenarioFile.toString();
+      // The trace of the same text, simulated here: what the view must show at each position.
+      const analysis = analyze(doc.getText(), 0);
+      const sc = analysis.model.scenarios[0];
+      const trace = sc ? analysis.traces.get(sc) : undefined;
+      assert.ok(sc && trace && trace.records.length === 3);
+      await vscode.commands.executeCommand('irqd.resetScenario');
+      const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('irqd.showMachine', uri, 0);
+      assert.ok(panel, 'a webview panel');
+      assert.equal(panel.viewType, 'irqd.machine');
+      // The column is known once the panel is shown.
+      assert.equal(await waitFor('the panel in a column', () => panel.viewColumn), vscode.ViewColumn.Two, 'beside the editor');
+      assert.equal(await vscode.commands.executeCommand('irqd.showMachine', uri, 0), panel, 'one panel per document, reused');
+      const shown = (step: number): Promise<MachineState> =>
+        waitFor(`the view at step ${step}`, async () => {
+          const st = await vscode.commands.executeCommand<MachineState | undefined>('irqd.machineViewState', uri);
+          return st?.step === step ? st : undefined;
+        });
+      const check = (st: MachineState, k: number): void => {
+        assert.deepEqual(st.steps.map((e) => [e.ordinal, e.outcome, e.summary]), trace.records.map((r) => [r.ordinal, r.outcome, r.summary]));
+        const state = stateAfter(sc, k);
+        assert.ok(state);
+        assert.equal(st.irqs.length, state.irqs.size);
+        assert.deepEqual(st.cpus.map((c) => c.avl), state.matrix.cpus.map((c) => c.available));
+        for (const v of k > 0 ? (trace.records[k - 1]?.views ?? []) : []) {
+          const row = st.irqs.find((r) => r.virq === v.virq);
+          assert.ok(row && row.cpu === v.cpu && row.vector === v.vector, `IRQ ${v.virq} at step ${k}`);
+        }
+      };
+      // Not stepping: the end; then the Step lens's command moves it to 1 and 2; Reset back to the end.
+      check(await shown(3), 3);
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
+      assert.ok(editor);
+      // The cursor on the scenario's line (on no step): the view shows the stepped position.
+      editor.selection = new vscode.Selection(7, 0, 7, 0);
+      await vscode.commands.executeCommand('irqd.stepScenario');
+      check(await shown(1), 1);
+      await vscode.commands.executeCommand('irqd.stepScenario');
+      check(await shown(2), 2);
+      await vscode.commands.executeCommand('irqd.resetScenario');
+      await shown(3);
+      // The cursor on a step shows the machine after it.
+      editor.selection = new vscode.Selection(9, 4, 9, 4);
+      check(await shown(2), 2);
+      panel.dispose();
     },
   ],
   [
@@ -141,6 +200,87 @@ const tests: [string, () => Promise<void>][] = [
         return titles.some((t) => /passes|fails/.test(t)) ? titles : undefined;
       });
       assert.ok(lenses.includes('✓ passes (2 steps)'), lenses.join(' | '));
+    },
+  ],
+  [
+    'the debugger stops at a breakpoint, steps back to the previous state, and shows the vector',
+    async () => {
+      // The sample's own expectations, which its passing scenario checks, say where nvme0[0] is.
+      const sample = vscode.Uri.file(path.join(root, 'samples', 'quickstart.irqd'));
+      const lines = fs.readFileSync(sample.fsPath, 'utf8').split('\n');
+      const at = (re: RegExp): number => lines.findIndex((l) => re.test(l));
+      const move = at(/^\s+affinity nvme0\[0\] 3$/);
+      const after = at(/^\s+expect nvme0\[0\] vector 0x22$/);
+      const before = lines.slice(0, move).map((l) => /^\s+expect nvme0\[0\] vector (0x[0-9a-f]+)$/.exec(l)?.[1]).filter((v) => v !== undefined).pop();
+      assert.ok(move > 0 && after > move && before === '0x21', 'the sample moves nvme0[0] from vector 0x21 to 0x22');
+      const stops: { reason: string }[] = [];
+      const tracker = vscode.debug.registerDebugAdapterTrackerFactory('irqd', {
+        createDebugAdapterTracker: () => ({
+          onDidSendMessage: (m: { type?: string; event?: string; body?: { reason: string } }) => {
+            if (m.type === 'event' && m.event === 'stopped' && m.body) stops.push(m.body);
+          },
+        }),
+      });
+      const bp = new vscode.SourceBreakpoint(new vscode.Location(sample, new vscode.Position(after, 2)));
+      vscode.debug.addBreakpoints([bp]);
+      try {
+        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sample));
+        // The ▷ Debug lens's command: the Test Explorer's configuration, stopOnEntry.
+        assert.ok(await vscode.commands.executeCommand<boolean>('irqd.debugScenario', sample.toString(), 'first interrupts'));
+        const session = await waitFor('the irqd debug session', () => (vscode.debug.activeDebugSession?.type === 'irqd' ? vscode.debug.activeDebugSession : undefined));
+        await waitFor('the stop on entry', () => (stops.length >= 1 ? true : undefined));
+        assert.equal(stops[0]?.reason, 'entry');
+        const line = async (): Promise<number> => {
+          const r = (await session.customRequest('stackTrace', { threadId: 1 })) as { stackFrames: { line: number; id: number }[] };
+          return (r.stackFrames[0]?.line ?? 0) - 1;
+        };
+        const value = async (expression: string): Promise<string> => ((await session.customRequest('evaluate', { expression, frameId: 1, context: 'watch' })) as { result: string }).result;
+        await vscode.commands.executeCommand('workbench.action.debug.continue');
+        await waitFor('the breakpoint', () => (stops.length >= 2 ? true : undefined));
+        assert.equal(stops[1]?.reason, 'breakpoint');
+        assert.equal(await line(), after);
+        assert.equal(await value('nvme0[0].vector'), '0x22');
+        // The Variables view's IRQs scope holds the same vector.
+        const scopes = ((await session.customRequest('scopes', { frameId: 1 })) as { scopes: { name: string; variablesReference: number }[] }).scopes;
+        const irqs = ((await session.customRequest('variables', { variablesReference: scopes.find((x) => x.name === 'IRQs')?.variablesReference })) as { variables: { name: string; value: string; variablesReference: number }[] }).variables;
+        const irq = irqs.find((v) => v.value.startsWith('nvme0[0]: '));
+        assert.ok(irq, irqs.map((v) => v.value).join(' | '));
+        const fields = ((await session.customRequest('variables', { variablesReference: irq.variablesReference })) as { variables: { name: string; value: string }[] }).variables;
+        assert.equal(fields.find((f) => f.name === 'vector')?.value, '0x22');
+        // Step back twice: before the affinity change, nvme0[0] has its old vector again.
+        await vscode.commands.executeCommand('workbench.action.debug.stepBack');
+        await waitFor('the first step back', () => (stops.length >= 3 ? true : undefined));
+        await vscode.commands.executeCommand('workbench.action.debug.stepBack');
+        await waitFor('the second step back', () => (stops.length >= 4 ? true : undefined));
+        assert.equal(await line(), move);
+        assert.equal(await value('nvme0[0].vector'), before);
+        await vscode.debug.stopDebugging(session);
+      } finally {
+        vscode.debug.removeBreakpoints([bp]);
+        tracker.dispose();
+      }
+    },
+  ],
+  [
+    'the Test Explorer lists the scenarios; a run reports the false expectation with expected and actual',
+    async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      const api = (ext?.exports as { testing?: IrqdTesting } | undefined)?.testing;
+      assert.ok(api, "the extension's API has its test controller");
+      const file = await waitFor('the item of scenario.irqd', () => api.controller.items.get(scenarioFile.toString()));
+      const w7 = await waitFor('the item of scenario w7', () => file.children.get(`${scenarioFile.toString()}#w7`));
+      assert.equal(w7.range?.start.line, 7);
+      // As the Testing view's Run All button does: the default Run profile.
+      await vscode.commands.executeCommand('testing.runAll');
+      const result = await waitFor('the result of w7', () => api.results.get(w7.id));
+      assert.equal(result.status, 'failed');
+      const [m] = result.messages;
+      assert.ok(m, 'a message');
+      assert.equal(m.expectedOutput, 'vector 0x23');
+      assert.equal(m.actualOutput, 'vector 0x22 on CPU 1');
+      assert.match(typeof m.message === 'string' ? m.message : m.message.value, /^IRQD034 nic\[3\] \(IRQ \d+\) has vector 0x22 on CPU 1, not 0x23$/);
+      assert.equal(m.location?.uri.toString(), scenarioFile.toString());
+      assert.equal(m.location?.range.start.line, 10);
     },
   ],
 ];

@@ -7,7 +7,8 @@
 // hazards), 050 and up machine states, several files and scenarios that
 // continue others. Codes are never reused for another meaning.
 
-export type Severity = 'error' | 'warning' | 'info';
+/** 'hint' is not a problem: editors show it faded or dotted, not in their problem lists. */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
 export interface CatalogEntry {
   readonly code: string;
@@ -18,6 +19,8 @@ export interface CatalogEntry {
   readonly doc: string;
   /** A minimal .irqd excerpt that produces the diagnostic. */
   readonly example: string;
+  /** The quick fixes the editor offers for it (features/code-actions/), in a sentence. */
+  readonly fixes?: string;
 }
 
 const entries = [
@@ -55,6 +58,7 @@ const entries = [
     title: 'Unknown name',
     doc: 'A reference to a system, domain, device, guest or PASID set that is not declared where the reference can see it.',
     example: 'domain PCI-MSI pci-msi parent VECTR',
+    fixes: "*Change 'VECTR' to 'VECTOR'* when a close name exists (preferred), and *Fix all unambiguous 'did you mean' names in the file*, also as the `source.fixAll.irqd` action.",
   },
   {
     code: 'IRQD011',
@@ -62,6 +66,7 @@ const entries = [
     title: 'Duplicate name',
     doc: 'Two declarations with the same name in one scope: system names are global, domains, devices and guests share the scope of their system (or guest), PASID sets have their own.',
     example: 'device nvme0 pci 01:00.0\ndevice nvme0 pci 02:00.0',
+    fixes: "*Remove the duplicate …*: the second declaration goes.",
   },
   {
     code: 'IRQD012',
@@ -76,6 +81,7 @@ const entries = [
     title: 'Unknown value',
     doc: 'A word that is not one of the values this item takes (an architecture, APIC mode, domain kind, VFIO state, migration flag, ...). The message lists the values.',
     example: 'arch x87',
+    fixes: "*Change 'x87' to 'x86_64'* when a close value exists (preferred), and the file's fix-all of every such suggestion.",
   },
   {
     code: 'IRQD014',
@@ -90,6 +96,7 @@ const entries = [
     title: 'Item given twice',
     doc: 'A setting or capability that may appear once (a system has one `cpus`, a device one `msix`).',
     example: 'cpus 4\ncpus 8',
+    fixes: "*Remove the duplicate …*: the second one goes.",
   },
   {
     code: 'IRQD016',
@@ -125,6 +132,7 @@ const entries = [
     title: 'Parent of the wrong kind',
     doc: 'The irqdomain hierarchy only stacks some kinds on others (language.md): `pci-msi` on `vector`, `*-ir`, `hcall`, `its` or `imsic`; `ims` on `*-ir`, `hcall`, `its` or `imsic`; `*-ir` and `hcall` on `vector`; `ioapic` on `vector` or `*-ir`; `its` on `gic`; `aplic` on `imsic`.',
     example: 'domain IR0 intel-ir parent PCI-MSI',
+    fixes: "For an `ims` domain on a host's `vector` domain: *Add the remapping domain 'IR0' (intel-ir) and put IMS on it*.",
   },
   {
     code: 'IRQD021',
@@ -221,21 +229,23 @@ const entries = [
     code: 'IRQD034',
     severity: 'error',
     title: 'Expectation not met',
-    doc: 'An `expect` step is false in the simulated state; the message says what was expected and what the kernel state is.',
+    doc: 'An `expect` step is false in the simulated state; the message says what was expected and what the kernel state is. The scenario fails but goes on: an expectation changes nothing.',
     example: 'expect nvme0[0] cpu 2   // it is on CPU 1',
+    fixes: "*Update the expectation to the simulated value* (preferred; not offered when the selected IRQs disagree, or one has no vector), and *Update every failed expectation of scenario 'S' to the simulated values*, which simulates the edited scenario again until it passes.",
   },
   {
     code: 'IRQD035',
     severity: 'error',
     title: 'Expected failure did not happen',
-    doc: '`expect fail STEP` wraps a step that succeeded, or failed with another errno than the one named.',
+    doc: '`expect fail STEP` wraps a step that succeeded (what it did stands), or failed with another errno than the one named (the kernel undid it). The scenario fails but goes on.',
     example: 'expect fail -ENOSPC offline cpu 1',
+    fixes: "*Update the expectation to the simulated value* with the errno the step fails with, or *Remove 'expect fail': the step succeeds*.",
   },
   {
     code: 'IRQD036',
-    severity: 'info',
+    severity: 'hint',
     title: 'Step not run',
-    doc: 'A scenario stops at its first failing step; the steps after it are not simulated.',
+    doc: 'A scenario stops at its first failing kernel step (an errno); the steps after it are not simulated and are shown faded (a hint tagged unnecessary, not a problem). A failed `expect` does not stop a scenario.',
     example: 'alloc ahci 4 min 4   // fails\nrequest ahci[0]       // not run',
   },
   {
@@ -286,6 +296,7 @@ const entries = [
     title: 'MSI-X placement',
     doc: 'The PCI rules for the MSI-X structures (semantics.md §11.1): the table and PBA offsets are QWORD aligned, the two must not overlap, and no other register may share a naturally aligned 4 KiB range with either, so the OS or hypervisor can map or trap them separately.',
     example: 'msix-table bar 0 offset 0x2000\nregister doorbell bar 0 offset 0x2800 size 4',
+    fixes: "For an offset that is not QWORD aligned: *Align the MSI-X table offset to 0x2000 (a QWORD boundary)* (rounded down).",
   },
   {
     code: 'IRQD045',
@@ -307,6 +318,7 @@ const entries = [
     title: 'IMS domain creation fails',
     doc: 'On x86 an IMS domain needs a real interrupt-remapping parent or the hypercall domain (seeds 000 and 002): in a guest, a vector parent has no MSI_FLAG_PCI_IMS and a virtual IOMMU (the vIR- MSI parents of 6.2–6.9) refuses it, so pci_create_ims_domain() fails.',
     example: 'guest vm3 {\n  hypervisor visible\n  domain vIR intel-ir parent VECTOR\n  domain IMS ims parent vIR\n}',
+    fixes: "*Add the hypercall domain 'HCALL' and put IMS on it*: `domain HCALL hcall parent` the guest's vector domain, and the IMS domain's parent changed to it.",
   },
   {
     code: 'IRQD048',

@@ -10,7 +10,9 @@ import { VERSION } from '../version.js';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 
-const LEVELS: Record<Severity, 'error' | 'warning' | 'note'> = { error: 'error', warning: 'warning', info: 'note' };
+// A hint is not a problem (steps that did not run, shown faded in an editor): its rule is level
+// none, and code scanning gets no result for it.
+const LEVELS: Record<Severity, 'error' | 'warning' | 'note' | 'none'> = { error: 'error', warning: 'warning', info: 'note', hint: 'none' };
 
 /**
  * The rules, one per catalog entry, in catalog order (a result's ruleIndex
@@ -48,6 +50,7 @@ export function sarifLog(reports: readonly SarifInput[], problems: readonly stri
   const results: Result[] = [];
   reports.forEach(({ file, analysis }, artifact) => {
     for (const d of analysis.diagnostics) {
+      if (d.severity === 'hint') continue;
       const r = analysis.lines.range(d.span);
       results.push({
         ruleId: d.code,
