@@ -3,6 +3,7 @@
 //
 //   irqd check FILE...   diagnostics as file:line:col: severity CODE message
 //   irqd run FILE...     the step-by-step trace of every scenario, then the diagnostics
+//   irqd test FILE|DIR…  every scenario as a test case, for CI (report/test-main.ts)
 //   irqd snapshot …      copy a live host's interrupt files (host/collect.ts)
 //
 // Exit status: 0 clean, 1 when any file has errors (for run: or a scenario
@@ -19,11 +20,13 @@ import { compareMain } from './host/compare-main.js';
 import { importMain } from './host/import.js';
 import { formatMain } from './format-main.js';
 import { viewMain } from './view-main.js';
+import { sarifLog } from './report/sarif.js';
+import { testMain } from './report/test-main.js';
+import { VERSION } from './version.js';
 
-const VERSION = '0.1.0';
-
-const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
+const USAGE = `usage: irqd check [--format text|json|sarif] [--kernel VERSION] FILE...
        irqd run [--scenario NAME] [--format text|json] [--kernel VERSION] FILE...
+       irqd test [--reporter text|junit|tap|json] [--kernel VERSION] [-o FILE] FILE|DIR...
        irqd snapshot [--root DIR] [OUT]
        irqd import SNAPSHOT [-o FILE.irqd] [--name NAME]
        irqd compare SNAPSHOT FILE.irqd [--scenario NAME] [--step N] [--since PREV] [--format text|json]
@@ -33,20 +36,21 @@ const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
 
 check: checks .irqd files and prints what the editor would show.
 run:   simulates their scenarios like the kernel would and prints each trace.
+test:  runs every scenario as a test case, for CI; irqd test --help.
 snapshot: copies this host's interrupt files (run as root for debugfs); irqd snapshot --help.
 import: writes a snapshot's machine as an .irqd file; irqd import --help.
 compare: every fact of a snapshot against the simulated state; irqd compare --help.
 format: rewrites files in the canonical layout (--check: lists those that are not); irqd format --help.
 view:  the machine view of a scenario as one HTML page; irqd view --help.
-  --format text|json   output format (default text)
-  --scenario NAME      run only the scenarios with this name
-  --kernel VERSION     kernel for systems that do not say 'kernel' (default 6.1)`;
+  --format text|json|sarif   output format (default text; sarif for check only)
+  --scenario NAME            run only the scenarios with this name
+  --kernel VERSION           kernel for systems that do not say 'kernel' (default 6.1)`;
 
 class UsageError extends Error {}
 
 interface Options {
   command: 'check' | 'run';
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'sarif';
   kernel?: string;
   scenario?: string;
   files: string[];
@@ -63,11 +67,11 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
     if (a === '--version' || a === '-v') return 'version';
     if (a === '--format') {
       const f = args.shift();
-      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes 'text' or 'json', not '${f ?? ''}'`);
+      if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format takes 'text', 'json' or 'sarif', not '${f ?? ''}'`);
       opts.format = f;
     } else if (a.startsWith('--format=')) {
       const f = a.slice('--format='.length);
-      if (f !== 'text' && f !== 'json') throw new UsageError(`--format takes 'text' or 'json', not '${f}'`);
+      if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format takes 'text', 'json' or 'sarif', not '${f}'`);
       opts.format = f;
     } else if (a === '--kernel') {
       const k = args.shift();
@@ -90,6 +94,7 @@ function parseArgs(argv: readonly string[]): Options | 'help' | 'version' {
     }
   }
   if (command === undefined) throw new UsageError('no command given');
+  if (command === 'run' && opts.format === 'sarif') throw new UsageError(`--format sarif is for 'irqd check'; 'irqd run' prints text or json`);
   if (opts.files.length === 0) throw new UsageError(`'irqd ${command}' needs at least one file`);
   return opts;
 }
@@ -183,6 +188,7 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
   if (argv[0] === 'snapshot') return snapshotMain(argv.slice(1), out, err);
   if (argv[0] === 'import') return importMain(argv.slice(1), out, err);
   if (argv[0] === 'compare') return compareMain(argv.slice(1), out, err);
+  if (argv[0] === 'test') return testMain(argv.slice(1), out, err);
   if (argv[0] === 'format') return formatMain(argv.slice(1), out, err);
   if (argv[0] === 'view') return viewMain(argv.slice(1), out, err);
   let opts: ReturnType<typeof parseArgs>;
@@ -205,23 +211,24 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
     return 0;
   }
   const reports: FileReport[] = [];
-  let ioProblem = false;
+  const problems: string[] = [];
   const base = opts.kernel ? { defaultKernel: opts.kernel } : {};
   const uses = new DiskUseResolver(base);
   for (const file of opts.files) {
     const src = readSource(file);
     if ('problem' in src) {
       err(`irqd: ${src.problem}`);
-      ioProblem = true;
+      problems.push(src.problem);
       continue;
     }
     reports.push({ file, analysis: analyze(src.text, 0, { ...base, file: resolve(file), uses }) });
   }
   let scenarioFailed = false;
   if (opts.command === 'run') scenarioFailed = printTraces(reports, opts, out);
-  if (opts.format === 'json' && opts.command === 'check') printJson(reports, out);
+  if (opts.format === 'sarif') out(JSON.stringify(sarifLog(reports, problems, process.cwd()), null, 2));
+  else if (opts.format === 'json' && opts.command === 'check') printJson(reports, out);
   else if (opts.format === 'text') printText(reports, out);
-  if (ioProblem) return 2;
+  if (problems.length > 0) return 2;
   return scenarioFailed || reports.some((r) => r.analysis.diagnostics.some((d) => d.severity === 'error')) ? 1 : 0;
 }
 
