@@ -6,6 +6,7 @@ import type * as A from '../../../grammar/index.js';
 import { lex } from '../../../grammar/index.js';
 import type { Analysis } from '../analysis/analysis.js';
 import type { ScenarioSym, SystemSym } from '../model/types.js';
+import type { DocContext } from './keyword-docs.js';
 
 export type BlockKind = 'top' | 'system' | 'guest' | 'device' | 'domain' | 'pasid' | 'state' | 'steps' | 'guest-steps' | 'other';
 
@@ -279,4 +280,17 @@ export function insideCmdline(analysis: Analysis, offset: number): boolean {
     return within(item.items);
   }
   return false;
+}
+
+/** The keyword table's context for a block (keyword-docs.ts); none inside a domain's braces or an unknown block. */
+export function docContext(kind: BlockKind): DocContext | undefined {
+  switch (kind) {
+    case 'guest-steps':
+      return 'steps';
+    case 'domain':
+    case 'other':
+      return undefined;
+    default:
+      return kind;
+  }
 }

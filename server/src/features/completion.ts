@@ -12,6 +12,7 @@ import {
   allScenarios,
   allSystems,
   contextAt,
+  docContext,
   insideCmdline,
   insideCommentOrString,
   itemKeywords,
@@ -19,7 +20,6 @@ import {
   platformDeviceKeywords,
   selectionEnd,
   type Block,
-  type BlockKind,
 } from './completion-context.js';
 import { docOf, keywordMarkdownOf, type DocContext } from './keyword-docs.js';
 import { snippetItems } from './snippets.js';
@@ -392,19 +392,6 @@ const cmdlineOptions: readonly { label: string; insert: string; detail: string }
   { label: 'maxcpus=', insert: 'maxcpus=', detail: 'only the first N CPUs are brought up at boot (a kdump kernel: maxcpus=1)' },
   { label: 'noirqdebug', insert: 'noirqdebug', detail: "note_interrupt() off: no IRQ is disabled as 'nobody cared'" },
 ];
-
-/** The keyword table's context for a block. */
-function docContext(kind: BlockKind): DocContext | undefined {
-  switch (kind) {
-    case 'guest-steps':
-      return 'steps';
-    case 'domain':
-    case 'other':
-      return undefined;
-    default:
-      return kind;
-  }
-}
 
 /** A keyword with its documentation (its form, what the kernel does, the values it takes), when the table has it. */
 function documentedKeyword(word: string, context: DocContext | undefined): CompletionItem {
