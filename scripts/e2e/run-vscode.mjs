@@ -299,6 +299,23 @@ async function runUi(port, context, dataDir) {
   }, 30000);
   log('imported machine state: ok');
   await shot('8-imported-machine-state');
+
+  // The Getting Started walkthrough: picked from Welcome: Open Walkthrough…,
+  // its first step's link opens the quickstart sample beside it.
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Welcome: Open Walkthrough');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with irqd' }).first().click({ timeout: 30000 });
+  const walkthrough = page.locator('.gettingStartedContainer');
+  await walkthrough.locator('.getting-started-step', { hasText: 'Open a sample' }).first().waitFor({ timeout: 30000 });
+  log('walkthrough: ok');
+  await shot('9-walkthrough');
+  await walkthrough.locator('a, .monaco-button', { hasText: 'Open the quickstart sample' }).first().click({ timeout: 30000 });
+  await page.waitForSelector('.tabs-container .tab[aria-label*="quickstart.irqd"]', { timeout: 60000 });
+  log('walkthrough sample: ok');
+  await shot('10-walkthrough-sample');
   return 0;
 }
 
