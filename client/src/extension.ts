@@ -167,10 +167,10 @@ async function importSnapshot(output: vscode.OutputChannel, snapshot?: vscode.Ur
   return destination;
 }
 
-/** The walkthrough's first step: the quickstart sample shipped in the extension folder, opened beside the walkthrough. */
+/** The walkthrough's first step: the quickstart sample shipped in the extension folder, opened beside the walkthrough so both stay in view. */
 async function openSample(context: vscode.ExtensionContext): Promise<vscode.TextEditor> {
   const uri = vscode.Uri.joinPath(context.extensionUri, 'samples', 'quickstart.irqd');
-  return vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.One, preview: false });
+  return vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, preview: false });
 }
 
 /**

@@ -310,10 +310,18 @@ async function runUi(port, context, dataDir) {
   await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with irqd' }).first().click({ timeout: 30000 });
   const walkthrough = page.locator('.gettingStartedContainer');
   await walkthrough.locator('.getting-started-step', { hasText: 'Open a sample' }).first().waitFor({ timeout: 30000 });
+  // The step's markdown media renders in a webview: wait for its text in one of the frames.
+  const framesText = async () => {
+    const texts = await Promise.all(page.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')));
+    return texts.join('\n');
+  };
+  await until('the walkthrough media', async () => (await framesText()).includes('A machine in a file'), 30000);
   log('walkthrough: ok');
   await shot('9-walkthrough');
   await walkthrough.locator('a, .monaco-button', { hasText: 'Open the quickstart sample' }).first().click({ timeout: 30000 });
   await page.waitForSelector('.tabs-container .tab[aria-label*="quickstart.irqd"]', { timeout: 60000 });
+  // The sample opens beside the walkthrough, and the server's lens says the scenario passes.
+  await page.locator('.monaco-editor .codelens-decoration', { hasText: 'passes' }).first().waitFor({ timeout: 60000 });
   log('walkthrough sample: ok');
   await shot('10-walkthrough-sample');
   return 0;
