@@ -456,13 +456,20 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
 }
 
 /**
- * A value offered inside a statement (`x86_64` after `arch`) without a
- * documentation of its own gets the statement's: which values the keyword
- * accepts and why.
+ * Inside a statement, an item without a documentation of its own gets the
+ * statement's: a value (`x86_64` after `arch`) which values the keyword
+ * accepts and why, a keyword that begins a part of the form (`min` after
+ * `alloc nvme0 8`) what that part means.
  */
 function withValueDocs(items: CompletionItem[], head: string, context: DocContext | undefined): CompletionItem[] {
   const doc = docOf(head, context);
-  if (!doc?.values) return items;
-  const documentation = { kind: MarkupKind.Markdown, value: keywordMarkdownOf(doc) };
-  return items.map((i) => (i.documentation === undefined && (i.kind === CompletionItemKind.Value || i.kind === CompletionItemKind.EnumMember) ? { ...i, documentation } : i));
+  if (!doc) return items;
+  const values = doc.values ? { kind: MarkupKind.Markdown, value: keywordMarkdownOf(doc) } : undefined;
+  return items.map((i) => {
+    if (i.documentation !== undefined) return i;
+    if (values && (i.kind === CompletionItemKind.Value || i.kind === CompletionItemKind.EnumMember)) return { ...i, documentation: values };
+    if (i.kind !== CompletionItemKind.Keyword) return i;
+    const part = doc.forms.flatMap((f) => f.parts).find((p) => p.take[0] === `=${i.label}`);
+    return part ? { ...i, documentation: { kind: MarkupKind.Markdown, value: `\`${part.label}\`: ${part.doc}` } } : i;
+  });
 }
