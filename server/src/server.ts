@@ -191,6 +191,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   workspaceFolders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -299,7 +300,7 @@ connection.onRenameRequest((p) => {
 });
 connection.onCompletion((p) => {
   const position = positionOf(p);
-  return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position));
+  return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position, canSnippet));
 });
 connection.onSignatureHelp((p) => {
   const position = positionOf(p);
@@ -308,6 +309,8 @@ connection.onSignatureHelp((p) => {
 
 /** The workspace folders (URIs) the client opened, whose .irqd files workspace symbols read from disk. */
 let workspaceFolders: string[] = [];
+/** Whether the client inserts snippets: only then does completion offer them. */
+let canSnippet = false;
 /** Each workspace file's symbols, parsed once per content (the AST only: no binding, no simulation). */
 const workspaceFiles = new WorkspaceFiles<readonly FileSymbol[]>((text) => fileSymbols(parse(text).ast.items, new LineIndex(text)));
 

@@ -28,7 +28,7 @@ import {
   type SignatureHelp,
   type WorkspaceSymbol,
 } from 'vscode-languageserver-protocol';
-import { startStdio, type Session } from '../support/lsp.js';
+import { initialize, startStdio, type Session } from '../support/lsp.js';
 
 const SYSTEM = `system host {
   cpus 4
@@ -128,7 +128,7 @@ describe('editing help over stdio', () => {
     init = await s.conn.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: null,
-      capabilities: {},
+      capabilities: { textDocument: { completion: { completionItem: { snippetSupport: true } } } },
       workspaceFolders: [{ uri: pathToFileURL(folder).href, name: 'ws' }],
     });
     await s.conn.sendNotification(InitializedNotification.type, {});
@@ -186,6 +186,21 @@ describe('editing help over stdio', () => {
     const inside = (await s.conn.sendRequest(CompletionRequest.type, { textDocument: { uri: uri2 }, position: value.position })) as CompletionItem[];
     assert.ok(inside.some((i) => i.label === 'min'));
     assert.deepEqual(inside.filter((i) => i.kind === 15), []);
+  });
+
+  test('a client without snippet support gets the keywords but no snippets', async () => {
+    const plain = startStdio();
+    try {
+      await initialize(plain.conn);
+      const start = cursor(step('|'));
+      const uri = 'file:///editing-help/plain.irqd';
+      await plain.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri, languageId: 'irqd', version: 1, text: start.text } });
+      const items = (await plain.conn.sendRequest(CompletionRequest.type, { textDocument: { uri }, position: start.position })) as CompletionItem[];
+      assert.ok(items.some((i) => i.label === 'alloc'));
+      assert.deepEqual(items.filter((i) => i.kind === 15 || i.insertTextFormat === 2), []);
+    } finally {
+      plain.child.kill();
+    }
   });
 
   test('hover on a keyword: what the kernel does', async () => {

@@ -402,19 +402,20 @@ function documentedKeyword(word: string, context: DocContext | undefined): Compl
 /** What may start a statement in a block, per block kind (a platform device apart): documented keywords, then snippets. Built once. */
 const statementStarts = new Map<string, readonly CompletionItem[]>();
 
-function statementItems(block: Block): readonly CompletionItem[] {
-  const key = block.kind === 'device' && block.platform ? 'platform-device' : block.kind;
+function statementItems(block: Block, snippets: boolean): readonly CompletionItem[] {
+  const key = `${block.kind === 'device' && block.platform ? 'platform-device' : block.kind}${snippets ? '+snippets' : ''}`;
   let items = statementStarts.get(key);
   if (!items) {
-    const words = key === 'platform-device' ? platformDeviceKeywords : itemKeywords[block.kind];
+    const words = block.kind === 'device' && block.platform ? platformDeviceKeywords : itemKeywords[block.kind];
     const context = docContext(block.kind);
-    items = [...words.map((w) => documentedKeyword(w, context)), ...snippetItems(block.kind)];
+    items = [...words.map((w) => documentedKeyword(w, context)), ...(snippets ? snippetItems(block.kind) : [])];
     statementStarts.set(key, items);
   }
   return items;
 }
 
-export function completion(analysis: Analysis, position: Position): CompletionItem[] {
+/** `snippets`: whether the client inserts snippet syntax (its snippetSupport); a client that does not would insert `${1:host}` as text. */
+export function completion(analysis: Analysis, position: Position, snippets = true): CompletionItem[] {
   // A file over the limit is not analysed (IRQD004): nothing to complete from, and no text is lexed.
   if (analysis.text.length > MAX_TEXT_LENGTH) return [];
   const offset = analysis.lines.offset(position);
@@ -428,7 +429,7 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
       const props = kind && Object.hasOwn(V.domainKindInfo, kind) ? Object.keys(V.domainKindInfo[kind].props) : [];
       return keywordItems(props);
     }
-    return [...statementItems(block)];
+    return [...statementItems(block, snippets)];
   }
   let items: CompletionItem[];
   switch (block.kind) {
