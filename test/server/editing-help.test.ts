@@ -93,7 +93,12 @@ const signatureCases: readonly SignatureCase[] = [
   { text: `system h {\n  cpus |\n}\n`, label: 'cpus N', active: 'N' },
   { text: `system h {\n  device d pci 01:00.0 { msix 8 | }\n}\n`, label: 'msix N domain D [maskable yes|no]', active: 'domain D' },
   { text: `system h {\n  domain D pci-msi |\n}\n`, label: 'domain NAME KIND [parent PARENT]', active: 'parent PARENT' },
-  { text: `scenario b on host after |`, label: 'scenario NAME [on SYSTEM] [after SCENARIO]', active: 'after SCENARIO' },
+  { text: `scenario b on host after |`, label: 'scenario NAME [on SYSTEM] [after SCENARIO] { STEPS }', active: 'after SCENARIO' },
+  { text: `scenario b |`, label: 'scenario NAME [on SYSTEM] [after SCENARIO] { STEPS }', active: 'on SYSTEM' },
+  { text: `system h {\n  device d pci |\n}\n`, label: 'device NAME pci ADDRESS [{ … }]', active: 'pci ADDRESS' },
+  { text: `system h {\n  device d vf of |\n}\n`, label: 'device NAME vf of PF index I [{ … }]', active: 'vf of PF index I' },
+  { text: `system h {\n  node 1 |\n}\n`, label: 'node N cpus CPULIST', active: 'cpus CPULIST' },
+  { text: `system h {\n  device d pci 01:00.0 { node | }\n}\n`, label: 'node N', active: 'N' },
 ];
 
 function cursor(text: string): { text: string; position: { line: number; character: number } } {

@@ -14,11 +14,13 @@ export type DocContext = 'top' | 'system' | 'guest' | 'device' | 'pasid' | 'stat
 
 /**
  * What one part of a form consumes, token by token: a fixed word (`=cpu`),
- * a name, a number, a CPU list (`0-3,5`), a selection (`nvme0`, `nvme0[0-3]`,
+ * a name, a number, a PCI address, a CPU list (`0-3,5`), a selection (`nvme0`, `nvme0[0-3]`,
  * `irq 35`), a bracketed entry list (`[0-3]`), a string, a list of numbers
- * joined by commas, an errno, or every remaining word.
+ * joined by commas, an errno, every remaining word, or a `{ … }` block: the
+ * statement ends with it, and what is inside are statements of their own, so
+ * signature help never matches words against it.
  */
-export type Take = `=${string}` | 'name' | 'number' | 'cpulist' | 'selection' | 'entries' | 'string' | 'numbers' | 'errno' | 'words';
+export type Take = `=${string}` | 'name' | 'number' | 'address' | 'cpulist' | 'selection' | 'entries' | 'string' | 'numbers' | 'errno' | 'block' | 'words';
 
 export interface Part {
   /** As the signature shows it: `DEV`, `min M`. */
@@ -85,13 +87,13 @@ const entries: readonly Entry[] = [
   {
     keyword: 'system',
     contexts: ['top'],
-    forms: [[part('NAME', 'the name scenarios run `on`', 'name'), opt('"DESCRIPTION"', 'shown in hovers', 'string'), part('{ … }', 'arch, kernel, cpus, domains, devices, guests', 'words')]],
+    forms: [[part('NAME', 'the name scenarios run `on`', 'name'), opt('"DESCRIPTION"', 'shown in hovers', 'string'), part('{ … }', 'arch, kernel, cpus, domains, devices, guests', 'block')]],
     summary: 'A machine: its architecture, kernel, CPUs, irqdomain hierarchy and devices. Every scenario on it boots from it (or from its `state`).',
   },
   {
     keyword: 'scenario',
     contexts: ['top'],
-    forms: [[part('NAME', 'a name or a string', 'name'), opt('on SYSTEM', 'may be left out when the file has one system', '=on', 'name'), opt('after SCENARIO', "start where that scenario ends, on its system", '=after', 'name')]],
+    forms: [[part('NAME', 'a name or a string', 'name'), opt('on SYSTEM', 'may be left out when the file has one system', '=on', 'name'), opt('after SCENARIO', "start where that scenario ends, on its system", '=after', 'name'), part('{ STEPS }', 'kernel steps, one per line', 'block')]],
     summary: 'Kernel steps run in order against a system, each one kernel-level operation; a failing step stops the scenario unless `expect fail` wraps it.',
   },
   // A system's (and a guest's) items.
@@ -109,7 +111,7 @@ const entries: readonly Entry[] = [
   { keyword: 'dest-mode', contexts: ['system', 'guest'], forms: [[part('MODE', list(V.destModes), 'name')]], summary: "The APIC driver's destination mode; left out, the kernel's choice for the APIC mode.", values: `${list(V.destModes)}; x86 only.` },
   { keyword: 'page-size', contexts: ['system'], forms: [[part('SIZE', '4K, 16K or 64K', 'number')]], summary: 'The page size, which decides how vfio-pci maps the pages around an MSI-X table.', values: '4K, 16K or 64K; x86_64 and riscv64 kernels have 4K pages only (PAGE_SHIFT 12), 16K and 64K are arm64 builds.' },
   { keyword: 'cmdline', contexts: ['system', 'guest'], forms: [[part('"PARAMETERS"', 'irqaffinity=, isolcpus=managed_irq,…, nr_cpus=, maxcpus=, noirqdebug', 'string')]], summary: "The kernel command line, parsed the way the kernel parses it: irqaffinity= sets the default affinity, isolcpus=managed_irq keeps managed IRQs off CPUs.", kernel: ['irq_affinity_setup()'], values: 'the parameters irqd simulates: irqaffinity=, isolcpus=managed_irq,…, nr_cpus=, maxcpus=, noirqdebug; others are kept and ignored.' },
-  { keyword: 'node', contexts: ['system', 'device'], forms: [[part('N', 'a NUMA node number', 'number'), opt('cpus CPULIST', "in a system: the node's CPUs", '=cpus', 'cpulist')]], summary: "In a system, a NUMA node and its CPUs (nodes do not share CPUs); in a device, the node it is attached to, which group_cpus_evenly() spreads its managed IRQs from.", values: 'a node the system declares (node 0 when it declares none).' },
+  { keyword: 'node', contexts: ['system'], forms: [[part('N', 'a NUMA node number', 'number'), part('cpus CPULIST', "the node's CPUs", '=cpus', 'cpulist')]], summary: 'A NUMA node and its CPUs; nodes do not share CPUs.', values: 'each node declared once, each CPU in at most one node.' },
   {
     keyword: 'domain',
     contexts: ['system', 'guest'],
@@ -122,20 +124,20 @@ const entries: readonly Entry[] = [
     keyword: 'device',
     contexts: ['system', 'guest'],
     forms: [
-      [part('NAME', 'the name steps select', 'name'), part('pci ADDRESS', 'a PCI function, 0000:01:00.0 or 01:00.0', '=pci', 'name'), opt('{ … }', 'msi, msix, ims, bars, driver', 'words')],
-      [part('NAME', 'the name steps select', 'name'), part('vf of PF index I', 'an SR-IOV virtual function of a device with `sriov N`', '=vf', '=of', 'name', '=index', 'number'), opt('{ … }', 'msix, migration', 'words')],
-      [part('NAME', 'the name steps select', 'name'), part('platform', 'a kernel-owned source: an IO-APIC line, the DMAR or an HPET', '=platform'), opt('{ … }', 'msi, ioapic', 'words')],
+      [part('NAME', 'the name steps select', 'name'), part('pci ADDRESS', 'a PCI function, 0000:01:00.0 or 01:00.0', '=pci', 'address'), opt('{ … }', 'msi, msix, ims, bars, driver', 'block')],
+      [part('NAME', 'the name steps select', 'name'), part('vf of PF index I', 'an SR-IOV virtual function of a device with `sriov N`', '=vf', '=of', 'name', '=index', 'number'), opt('{ … }', 'msix, migration', 'block')],
+      [part('NAME', 'the name steps select', 'name'), part('platform', 'a kernel-owned source: an IO-APIC line, the DMAR or an HPET', '=platform'), opt('{ … }', 'msi, ioapic', 'block')],
     ],
     summary: 'A device and its interrupt capabilities: MSI, MSI-X, IMS or an IO-APIC pin, each allocating from a domain.',
   },
   { keyword: 'backport', contexts: ['system'], forms: [[part('NAME…', V.backportNames.join(', '), 'words')]], summary: "Fixes the distribution's kernel carries although its version predates them; each flips one version switch.", values: V.backportNames.map((b) => `\`${b}\`: ${V.backports[b]}`).join('; ') },
-  { keyword: 'state', contexts: ['system'], forms: [[part('{ … }', '`online cpu LIST` and `irq N SOURCE …` lines', 'words')]], summary: 'The machine as it was found (a snapshot import): every scenario on the system starts from this state instead of a fresh boot; it must be one the kernel can be in (IRQD050).' },
+  { keyword: 'state', contexts: ['system'], forms: [[part('{ … }', '`online cpu LIST` and `irq N SOURCE …` lines', 'block')]], summary: 'The machine as it was found (a snapshot import): every scenario on the system starts from this state instead of a fresh boot; it must be one the kernel can be in (IRQD050).' },
   { keyword: 'hypervisor', contexts: ['guest'], forms: [[part('MODE', list(V.hypervisorModes), 'name')]], summary: 'Whether the guest sees the CPUID hypervisor bit: a guest that cannot tell it is virtual uses IMS without the hypercall domain.', values: `${list(V.hypervisorModes)}.` },
   {
     keyword: 'assign',
     contexts: ['guest'],
     forms: [
-      [part('DEV', 'a host device', 'name'), part('as ADDRESS', "its PCI address in the guest", '=as', 'name'), opt('domain D', "the guest's pci-msi domain", '=domain', 'name')],
+      [part('DEV', 'a host device', 'name'), part('as ADDRESS', "its PCI address in the guest", '=as', 'address'), opt('domain D', "the guest's pci-msi domain", '=domain', 'name')],
       [part('DEV', 'a host device', 'name'), part('sub NAME mode MODE', 'a sub-device (pasid or emulated)', '=sub', 'name', '=mode', 'name'), opt('domain D', "the guest's ims or pci-msi domain", '=domain', 'name')],
     ],
     summary: 'Gives a host device (or a sub-device of it) to the guest, the way VFIO passes it through.',
@@ -150,6 +152,7 @@ const entries: readonly Entry[] = [
   { keyword: 'msix-table', contexts: ['device'], forms: [[part('bar B', 'a declared BAR', '=bar', 'number'), part('offset X', 'QWORD aligned', '=offset', 'number')]], summary: 'Where the MSI-X table lies: 16 bytes per entry, inside the BAR.', values: 'the offset is QWORD aligned (its low 3 bits are the BIR) and the table fits in the BAR.' },
   { keyword: 'msix-pba', contexts: ['device'], forms: [[part('bar B', 'a declared BAR', '=bar', 'number'), part('offset X', 'QWORD aligned', '=offset', 'number')]], summary: 'Where the MSI-X Pending Bit Array lies; it may not overlap the table.', values: 'the offset is QWORD aligned and the PBA fits in the BAR, clear of the table.' },
   { keyword: 'register', contexts: ['device'], forms: [[part('NAME', 'what `mmio` steps may touch', 'name'), part('bar B', 'a declared BAR', '=bar', 'number'), part('offset X', 'inside the BAR', '=offset', 'number'), opt('size S', 'bytes', '=size', 'number')]], summary: 'A device register; one in the 4 KiB around the MSI-X table breaks vfio-pci mmap.', values: "inside its BAR, and not in the naturally aligned 4 KiB of the MSI-X table or PBA (the PCI spec forbids it)." },
+  { keyword: 'node', contexts: ['device'], forms: [[part('N', 'the NUMA node', 'number')]], summary: 'The NUMA node the device is attached to, which group_cpus_evenly() spreads its managed IRQs from.', values: 'a node the system declares (node 0 when it declares none).' },
   { keyword: 'sriov', contexts: ['device'], forms: [[part('N', 'how many VFs', 'number')]], summary: 'The device is an SR-IOV physical function with N virtual functions.', values: '1 to 65535 VFs.' },
   { keyword: 'migration', contexts: ['device'], forms: [[part('FLAGS…', list(V.migrationFlags), 'words')]], summary: 'VFIO migration v2 support: the states `vfio` steps may move the device through.', values: `${list(V.migrationFlags)}; pre-copy is from Linux 6.2.` },
   { keyword: 'driver', contexts: ['device'], forms: [[part('NAME', Object.keys(V.modelledDrivers).join(', '), 'name')]], summary: "The device's driver: for the drivers irqd models, their hotplug callbacks run when CPUs go offline or online.", values: Object.entries(V.modelledDrivers).map(([k, v]) => `\`${k}\`: ${v}`).join('; ') },
@@ -221,7 +224,7 @@ const entries: readonly Entry[] = [
 
 /** The entries whose keyword starts a statement in more than one place, with a use per place. */
 const multiUse: readonly Entry[] = [
-  { keyword: 'pasid', contexts: ['system'], forms: [[part('capacity N', 'PASIDs the IOMMU has', '=capacity', 'number'), opt('{ set … }', 'PASID sets with quotas', 'words')]], summary: "The system's PASID space and its sets.", values: 'a capacity of 1 to 2^20 (PASIDs are 20 bits).' },
+  { keyword: 'pasid', contexts: ['system'], forms: [[part('capacity N', 'PASIDs the IOMMU has', '=capacity', 'number'), opt('{ set … }', 'PASID sets with quotas', 'block')]], summary: "The system's PASID space and its sets.", values: 'a capacity of 1 to 2^20 (PASIDs are 20 bits).' },
   { keyword: 'pasid', contexts: ['device'], forms: [[]], summary: 'The device can tag its DMA and interrupt messages with a PASID (needed for a `sub` device in pasid mode).' },
   {
     keyword: 'pasid',
@@ -234,8 +237,8 @@ const multiUse: readonly Entry[] = [
     summary: 'Allocates, frees or changes the quota of PASIDs of a set; freeing a set notifies its users.',
     kernel: ['ioasid_alloc()', 'ioasid_free_set()', 'ioasid_adjust_set()'],
   },
-  { keyword: 'guest', contexts: ['system'], forms: [[part('NAME', 'the guest', 'name'), part('{ … }', 'cpus, domains, assign', 'words')]], summary: 'A guest with its own kernel: its CPUs, its domains (a hypercall domain for IMS), and the devices assigned to it.' },
-  { keyword: 'guest', contexts: ['steps'], forms: [[part('GUEST', 'a guest of the system', 'name'), part('{ STEPS }', "steps in the guest: its CPUs, domains and view of devices", 'words')]], summary: "Runs steps inside the guest's kernel." },
+  { keyword: 'guest', contexts: ['system'], forms: [[part('NAME', 'the guest', 'name'), part('{ … }', 'cpus, domains, assign', 'block')]], summary: 'A guest with its own kernel: its CPUs, its domains (a hypercall domain for IMS), and the devices assigned to it.' },
+  { keyword: 'guest', contexts: ['steps'], forms: [[part('GUEST', 'a guest of the system', 'name'), part('{ STEPS }', "steps in the guest: its CPUs, domains and view of devices", 'block')]], summary: "Runs steps inside the guest's kernel." },
   { keyword: 'online', contexts: ['state'], forms: [[part('cpu CPULIST', 'the CPUs online when the machine was found', '=cpu', 'cpulist')]], summary: 'Which CPUs were online when the machine was found.' },
   { keyword: 'online', contexts: ['steps'], forms: [[part('cpu CPULIST', 'the CPUs to bring up', '=cpu', 'cpulist')]], summary: 'CPU hot-plug: the CPU joins the matrix again and managed IRQs shut down for lack of a CPU start up on it.', kernel: ['lapic_online()', 'irq_matrix_online()', 'irq_affinity_online_cpu()'] },
 ];

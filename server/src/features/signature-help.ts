@@ -48,6 +48,8 @@ function consume(take: Take, toks: readonly string[], i: number): Consumed | und
       return isName(w) ? { end: i + 1, open: false } : undefined;
     case 'number':
       return isNumber(w) ? { end: i + 1, open: false } : undefined;
+    case 'address':
+      return w !== undefined && /^(?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/.test(w) ? { end: i + 1, open: false } : undefined;
     case 'string':
       return w?.startsWith('"') ? { end: i + 1, open: false } : undefined;
     case 'errno':
@@ -66,6 +68,7 @@ function consume(take: Take, toks: readonly string[], i: number): Consumed | und
       if (!isName(w)) return undefined;
       return toks[i + 1] === '[' ? bracketed(toks, i + 1) : { end: i + 1, open: false };
     case 'words':
+    case 'block':
       return { end: toks.length, open: true };
     default:
       return w === take.slice(1) ? { end: i + 1, open: false } : undefined;
@@ -95,8 +98,10 @@ interface Walk {
 /** Matches the words after the keyword against a form, or undefined when they do not fit it. */
 function walk(form: Form, toks: readonly string[]): Walk | undefined {
   const parts = form.parts;
-  const positional = parts.flatMap((p, i) => (p.option ? [] : [i]));
-  const options = parts.flatMap((p, i) => (p.option ? [i] : []));
+  // A `{ … }` block takes no words: the '{' ends the statement before the cursor.
+  const matched = (p: Form['parts'][number]): boolean => p.take[0] !== 'block';
+  const positional = parts.flatMap((p, i) => (!p.option && matched(p) ? [i] : []));
+  const options = parts.flatMap((p, i) => (p.option && matched(p) ? [i] : []));
   const used = new Set<number>();
   const assigned: number[] = [];
   let pos = 0;
