@@ -8,7 +8,7 @@ import { lexText } from './lexer.js';
 import { MAX_SYNTAX_ERRORS } from './parser-base.js';
 import { NOTHING_PARSED, parseTokens } from './parser.js';
 import { quickParsePrefix } from './quick.js';
-import { keywords } from './tokens.js';
+import { keywordOf, keywords, keywordSet, statementStarters } from './tokens.js';
 
 const itemStarts: ReadonlySet<unknown> = new Set([keywords.use, keywords.system, keywords.scenario]);
 
@@ -16,8 +16,16 @@ export * from './ast.js';
 export { LineIndex, type Position } from './line-index.js';
 export { keywordSet } from './tokens.js';
 export { numberValue } from './nodes.js';
-export { lex } from './lexer.js';
+export { lex, lexText, type Lexed } from './lexer.js';
 export type { IToken } from 'chevrotain';
+
+/** The keywords that begin a statement (language.md, "Keywords"), by spelling: what formatting sets apart inside a body on one line. */
+export const statementKeywords: ReadonlySet<string> = new Set(
+  [...keywordSet].filter((w) => {
+    const token = keywordOf.get(w);
+    return token !== undefined && statementStarters.has(token);
+  }),
+);
 
 export function parse(text: string): ParseResult {
   const lexed = lexText(text);

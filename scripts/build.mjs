@@ -29,6 +29,8 @@ const builds = [
   { ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  // The debug adapter (docs/debugger.md): DAP over stdio, started by VS Code for launch configurations of type irqd.
+  { ...common, entryPoints: ['server/src/debug/adapter.ts'], outfile: 'dist/debug-adapter.js' },
 ];
 
 function testEntries(dir) {

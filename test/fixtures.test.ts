@@ -9,7 +9,9 @@ import { checkFixture } from './support/fixture.js';
 
 const root = join(__dirname, '..', '..', 'test');
 // fuzz/: the fuzzer's kept failures and regressions are inputs, not annotated fixtures (docs/robustness.md).
-const skip = new Set(['syntaxes', 'vscode', 'editors', 'fuzz']);
+// features/formatting/: a formatter's inputs and outputs (test/features/formatting.test.ts).
+// code-actions/: each file is a text before and after a quick fix (test/features/code-actions.test.ts).
+const skip = new Set(['syntaxes', 'vscode', 'editors', 'fuzz', 'formatting', 'code-actions']);
 
 function fixtures(dir: string): string[] {
   const out: string[] = [];

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { DEBUG_SCENARIO_COMMAND, registerDebugger } from './debug.js';
 
 /** The server's commands (server/src/features/code-lens.ts). */
 const SERVER_COMMANDS = {
@@ -36,6 +37,8 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
     synchronize: { configurationSection: 'irqd', fileEvents: vscode.workspace.createFileSystemWatcher('**/*.irqd') },
     outputChannel: output,
     traceOutputChannel: output,
+    // The lenses of commands the extension runs itself (the ▷ Debug lens, client/src/debug.ts).
+    initializationOptions: { clientCommands: [DEBUG_SCENARIO_COMMAND] },
     middleware: {
       // A Run lens prints the trace to the output channel: show it.
       executeCommand: async (command, args, next) => {
@@ -105,6 +108,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('irqd.walkthrough.showMachine', () => showMachineIfThere()),
     { dispose: () => void client?.stop() },
   );
+  registerDebugger(context);
   await start();
   updateStatusBar(statusItem);
   await vscode.commands.executeCommand('setContext', 'irqd.simulatorReady', true);

@@ -5,6 +5,7 @@
 // configuration, and error containment: a feature that throws is logged and
 // answers nothing, and the server keeps serving.
 import {
+  CodeActionKind,
   createConnection,
   DidChangeConfigurationNotification,
   ProposedFeatures,
@@ -17,6 +18,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Analysis, AnalysisOptions } from './analysis/analysis.js';
 import { AnalysisHost } from './analysis/host.js';
+import { codeActions, FIX_ALL_KIND } from './features/code-actions/index.js';
 import { codeLenses, RESET_COMMAND, RUN_COMMAND, STEP_COMMAND } from './features/code-lens.js';
 import { completion } from './features/completion.js';
 import { incomingCalls, outgoingCalls, prepareCallHierarchy, type OpenAnalysis } from './features/call-hierarchy.js';
@@ -29,6 +31,7 @@ import { traceLines } from './features/trace-text.js';
 import { toLspDiagnostics } from './features/convert.js';
 import { definition } from './features/definition.js';
 import { foldingRanges } from './features/folding.js';
+import { FORMAT_ON_TYPE_TRIGGER, formatDocument, formatOnType, formatRange, layoutOptionsOf } from './features/formatting.js';
 import { hover } from './features/hover.js';
 import { references } from './features/references.js';
 import { prepareRename, rename } from './features/rename.js';
@@ -63,6 +66,7 @@ let hasConfiguration = false;
 let canRegisterConfigurationChange = false;
 let canRefreshLenses = false;
 let canRefreshInlays = false;
+let canApplyVersionedEdits = false;
 /** Steps stepped per scenario index, per document (the Step lens). */
 const stepping = new Map<string, Map<number, number>>();
 
@@ -185,6 +189,8 @@ async function loadSettings(): Promise<void> {
   for (const doc of documents.all()) schedule(doc);
 }
 
+let clientCommands: ReadonlySet<string> = new Set();
+
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   hasConfiguration = params.capabilities.workspace?.configuration === true;
   canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
@@ -192,6 +198,10 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
   workspaceFolders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
   canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
+  // The commands the client runs itself (the VS Code extension's debugger): their lenses are shown to it only.
+  const offered: unknown = (params.initializationOptions as { clientCommands?: unknown } | null | undefined)?.clientCommands;
+  clientCommands = new Set(Array.isArray(offered) ? offered.filter((c): c is string => typeof c === 'string') : []);
+  canApplyVersionedEdits = params.capabilities.workspace?.workspaceEdit?.documentChanges === true;
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -208,6 +218,10 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       semanticTokensProvider: { legend, full: true, range: true },
       codeLensProvider: { resolveProvider: false },
       inlayHintProvider: true,
+      documentFormattingProvider: true,
+      documentRangeFormattingProvider: true,
+      documentOnTypeFormattingProvider: { firstTriggerCharacter: FORMAT_ON_TYPE_TRIGGER },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND, CodeActionKind.RefactorRewrite] },
       executeCommandProvider: { commands: [RUN_COMMAND, STEP_COMMAND, RESET_COMMAND, IMPORT_COMMAND] },
     },
     serverInfo: { name: 'irqd-language-server', version: '0.1.0' },
@@ -351,6 +365,26 @@ connection.languages.callHierarchy.onOutgoingCalls((p) => {
     return [];
   }
 });
+// Formatting reads the document's text, not its Analysis: it works from the
+// lexer's tokens, so it needs no analysis to be complete and formats broken files.
+function withText<T>(uri: string, what: string, feature: (text: string) => T[]): T[] {
+  try {
+    const doc = documents.get(uri);
+    return doc ? feature(doc.getText()) : [];
+  } catch (e) {
+    log(`internal error in ${what} for ${uri}, please report: ${describe(e)}`);
+    return [];
+  }
+}
+connection.onDocumentFormatting((p) => withText(documentUri(p), 'formatting', (t) => formatDocument(t, layoutOptionsOf(p.options))));
+connection.onDocumentRangeFormatting((p) => {
+  const range = rangeOf(p);
+  return withText(documentUri(p), 'rangeFormatting', (t) => formatRange(t, range, layoutOptionsOf(p.options)));
+});
+connection.onDocumentOnTypeFormatting((p) => {
+  const position = positionOf(p);
+  return withText(documentUri(p), 'onTypeFormatting', (t) => formatOnType(t, position, typeof p.ch === 'string' ? p.ch : '', layoutOptionsOf(p.options)));
+});
 connection.onDocumentSymbol((p) => withAnalysis(documentUri(p), 'documentSymbol', [], (a) => documentSymbols(a)));
 connection.onFoldingRanges((p) => withAnalysis(documentUri(p), 'foldingRange', [], (a) => foldingRanges(a)));
 connection.languages.semanticTokens.on((p) => withAnalysis(documentUri(p), 'semanticTokens', { data: [] }, (a) => semanticTokens(a)));
@@ -361,7 +395,16 @@ connection.languages.semanticTokens.onRange((p) => {
 
 connection.onCodeLens((p) => {
   const uri = documentUri(p);
-  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri)));
+  return withAnalysis(uri, 'codeLens', [], (a) => codeLenses(a, uri, steppingOf(uri), clientCommands));
+});
+// Quick fixes read the analysis as far as it has got; the scenario-wide update simulates its edited text (features/code-actions/).
+connection.onCodeAction((p) => {
+  const uri = documentUri(p);
+  const range = rangeOf(p);
+  const only = Array.isArray(p.context?.only) ? p.context.only.filter((k): k is string => typeof k === 'string') : undefined;
+  return withAnalysis(uri, 'codeAction', [], (a) =>
+    codeActions(a, { uri, range, versioned: canApplyVersionedEdits, ...(only ? { only } : {}) }, (text) => host.analyseText(uri, text)),
+  );
 });
 connection.languages.inlayHint.on((p) => {
   const range = rangeOf(p);

@@ -69,6 +69,8 @@ const tests: [string, () => Promise<void>][] = [
         return t.includes('Step (0/3)') ? t : undefined;
       });
       assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
+      // The extension said it runs irqd.debugScenario itself: the server shows it the ▷ Debug lens.
+      assert.ok(titles.includes('▷ Debug'), titles.join(' | '));
       assert.match(titles[0] ?? '', /fails at step 3 of 3/);
     },
   ],
@@ -172,6 +174,65 @@ const tests: [string, () => Promise<void>][] = [
       const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', editor.document.uri, new vscode.Position(scenarioLine + 1, 0));
       const snippet = list.items.find((i) => i.kind === vscode.CompletionItemKind.Snippet && (typeof i.label === 'string' ? i.label : i.label.label) === 'alloc (min, managed)');
       assert.ok(snippet, 'the alloc snippet is offered at a step start');
+    },
+  ],
+  [
+    'the debugger stops at a breakpoint, steps back to the previous state, and shows the vector',
+    async () => {
+      // The sample's own expectations, which its passing scenario checks, say where nvme0[0] is.
+      const sample = vscode.Uri.file(path.join(root, 'samples', 'quickstart.irqd'));
+      const lines = fs.readFileSync(sample.fsPath, 'utf8').split('\n');
+      const at = (re: RegExp): number => lines.findIndex((l) => re.test(l));
+      const move = at(/^\s+affinity nvme0\[0\] 3$/);
+      const after = at(/^\s+expect nvme0\[0\] vector 0x22$/);
+      const before = lines.slice(0, move).map((l) => /^\s+expect nvme0\[0\] vector (0x[0-9a-f]+)$/.exec(l)?.[1]).filter((v) => v !== undefined).pop();
+      assert.ok(move > 0 && after > move && before === '0x21', 'the sample moves nvme0[0] from vector 0x21 to 0x22');
+      const stops: { reason: string }[] = [];
+      const tracker = vscode.debug.registerDebugAdapterTrackerFactory('irqd', {
+        createDebugAdapterTracker: () => ({
+          onDidSendMessage: (m: { type?: string; event?: string; body?: { reason: string } }) => {
+            if (m.type === 'event' && m.event === 'stopped' && m.body) stops.push(m.body);
+          },
+        }),
+      });
+      const bp = new vscode.SourceBreakpoint(new vscode.Location(sample, new vscode.Position(after, 2)));
+      vscode.debug.addBreakpoints([bp]);
+      try {
+        await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sample));
+        // The ▷ Debug lens's command: the Test Explorer's configuration, stopOnEntry.
+        assert.ok(await vscode.commands.executeCommand<boolean>('irqd.debugScenario', sample.toString(), 'first interrupts'));
+        const session = await waitFor('the irqd debug session', () => (vscode.debug.activeDebugSession?.type === 'irqd' ? vscode.debug.activeDebugSession : undefined));
+        await waitFor('the stop on entry', () => (stops.length >= 1 ? true : undefined));
+        assert.equal(stops[0]?.reason, 'entry');
+        const line = async (): Promise<number> => {
+          const r = (await session.customRequest('stackTrace', { threadId: 1 })) as { stackFrames: { line: number; id: number }[] };
+          return (r.stackFrames[0]?.line ?? 0) - 1;
+        };
+        const value = async (expression: string): Promise<string> => ((await session.customRequest('evaluate', { expression, frameId: 1, context: 'watch' })) as { result: string }).result;
+        await vscode.commands.executeCommand('workbench.action.debug.continue');
+        await waitFor('the breakpoint', () => (stops.length >= 2 ? true : undefined));
+        assert.equal(stops[1]?.reason, 'breakpoint');
+        assert.equal(await line(), after);
+        assert.equal(await value('nvme0[0].vector'), '0x22');
+        // The Variables view's IRQs scope holds the same vector.
+        const scopes = ((await session.customRequest('scopes', { frameId: 1 })) as { scopes: { name: string; variablesReference: number }[] }).scopes;
+        const irqs = ((await session.customRequest('variables', { variablesReference: scopes.find((x) => x.name === 'IRQs')?.variablesReference })) as { variables: { name: string; value: string; variablesReference: number }[] }).variables;
+        const irq = irqs.find((v) => v.value.startsWith('nvme0[0]: '));
+        assert.ok(irq, irqs.map((v) => v.value).join(' | '));
+        const fields = ((await session.customRequest('variables', { variablesReference: irq.variablesReference })) as { variables: { name: string; value: string }[] }).variables;
+        assert.equal(fields.find((f) => f.name === 'vector')?.value, '0x22');
+        // Step back twice: before the affinity change, nvme0[0] has its old vector again.
+        await vscode.commands.executeCommand('workbench.action.debug.stepBack');
+        await waitFor('the first step back', () => (stops.length >= 3 ? true : undefined));
+        await vscode.commands.executeCommand('workbench.action.debug.stepBack');
+        await waitFor('the second step back', () => (stops.length >= 4 ? true : undefined));
+        assert.equal(await line(), move);
+        assert.equal(await value('nvme0[0].vector'), before);
+        await vscode.debug.stopDebugging(session);
+      } finally {
+        vscode.debug.removeBreakpoints([bp]);
+        tracker.dispose();
+      }
     },
   ],
 ];

@@ -58,6 +58,15 @@ export class AnalysisHost {
     return this.runFor(uri, text, version).finish();
   }
 
+  /**
+   * A complete Analysis of another text for the same document, with its
+   * options and used files, kept nowhere: what a quick fix would make of it.
+   */
+  analyseText(uri: string, text: string): Analysis {
+    const previous = this.cache.get(uri)?.analysis;
+    return new AnalysisRun(text, previous?.version ?? 0, { ...this.options, file: uri, uses: this.uses, ...(previous ? { previous } : {}) }).finish();
+  }
+
   /** The last Analysis computed for a document, whatever its version. */
   lastAnalysis(uri: string): Analysis | undefined {
     return this.cache.get(uri)?.analysis;

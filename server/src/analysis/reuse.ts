@@ -451,14 +451,27 @@ function stepsByStart(steps: readonly A.Step[], out = new Map<number, A.Step>())
 function moveDiagnostic(d: IrqdDiagnostic, map: SpanMapping): IrqdDiagnostic | undefined {
   const span = map.span(d.span);
   if (!span) return undefined;
-  if (!d.related) return { ...d, span };
-  const related = [];
-  for (const r of d.related) {
-    const rs = map.span(r.span);
-    if (!rs) return undefined;
-    related.push({ ...r, span: rs });
+  let moved: IrqdDiagnostic = { ...d, span };
+  if (d.related) {
+    const related = [];
+    for (const r of d.related) {
+      const rs = map.span(r.span);
+      if (!rs) return undefined;
+      related.push({ ...r, span: rs });
+    }
+    moved = { ...moved, related };
   }
-  return { ...d, span, related };
+  // A failed expectation's simulated value moves with it (its quick fix replaces the value).
+  if (d.replacements) {
+    const replacements = [];
+    for (const r of d.replacements) {
+      const rs = map.span(r.span);
+      if (!rs) return undefined;
+      replacements.push({ ...r, span: rs });
+    }
+    moved = { ...moved, replacements };
+  }
+  return moved;
 }
 
 /**

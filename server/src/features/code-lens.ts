@@ -10,8 +10,15 @@ import type { SteppingState } from './scenario-at.js';
 export const RUN_COMMAND = 'irqd.server.runScenario';
 export const STEP_COMMAND = 'irqd.server.stepScenario';
 export const RESET_COMMAND = 'irqd.server.resetScenario';
+/** The client's debug command: not a server command, VS Code runs it in the extension. */
+export const DEBUG_COMMAND = 'irqd.debugScenario';
 
-export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingState): CodeLens[] {
+/**
+ * `clientCommands`: the commands the client runs itself and said so at
+ * initialize (initializationOptions.clientCommands); a lens for one is only
+ * shown to such a client, so other editors get no lens they cannot run.
+ */
+export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingState, clientCommands: ReadonlySet<string> = new Set()): CodeLens[] {
   const lenses: CodeLens[] = [];
   analysis.model.scenarios.forEach((sc, index) => {
     const trace = analysis.traces.get(sc);
@@ -32,6 +39,8 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     const n = trace.records.length;
     const k = stepping.get(index);
     lenses.push({ range, command: { title: '▶ Run', command: RUN_COMMAND, arguments: args } });
+    // The client's command (client/src/debug.ts): a debug session of this scenario (docs/debugger.md).
+    if (clientCommands.has(DEBUG_COMMAND)) lenses.push({ range, command: { title: '▷ Debug', command: DEBUG_COMMAND, arguments: [uri, sc.name] } });
     lenses.push({ range, command: { title: `Step (${k ?? 0}/${n})`, command: STEP_COMMAND, arguments: args } });
     lenses.push({ range, command: { title: 'Reset', command: RESET_COMMAND, arguments: args } });
     if (k !== undefined && k > 0) {

@@ -231,6 +231,7 @@ class Binder implements BinderCore {
         'IRQD010',
         ident.span,
         `unknown ${wanted} '${ident.text}'${where}${suggestion ? `; did you mean '${suggestion}'?` : ''}`,
+        suggestion ? { replacements: [{ span: ident.span, text: suggestion }] } : undefined,
       ),
     );
     return undefined;
@@ -246,6 +247,7 @@ class Binder implements BinderCore {
         'IRQD013',
         ident.span,
         `unknown ${what} '${ident.text}': expected ${V.listOf(values)}${suggestion ? ` (did you mean '${suggestion}'?)` : ''}`,
+        suggestion ? { replacements: [{ span: ident.span, text: suggestion }] } : undefined,
       ),
     );
     return undefined;

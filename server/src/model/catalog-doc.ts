@@ -16,6 +16,7 @@ export function renderDiagnosticsDoc(): string {
   ];
   for (const e of catalog) {
     out.push(`## ${e.code}`, '', `**${e.title}** (${e.severity})`, '', e.doc, '', '```irqd', e.example, '```', '');
+    if (e.fixes) out.push(`Quick fixes: ${e.fixes}`, '');
   }
   return out.join('\n');
 }

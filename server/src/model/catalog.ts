@@ -18,6 +18,8 @@ export interface CatalogEntry {
   readonly doc: string;
   /** A minimal .irqd excerpt that produces the diagnostic. */
   readonly example: string;
+  /** The quick fixes the editor offers for it (features/code-actions/), in a sentence. */
+  readonly fixes?: string;
 }
 
 const entries = [
@@ -55,6 +57,7 @@ const entries = [
     title: 'Unknown name',
     doc: 'A reference to a system, domain, device, guest or PASID set that is not declared where the reference can see it.',
     example: 'domain PCI-MSI pci-msi parent VECTR',
+    fixes: "*Change 'VECTR' to 'VECTOR'* when a close name exists (preferred), and *Fix all unambiguous 'did you mean' names in the file*, also as the `source.fixAll.irqd` action.",
   },
   {
     code: 'IRQD011',
@@ -62,6 +65,7 @@ const entries = [
     title: 'Duplicate name',
     doc: 'Two declarations with the same name in one scope: system names are global, domains, devices and guests share the scope of their system (or guest), PASID sets have their own.',
     example: 'device nvme0 pci 01:00.0\ndevice nvme0 pci 02:00.0',
+    fixes: "*Remove the duplicate …*: the second declaration goes.",
   },
   {
     code: 'IRQD012',
@@ -76,6 +80,7 @@ const entries = [
     title: 'Unknown value',
     doc: 'A word that is not one of the values this item takes (an architecture, APIC mode, domain kind, VFIO state, migration flag, ...). The message lists the values.',
     example: 'arch x87',
+    fixes: "*Change 'x87' to 'x86_64'* when a close value exists (preferred), and the file's fix-all of every such suggestion.",
   },
   {
     code: 'IRQD014',
@@ -90,6 +95,7 @@ const entries = [
     title: 'Item given twice',
     doc: 'A setting or capability that may appear once (a system has one `cpus`, a device one `msix`).',
     example: 'cpus 4\ncpus 8',
+    fixes: "*Remove the duplicate …*: the second one goes.",
   },
   {
     code: 'IRQD016',
@@ -125,6 +131,7 @@ const entries = [
     title: 'Parent of the wrong kind',
     doc: 'The irqdomain hierarchy only stacks some kinds on others (language.md): `pci-msi` on `vector`, `*-ir`, `hcall`, `its` or `imsic`; `ims` on `*-ir`, `hcall`, `its` or `imsic`; `*-ir` and `hcall` on `vector`; `ioapic` on `vector` or `*-ir`; `its` on `gic`; `aplic` on `imsic`.',
     example: 'domain IR0 intel-ir parent PCI-MSI',
+    fixes: "For an `ims` domain on a host's `vector` domain: *Add the remapping domain 'IR0' (intel-ir) and put IMS on it*.",
   },
   {
     code: 'IRQD021',
@@ -223,6 +230,7 @@ const entries = [
     title: 'Expectation not met',
     doc: 'An `expect` step is false in the simulated state; the message says what was expected and what the kernel state is.',
     example: 'expect nvme0[0] cpu 2   // it is on CPU 1',
+    fixes: "*Update the expectation to the simulated value* (preferred; not offered when the selected IRQs disagree, or one has no vector), and *Update every failed expectation of scenario 'S' to the simulated values*, which simulates the edited scenario again until it passes.",
   },
   {
     code: 'IRQD035',
@@ -230,6 +238,7 @@ const entries = [
     title: 'Expected failure did not happen',
     doc: '`expect fail STEP` wraps a step that succeeded, or failed with another errno than the one named.',
     example: 'expect fail -ENOSPC offline cpu 1',
+    fixes: "*Update the expectation to the simulated value* with the errno the step fails with, or *Remove 'expect fail': the step succeeds*.",
   },
   {
     code: 'IRQD036',
@@ -286,6 +295,7 @@ const entries = [
     title: 'MSI-X placement',
     doc: 'The PCI rules for the MSI-X structures (semantics.md §11.1): the table and PBA offsets are QWORD aligned, the two must not overlap, and no other register may share a naturally aligned 4 KiB range with either, so the OS or hypervisor can map or trap them separately.',
     example: 'msix-table bar 0 offset 0x2000\nregister doorbell bar 0 offset 0x2800 size 4',
+    fixes: "For an offset that is not QWORD aligned: *Align the MSI-X table offset to 0x2000 (a QWORD boundary)* (rounded down).",
   },
   {
     code: 'IRQD045',
@@ -307,6 +317,7 @@ const entries = [
     title: 'IMS domain creation fails',
     doc: 'On x86 an IMS domain needs a real interrupt-remapping parent or the hypercall domain (seeds 000 and 002): in a guest, a vector parent has no MSI_FLAG_PCI_IMS and a virtual IOMMU (the vIR- MSI parents of 6.2–6.9) refuses it, so pci_create_ims_domain() fails.',
     example: 'guest vm3 {\n  hypervisor visible\n  domain vIR intel-ir parent VECTOR\n  domain IMS ims parent vIR\n}',
+    fixes: "*Add the hypercall domain 'HCALL' and put IMS on it*: `domain HCALL hcall parent` the guest's vector domain, and the IMS domain's parent changed to it.",
   },
   {
     code: 'IRQD048',

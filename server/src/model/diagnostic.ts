@@ -8,6 +8,17 @@ export interface RelatedInfo {
   readonly message: string;
 }
 
+/**
+ * A text the diagnostic knows is right in place of the text at `span`: the
+ * name "did you mean" suggests, the value the simulation found for a failed
+ * `expect`. Quick fixes apply it; it costs nothing to carry because it is
+ * made where the diagnostic already computed it.
+ */
+export interface Replacement {
+  readonly span: Span;
+  readonly text: string;
+}
+
 export interface IrqdDiagnostic {
   readonly code: DiagnosticCode;
   readonly severity: Severity;
@@ -16,6 +27,8 @@ export interface IrqdDiagnostic {
   readonly related?: readonly RelatedInfo[];
   /** Shown faded: code that did not run (steps after a failing one). */
   readonly unnecessary?: boolean;
+  /** The replacements that make this diagnostic go away (features/code-actions/). */
+  readonly replacements?: readonly Replacement[];
 }
 
 /** A diagnostic with the severity its catalog entry gives (or an override). */
@@ -23,7 +36,7 @@ export function diagnostic(
   code: DiagnosticCode,
   span: Span,
   message: string,
-  extra?: { related?: readonly RelatedInfo[]; severity?: Severity; unnecessary?: boolean },
+  extra?: { related?: readonly RelatedInfo[]; severity?: Severity; unnecessary?: boolean; replacements?: readonly Replacement[] },
 ): IrqdDiagnostic {
   return {
     code,
@@ -32,5 +45,6 @@ export function diagnostic(
     span,
     ...(extra?.related ? { related: extra.related } : {}),
     ...(extra?.unnecessary ? { unnecessary: true } : {}),
+    ...(extra?.replacements && extra.replacements.length > 0 ? { replacements: extra.replacements } : {}),
   };
 }

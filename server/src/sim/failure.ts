@@ -3,6 +3,7 @@
 // `failed` record; any other exception is a bug.
 import type * as A from '../../../grammar/index.js';
 import type { DiagnosticCode } from '../model/catalog.js';
+import type { Replacement } from '../model/diagnostic.js';
 import type { Errno } from './matrix.js';
 
 export class StepFailure {
@@ -11,6 +12,8 @@ export class StepFailure {
     readonly errno: Errno | undefined,
     readonly message: string,
     readonly span?: A.Span,
+    /** What makes a failed expectation hold: the simulated value (sim/expect-value.ts). */
+    readonly replacements?: readonly Replacement[],
   ) {}
 }
 

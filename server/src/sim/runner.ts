@@ -3,10 +3,11 @@
 // into diagnostics. The VFIO and PASID steps are in steps-migration.ts.
 import type * as A from '../../../grammar/index.js';
 import { expandCpuList } from '../model/binder.js';
-import { diagnostic, type IrqdDiagnostic } from '../model/diagnostic.js';
+import { diagnostic, type IrqdDiagnostic, type Replacement } from '../model/diagnostic.js';
 import type { DeviceSym } from '../model/types.js';
 import { bootState, type Copies } from './boot.js';
 import { fireIrq } from './deliver.js';
+import { simulatedValue } from './expect-value.js';
 import { errnoText, StepFailure } from './failure.js';
 import { guestSystem } from './guest.js';
 import { hotplugCallbackWork } from './drivers.js';
@@ -186,7 +187,7 @@ export class Runner implements StepContext {
       outcome = 'failed';
       this.failed = true;
       summary = e.errno ? errnoText(e.errno) : 'failed';
-      this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message));
+      this.diagnostics.push(diagnostic(e.code, e.span ?? step.span, e.message, e.replacements ? { replacements: e.replacements } : undefined));
     }
     // Kernel warnings become diagnostics, except where the failure message
     // already quotes them or a lost interrupt is reported as IRQD037.
@@ -527,8 +528,9 @@ export class Runner implements StepContext {
   private expect(step: A.ExpectStep): StepResult {
     const a = step.assertion;
     if (!a) return { summary: '', irqs: [] };
-    const fail = (message: string): never => {
-      throw new StepFailure('IRQD034', undefined, message, a.span);
+    // A failure carries the value the state has, for the quick fix (only made when an assertion fails).
+    const fail = (message: string, value?: Replacement): never => {
+      throw new StepFailure('IRQD034', undefined, message, a.span, value ? [value] : undefined);
     };
     switch (a.kind) {
       case 'fail':
@@ -538,19 +540,19 @@ export class Runner implements StepContext {
         if (!a.count) return { summary: '', irqs: [] };
         const cpu = a.cpu?.value ?? 0;
         const c = this.s.matrix.cpus[cpu];
-        if (c?.available !== a.count.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count.value}`);
+        if (c?.available !== a.count.value) fail(`CPU ${cpu} has ${c?.available ?? 0} vectors available, not ${a.count.value}`, { span: a.count.span, text: String(c?.available ?? 0) });
         return { summary: '✓', irqs: [] };
       }
       case 'vfio': {
         const dev = this.device(a.device);
         const state = vfioState(this, dev);
-        if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`);
+        if (a.state && state !== a.state.text) fail(`${dev.name} is ${state}, not ${a.state.text}`, { span: a.state.span, text: state });
         return { summary: '✓', irqs: [] };
       }
       case 'pasid-used': {
         if (!a.count) return { summary: '', irqs: [] };
         const used = this.s.pasid && a.set ? pasidUsed(this.s.pasid, a.set.text) : undefined;
-        if (used !== a.count.value) fail(`set ${a.set?.text ?? '?'} has ${used ?? 'no'} PASIDs allocated, not ${a.count.value}`);
+        if (used !== a.count.value) fail(`set ${a.set?.text ?? '?'} has ${used ?? 'no'} PASIDs allocated, not ${a.count.value}`, used === undefined ? undefined : { span: a.count.span, text: String(used) });
         return { summary: '✓', irqs: [] };
       }
       default:
@@ -564,12 +566,13 @@ export class Runner implements StepContext {
     const want = a.kind === 'cpu' || a.kind === 'affinity' ? this.cpus(a.cpus) : [];
     const wantText = a.kind === 'affinity' ? bitmapList(want) : '';
     const affinityMatches = new Map<readonly number[], boolean>();
+    const failIrqs = (message: string): never => fail(message, simulatedValue(this.s, a, irqs));
     for (const irq of irqs) {
       const who = `${irq.device.name}[${irq.index}] (IRQ ${irq.virq})`;
       switch (a.kind) {
         case 'cpu': {
-          if (!irq.apic.vector) fail(`${who} has no vector yet (${irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated'})`);
-          if (!inMask(want, irq.apic.cpu)) fail(`${who} is on CPU ${irq.apic.cpu}, not on ${wantText || bitmapList(want)}`);
+          if (!irq.apic.vector) failIrqs(`${who} has no vector yet (${irq.apic.hasReserved ? 'reserved until request_irq' : irq.managedShutdown ? 'managed, shut down' : 'not activated'})`);
+          if (!inMask(want, irq.apic.cpu)) failIrqs(`${who} is on CPU ${irq.apic.cpu}, not on ${wantText || bitmapList(want)}`);
           break;
         }
         case 'affinity': {
@@ -580,30 +583,30 @@ export class Runner implements StepContext {
             matches = bitmapList(shown) === wantText;
             affinityMatches.set(shown, matches);
           }
-          if (!matches) fail(`${who} has affinity ${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}, not ${wantText}`);
+          if (!matches) failIrqs(`${who} has affinity ${bitmapList(shown)}${irq.movePending ? ' (a pending move)' : ''}, not ${wantText}`);
           break;
         }
         case 'vector':
-          if (irq.apic.vector !== a.vector?.value) fail(`${who} has vector ${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}, not ${a.vector ? vec(a.vector.value) : '?'}`);
+          if (irq.apic.vector !== a.vector?.value) failIrqs(`${who} has vector ${irq.apic.vector ? vec(irq.apic.vector) : 'none (0)'}${irq.apic.vector ? ` on CPU ${irq.apic.cpu}` : ''}, not ${a.vector ? vec(a.vector.value) : '?'}`);
           break;
         case 'message': {
           const msg = deviceMsg(this.s, irq);
           if (!msg || msg.addressLo !== a.address?.value || msg.data !== a.data?.value) {
-            fail(`${who}: the device holds ${msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message'}, not ${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`);
+            failIrqs(`${who}: the device holds ${msg ? `${hex(msg.addressLo, 8)} / ${hex(msg.data, 8)}` : 'no message'}, not ${hex(a.address?.value ?? 0, 8)} / ${hex(a.data?.value ?? 0, 8)}`);
           }
           break;
         }
         case 'irte': {
           const index = irteIndex(irq);
-          if (index !== a.index?.value) fail(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`);
+          if (index !== a.index?.value) failIrqs(`${who} ${index === undefined ? 'has no IRTE (not remapped)' : `uses IRTE ${hex(index)}`}, not ${hex(a.index?.value ?? 0)}`);
           break;
         }
         case 'lost':
         case 'delivered': {
           const d = irq.lastDelivery;
-          if (!d) fail(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`);
+          if (!d) failIrqs(`${who} has not fired yet: add 'fire ${irq.device.name}[${irq.index}]' first`);
           if (d && (d.delivered !== (a.kind === 'delivered') || (a.kind === 'lost' && d.pending))) {
-            fail(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`);
+            failIrqs(`${who}: the last interrupt was ${d.delivered ? 'delivered' : d.pending ? 'held pending (masked), not lost' : `lost (${d.reason})`}`);
           }
           break;
         }
@@ -618,11 +621,13 @@ export class Runner implements StepContext {
     try {
       const r = this.execute(inner);
       if (r.notSimulated) return { summary: 'not simulated', irqs: [], expectedFailure: true };
-      throw new StepFailure('IRQD035', undefined, `expected this step to fail${want ? ` with -${want}` : ''}, but it succeeded (${r.summary})`, inner.span);
+      // The fix for a step that succeeds unwraps it: `expect fail [-ERRNO] ` goes.
+      throw new StepFailure('IRQD035', undefined, `expected this step to fail${want ? ` with -${want}` : ''}, but it succeeded (${r.summary})`, inner.span, [{ span: { start: step.span.start, end: inner.span.start }, text: '' }]);
     } catch (e) {
       if (!(e instanceof StepFailure) || e.code === 'IRQD035') throw e;
       if (want && e.errno !== want) {
-        throw new StepFailure('IRQD035', e.errno, `expected -${want}, but the step fails with ${e.errno ? errnoText(e.errno) : 'another error'}: ${e.message}`, inner.span);
+        const value = e.errno && errno ? [{ span: errno.span, text: errnoText(e.errno) }] : undefined;
+        throw new StepFailure('IRQD035', e.errno, `expected -${want}, but the step fails with ${e.errno ? errnoText(e.errno) : 'another error'}: ${e.message}`, inner.span, value);
       }
       this.event('expect fail', `fails as expected: ${e.message}`);
       void step;
