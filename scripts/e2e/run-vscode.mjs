@@ -301,8 +301,13 @@ async function runUi(port, context, dataDir) {
   await shot('8-imported-machine-state');
   await debugSession(page, port, shot);
 
-  // The Getting Started walkthrough: picked from Welcome: Open Walkthrough…,
-  // its first step's link opens the quickstart sample beside it.
+  // The Getting Started walkthrough, in a fresh empty folder (nothing restored
+  // around it): picked from Welcome: Open Walkthrough…, its first step's link
+  // opens the quickstart sample beside it.
+  const fresh = join(dataDir, 'walkthrough');
+  mkdirSync(fresh, { recursive: true });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${enc(fresh)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
   await page.keyboard.press('F1');
   await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
   await page.keyboard.type('Welcome: Open Walkthrough');
@@ -318,13 +323,13 @@ async function runUi(port, context, dataDir) {
   };
   await until('the walkthrough media', async () => (await framesText()).includes('A machine in a file'), 30000);
   log('walkthrough: ok');
-  await shot('9-walkthrough');
+  await shot('10-walkthrough');
   await walkthrough.locator('a, .monaco-button', { hasText: 'Open the quickstart sample' }).first().click({ timeout: 30000 });
   await page.waitForSelector('.tabs-container .tab[aria-label*="quickstart.irqd"]', { timeout: 60000 });
   // The sample opens beside the walkthrough, and the server's lens says the scenario passes.
   await page.locator('.monaco-editor .codelens-decoration', { hasText: 'passes' }).first().waitFor({ timeout: 60000 });
   log('walkthrough sample: ok');
-  await shot('10-walkthrough-sample');
+  await shot('11-walkthrough-sample');
   return 0;
 }
 
