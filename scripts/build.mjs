@@ -31,6 +31,9 @@ const builds = [
   { ...common, entryPoints: ['server/src/cli.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   // The debug adapter (docs/debugger.md): DAP over stdio, started by VS Code for launch configurations of type irqd.
   { ...common, entryPoints: ['server/src/debug/adapter.ts'], outfile: 'dist/debug-adapter.js' },
+  // The machine view's page (client/view/): a browser script and its stylesheet, inlined into the page by client/view/page.ts.
+  { ...common, platform: 'browser', format: 'iife', target: 'es2022', entryPoints: ['client/view/main.ts'], outfile: 'dist/view.js', sourcemap: false },
+  { ...common, platform: 'browser', entryPoints: ['client/view/view.css'], outfile: 'dist/view.css', sourcemap: false },
 ];
 
 function testEntries(dir) {

@@ -3,8 +3,10 @@
 // imports 'vscode'; everything the editor shows comes from the server.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerTesting, type IrqdTesting } from './testing.js';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { DEBUG_SCENARIO_COMMAND, registerDebugger } from './debug.js';
+import { registerMachineView, SHOW_MACHINE_COMMAND } from './machine-view.js';
 
 /** The server's commands (server/src/features/code-lens.ts). */
 const SERVER_COMMANDS = {
@@ -20,6 +22,7 @@ interface StatusParams {
   state: 'analyzing' | 'ready';
   errors?: number;
   warnings?: number;
+  infos?: number;
 }
 
 let client: LanguageClient | undefined;
@@ -38,7 +41,7 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
     outputChannel: output,
     traceOutputChannel: output,
     // The lenses of commands the extension runs itself (the ▷ Debug lens, client/src/debug.ts).
-    initializationOptions: { clientCommands: [DEBUG_SCENARIO_COMMAND] },
+    initializationOptions: { clientCommands: [DEBUG_SCENARIO_COMMAND, SHOW_MACHINE_COMMAND] },
     middleware: {
       // A Run lens prints the trace to the output channel: show it.
       executeCommand: async (command, args, next) => {
@@ -65,14 +68,16 @@ function updateStatusBar(item: vscode.StatusBarItem): void {
   } else {
     const errors = status.errors ?? 0;
     const warnings = status.warnings ?? 0;
-    const problems = errors + warnings;
-    item.text = problems === 0 ? '$(check) irqd' : `$(${errors > 0 ? 'error' : 'warning'}) irqd: ${problems} problem${problems === 1 ? '' : 's'}`;
-    item.tooltip = `${errors} errors, ${warnings} warnings — click to show the problems`;
+    const infos = status.infos ?? 0;
+    // What the Problems panel lists: errors, warnings and infos (hints, such as steps not run, are not there).
+    const problems = errors + warnings + infos;
+    item.text = problems === 0 ? '$(check) irqd' : `$(${errors > 0 ? 'error' : warnings > 0 ? 'warning' : 'info'}) irqd: ${problems} problem${problems === 1 ? '' : 's'}`;
+    item.tooltip = `${errors} errors, ${warnings} warnings, ${infos} infos — click to show the problems`;
   }
   item.show();
 }
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<{ testing: IrqdTesting }> {
   const output = vscode.window.createOutputChannel('irqd', { log: true });
   const statusItem = vscode.window.createStatusBarItem('irqd.status', vscode.StatusBarAlignment.Left, 10);
   statusItem.name = 'irqd';
@@ -109,9 +114,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     { dispose: () => void client?.stop() },
   );
   registerDebugger(context);
+  registerMachineView(context, () => client);
   await start();
+  // The Test Explorer: every scenario of the workspace, run by the server (testing.ts).
+  const testing = registerTesting(context, () => client, output);
   updateStatusBar(statusItem);
   await vscode.commands.executeCommand('setContext', 'irqd.simulatorReady', true);
+  return { testing };
 }
 
 /** Runs a scenario command on the scenario around the cursor of the active .irqd editor. */

@@ -252,6 +252,57 @@ async function runUi(port, context, dataDir) {
   log('step lens: ok');
   await shot('6-stepped');
 
+  // The ◫ View lens opens the machine view beside the editor; its page draws
+  // the four parts inside the webview's frames (CSP and nonce as shipped).
+  await page.locator('.monaco-editor .codelens-decoration a', { hasText: '◫ View' }).first().click();
+  const view = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  await view.locator('#app[data-step="1"] table.irqs tbody tr').first().waitFor({ timeout: 60000 });
+  for (const part of ['#hierarchy svg g.node', '#vectors canvas', '#timeline button.step']) await view.locator(part).first().waitFor({ timeout: 30000 });
+  log('machine view: ok');
+  await shot('6b-machine-view');
+
+  // The Test Explorer (client/src/testing.ts): the file and its scenario are
+  // listed, Run All runs them, and the failed expectation is reported with
+  // its expected and actual values (the peek and the Test Results).
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Testing: Focus on Test Explorer View');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await until('scenario.irqd in the Test Explorer', async () => {
+    const rows = await page.locator('.test-explorer .monaco-list-row').allInnerTexts();
+    return rows.some((r) => r.includes('scenario.irqd'));
+  }, 60000);
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Test: Run All Tests');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+  await page.keyboard.press('Enter');
+  const fileRow = page.locator('.test-explorer .monaco-list-row', { hasText: 'scenario.irqd' }).first();
+  await until('scenario.irqd failed in the Test Explorer', async () => (await fileRow.locator('.codicon-testing-failed-icon').count()) > 0, 60000);
+  // The file's row is collapsed: open it to show its scenario.
+  if ((await fileRow.getAttribute('aria-expanded')) !== 'true') await fileRow.locator('.monaco-tl-twistie').click();
+  await until('w7 failed in the Test Explorer', async () => {
+    const failed = await page.locator('.test-explorer .monaco-list-row', { hasText: 'w7' }).locator('.codicon-testing-failed-icon').count();
+    return failed > 0;
+  }, 30000).catch(async (e) => {
+    await shot('9-testing-failed');
+    throw e;
+  });
+  // The message in the Test Results: its expected and actual side by side.
+  await page.locator('.part.panel .monaco-list-row', { hasText: 'IRQD034' }).first().click();
+  await until('the diff of expected and actual in the Test Results', async () => {
+    // Monaco renders spaces as no-break spaces.
+    const text = (await page.locator('.part.panel .monaco-diff-editor').allInnerTexts()).join('\n').replace(/\s+/g, ' ');
+    return text.includes('Expected') && text.includes('vector 0x23') && text.includes('vector 0x22 on CPU 1');
+  }, 30000).catch(async (e) => {
+    await shot('9-testing-failed');
+    throw e;
+  });
+  await page.mouse.move(1200, 850);
+  log('test explorer: ok');
+  await shot('9-testing');
+
   // A machine brought in with 'irqd import' (samples/lab-q35-vtd.irqd, a real
   // 6.1 boot) and a what-if file that uses it: its scenarios start from the
   // machine's state, their lenses pass, and a hover shows the state an IRQ

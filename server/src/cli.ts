@@ -18,6 +18,7 @@ import { snapshotMain } from './host/collect.js';
 import { compareMain } from './host/compare-main.js';
 import { importMain } from './host/import.js';
 import { formatMain } from './format-main.js';
+import { viewMain } from './view-main.js';
 
 const VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ const USAGE = `usage: irqd check [--format text|json] [--kernel VERSION] FILE...
        irqd import SNAPSHOT [-o FILE.irqd] [--name NAME]
        irqd compare SNAPSHOT FILE.irqd [--scenario NAME] [--step N] [--since PREV] [--format text|json]
        irqd format [--check] FILE...
+       irqd view FILE.irqd --scenario NAME [--step N] [-o FILE.html]
        irqd --help | --version
 
 check: checks .irqd files and prints what the editor would show.
@@ -35,6 +37,7 @@ snapshot: copies this host's interrupt files (run as root for debugfs); irqd sna
 import: writes a snapshot's machine as an .irqd file; irqd import --help.
 compare: every fact of a snapshot against the simulated state; irqd compare --help.
 format: rewrites files in the canonical layout (--check: lists those that are not); irqd format --help.
+view:  the machine view of a scenario as one HTML page; irqd view --help.
   --format text|json   output format (default text)
   --scenario NAME      run only the scenarios with this name
   --kernel VERSION     kernel for systems that do not say 'kernel' (default 6.1)`;
@@ -181,6 +184,7 @@ export function main(argv: readonly string[], out: (s: string) => void, err: (s:
   if (argv[0] === 'import') return importMain(argv.slice(1), out, err);
   if (argv[0] === 'compare') return compareMain(argv.slice(1), out, err);
   if (argv[0] === 'format') return formatMain(argv.slice(1), out, err);
+  if (argv[0] === 'view') return viewMain(argv.slice(1), out, err);
   let opts: ReturnType<typeof parseArgs>;
   try {
     opts = parseArgs(argv);

@@ -11,6 +11,8 @@ import {
   ProposedFeatures,
   TextDocuments,
   TextDocumentSyncKind,
+  ErrorCodes,
+  ResponseError,
   type Connection,
   type InitializeParams,
   type InitializeResult,
@@ -37,7 +39,10 @@ import { references } from './features/references.js';
 import { prepareRename, rename } from './features/rename.js';
 import { legend, semanticTokens } from './features/semantic-tokens.js';
 import { documentSymbols } from './features/symbols.js';
+import { scenarioInfos, scenariosParams, scenariosProblem, SCENARIOS_REQUEST, type ScenariosResult } from './features/scenarios.js';
+import { readSourceUri } from './analysis/files.js';
 import { importSnapshot } from './host/import.js';
+import { machineState } from './features/machine-view.js';
 import { documentUri, includeDeclarationOf, newNameOf, positionOf, rangeOf } from './params.js';
 
 /** Writes a machine snapshot as .irqd text (docs/lsp-extensions.md). */
@@ -125,7 +130,9 @@ const sliced = new Set<string>();
 function readyStatus(uri: string, version: number, analysis?: Analysis): void {
   const errors = analysis?.diagnostics.filter((d) => d.severity === 'error').length ?? 0;
   const warnings = analysis?.diagnostics.filter((d) => d.severity === 'warning').length ?? 0;
-  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings });
+  // Infos are in the Problems panel too (hints are not): the status bar counts what it shows.
+  const infos = analysis?.diagnostics.filter((d) => d.severity === 'info').length ?? 0;
+  void connection.sendNotification(STATUS_NOTIFICATION, { uri, version, state: 'ready', errors, warnings, infos });
 }
 
 /**
@@ -488,8 +495,43 @@ connection.onExecuteCommand((p): CommandResult | ReturnType<typeof importCommand
       return null;
     }
     refreshViews();
+    // The machine view follows the stepped position (docs/lsp-extensions.md, irqd/stepped).
+    void connection.sendNotification('irqd/stepped', { uri, scenario: index, step: steps.get(index) ?? trace?.records.length ?? 0 });
     return result;
   }, true);
+});
+
+/** Custom request: the simulated machine at one step, for the machine view (docs/lsp-extensions.md). */
+connection.onRequest('irqd/machineState', (p: unknown) => {
+  const params = (p ?? {}) as { textDocument?: { uri?: unknown }; scenario?: unknown; step?: unknown };
+  const uri = params.textDocument?.uri;
+  if (typeof uri !== 'string' || !documents.get(uri)) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${typeof uri === 'string' ? `${uri} is not open` : 'textDocument.uri is missing'}`);
+  const r = withAnalysis(uri, 'irqd/machineState', undefined, (a) => machineState(a, params.scenario, params.step, steppingOf(uri)), true);
+  if (!r) return new ResponseError(ErrorCodes.InternalError, 'irqd/machineState: internal error (see the irqd output)');
+  if ('problem' in r) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${r.problem}`);
+  return r;
+});
+
+/**
+ * irqd/scenarios (docs/lsp-extensions.md): an open document as the editor
+ * has it, else the text sent, else the file on disk (at most
+ * MAX_TEXT_LENGTH bytes, as for a used file).
+ */
+connection.onRequest(SCENARIOS_REQUEST, (raw: unknown): ScenariosResult => {
+  const p = scenariosParams(raw);
+  try {
+    let analysis = documents.get(p.uri) ? (p.run ? currentCompleteAnalysis(p.uri) : currentAnalysis(p.uri)) : undefined;
+    if (!analysis) {
+      const src = p.text !== undefined ? { text: p.text } : readSourceUri(p.uri);
+      if ('problem' in src) return scenariosProblem(p.uri, src.problem);
+      const run = host.detachedRun(p.uri, src.text);
+      analysis = p.run ? run.finish() : run.analysis;
+    }
+    return scenarioInfos(analysis, p.uri);
+  } catch (e) {
+    log(`internal error in ${SCENARIOS_REQUEST} for ${p.uri}, please report: ${describe(e)}`);
+    return scenariosProblem(p.uri, 'internal error in irqd, please report (see the irqd output)');
+  }
 });
 
 // Whatever escapes a handler must not take the server down with it.

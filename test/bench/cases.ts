@@ -509,4 +509,5 @@ const cpusCase: Case = {
     ]),
 };
 
-export const cases: readonly Case[] = [keystroke, scenarios, coldOpen, irqs65k, parseCase, hoverCase, completionCase, stepsCase, cpusCase];
+// The machine view's case lives beside the others (machine-view.ts) and is loaded lazily: it imports this module.
+export const cases: readonly Case[] = [keystroke, scenarios, coldOpen, irqs65k, parseCase, hoverCase, completionCase, stepsCase, cpusCase, { name: 'machine-view', what: 'machine512: irqd/machineState and the machine view drawing it after a step', run: async (o) => (await import('./machine-view.js')).machineViewCase.run(o) }];

@@ -136,3 +136,28 @@ test('a closed pipe or a full disk ends a command with one line and exit 2, not 
     closeSync(full);
   }
 });
+
+test('irqd run: false expectations do not stop a scenario, which still fails and exits 1', () => {
+  const fixture = join(root, 'test', 'sim', 'expectations.irqd');
+  const name = 'two false expectations, every step runs';
+  const text = run('run', '--scenario', name, fixture);
+  assert.equal(text.code, 1, text.err);
+  assert.match(text.out, /✗ {3}3\. line \d+: expect nvme0\[0\] cpu 0 {3}✗ on CPU 1\n/);
+  assert.match(text.out, /✓ {3}6\. line \d+: fire nvme0\[1\]/);
+  assert.match(text.out, /FAILED: 3 expectations not met\n {4}step 3, line \d+: nvme0\[0\] \(IRQ 16\) is on CPU 1, not on 0\n/);
+  // The trace, before the diagnostics of the whole file (which has a scenario that stops).
+  assert.doesNotMatch(text.out.split('\n\n')[0] ?? '', /not run|FAILED at step/);
+  const json = run('run', '--format', 'json', '--scenario', name, fixture);
+  assert.equal(json.code, 1, json.err);
+  const report = JSON.parse(json.out) as { scenarios: { passed: boolean; steps: { outcome: string }[] }[] };
+  const [scenario] = report.scenarios;
+  assert.equal(scenario?.passed, false);
+  assert.deepEqual(
+    scenario?.steps.map((s) => s.outcome),
+    ['ok', 'ok', 'expectation-failed', 'ok', 'expectation-failed', 'ok', 'ok', 'expectation-failed'],
+  );
+  const stops = run('run', '--scenario', 'a failing kernel step still stops', fixture);
+  assert.equal(stops.code, 1, stops.err);
+  assert.match(stops.out, /FAILED at step 4: request_irq\(16\) for nvme0\[0\] fails with -EBUSY: it is already requested\n {2}FAILED: 1 expectation not met\n/);
+  assert.match(stops.out, /· {3}5\. line \d+: expect nvme0\[0\] cpu 0 {3}not run/);
+});

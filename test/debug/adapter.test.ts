@@ -288,7 +288,8 @@ test('a failing step and a failed expectation stop as exceptions, with the diagn
       await dc3.setExceptionBreakpointsRequest({ filters: [] });
     });
     assert.equal(stop.body.reason, 'step');
-    assert.match(stop.body.description ?? '', /^End of scenario: failed at step 3/);
+    // A false expectation does not stop the scenario: it runs to its end and fails there.
+    assert.match(stop.body.description ?? '', /^End of scenario: failed: 1 expectation not met$/);
   } finally {
     await dc3.stop();
   }

@@ -50,7 +50,7 @@ test('every catalog code is exercised by some fixture under test/', () => {
     for (const n of readdirSync(dir)) {
       const p = join(dir, n);
       if (statSync(p).isDirectory()) walk(p);
-      else if (p.endsWith('.irqd')) for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:error|warning|info) (IRQD\d{3})/g)) seen.add(m[1] as string);
+      else if (p.endsWith('.irqd')) for (const m of readFileSync(p, 'utf8').matchAll(/\b(?:error|warning|info|hint) (IRQD\d{3})/g)) seen.add(m[1] as string);
     }
   };
   walk(join(root, 'test'));

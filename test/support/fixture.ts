@@ -7,7 +7,7 @@
 // An annotation line is `//` followed by carets under the checked text of the
 // nearest code line above, then what is expected there:
 //
-//   ^^^ error|warning|info IRQDnnn [message]  a diagnostic with exactly that
+//   ^^^ error|warning|info|hint IRQDnnn [message]  a diagnostic with exactly that
 //                                             range (a message ending in '...'
 //                                             is matched as a prefix)
 //   ^ hover: text                             the hover at the caret contains text
@@ -39,7 +39,7 @@ export interface Expectation {
 
 const CARET = /^(\s*\/\/\s*)(\^+)\s+(.*)$/;
 const LINE_START = /^\s*\/\/<\s+(.*)$/;
-const DIAG = /^(error|warning|info)\s+(IRQD\d{3})(?:\s+(.*))?$/;
+const DIAG = /^(error|warning|info|hint)\s+(IRQD\d{3})(?:\s+(.*))?$/;
 
 function isAnnotation(line: string): boolean {
   return CARET.test(line) || LINE_START.test(line);

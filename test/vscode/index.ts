@@ -6,6 +6,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { analyze } from '../../server/src/analysis/analysis.js';
+import type { MachineState } from '../../server/src/features/machine-view-types.js';
+import { stateAfter } from '../../server/src/sim/engine.js';
+import type { IrqdTesting } from '../../client/src/testing.js';
 
 const root = path.resolve(__dirname, '..', '..');
 const scenarioFile = vscode.Uri.file(path.join(root, 'test', 'editors', 'scenario.irqd'));
@@ -71,7 +75,8 @@ const tests: [string, () => Promise<void>][] = [
       assert.ok(titles.includes('▶ Run') && titles.includes('Reset'), titles.join(' | '));
       // The extension said it runs irqd.debugScenario itself: the server shows it the ▷ Debug lens.
       assert.ok(titles.includes('▷ Debug'), titles.join(' | '));
-      assert.match(titles[0] ?? '', /fails at step 3 of 3/);
+            // A false expectation does not stop the scenario: it fails at its end.
+      assert.match(titles[0] ?? '', /^✗ fails: 1 expectation not met \(3 steps\)$/);
     },
   ],
   [
@@ -87,6 +92,58 @@ const tests: [string, () => Promise<void>][] = [
       });
       assert.ok(titles.some((t) => t.startsWith('▸ step 1/3')), titles.join(' | '));
       await vscode.commands.executeCommand('irqd.server.resetScenario', scenarioFile.toString(), 0);
+    },
+  ],
+  [
+    'irqd: Show Machine opens the view beside the editor; it follows Step and Reset and matches the trace',
+    async () => {
+      const doc = await vscode.workspace.openTextDocument(scenarioFile);
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+      const uri = scenarioFile.toString();
+      // The trace of the same text, simulated here: what the view must show at each position.
+      const analysis = analyze(doc.getText(), 0);
+      const sc = analysis.model.scenarios[0];
+      const trace = sc ? analysis.traces.get(sc) : undefined;
+      assert.ok(sc && trace && trace.records.length === 3);
+      await vscode.commands.executeCommand('irqd.resetScenario');
+      const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('irqd.showMachine', uri, 0);
+      assert.ok(panel, 'a webview panel');
+      assert.equal(panel.viewType, 'irqd.machine');
+      // The column is known once the panel is shown.
+      assert.equal(await waitFor('the panel in a column', () => panel.viewColumn), vscode.ViewColumn.Two, 'beside the editor');
+      assert.equal(await vscode.commands.executeCommand('irqd.showMachine', uri, 0), panel, 'one panel per document, reused');
+      const shown = (step: number): Promise<MachineState> =>
+        waitFor(`the view at step ${step}`, async () => {
+          const st = await vscode.commands.executeCommand<MachineState | undefined>('irqd.machineViewState', uri);
+          return st?.step === step ? st : undefined;
+        });
+      const check = (st: MachineState, k: number): void => {
+        assert.deepEqual(st.steps.map((e) => [e.ordinal, e.outcome, e.summary]), trace.records.map((r) => [r.ordinal, r.outcome, r.summary]));
+        const state = stateAfter(sc, k);
+        assert.ok(state);
+        assert.equal(st.irqs.length, state.irqs.size);
+        assert.deepEqual(st.cpus.map((c) => c.avl), state.matrix.cpus.map((c) => c.available));
+        for (const v of k > 0 ? (trace.records[k - 1]?.views ?? []) : []) {
+          const row = st.irqs.find((r) => r.virq === v.virq);
+          assert.ok(row && row.cpu === v.cpu && row.vector === v.vector, `IRQ ${v.virq} at step ${k}`);
+        }
+      };
+      // Not stepping: the end; then the Step lens's command moves it to 1 and 2; Reset back to the end.
+      check(await shown(3), 3);
+      const editor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri);
+      assert.ok(editor);
+      // The cursor on the scenario's line (on no step): the view shows the stepped position.
+      editor.selection = new vscode.Selection(7, 0, 7, 0);
+      await vscode.commands.executeCommand('irqd.stepScenario');
+      check(await shown(1), 1);
+      await vscode.commands.executeCommand('irqd.stepScenario');
+      check(await shown(2), 2);
+      await vscode.commands.executeCommand('irqd.resetScenario');
+      await shown(3);
+      // The cursor on a step shows the machine after it.
+      editor.selection = new vscode.Selection(9, 4, 9, 4);
+      check(await shown(2), 2);
+      panel.dispose();
     },
   ],
   [
@@ -233,6 +290,28 @@ const tests: [string, () => Promise<void>][] = [
         vscode.debug.removeBreakpoints([bp]);
         tracker.dispose();
       }
+    },
+  ],
+  [
+    'the Test Explorer lists the scenarios; a run reports the false expectation with expected and actual',
+    async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      const api = (ext?.exports as { testing?: IrqdTesting } | undefined)?.testing;
+      assert.ok(api, "the extension's API has its test controller");
+      const file = await waitFor('the item of scenario.irqd', () => api.controller.items.get(scenarioFile.toString()));
+      const w7 = await waitFor('the item of scenario w7', () => file.children.get(`${scenarioFile.toString()}#w7`));
+      assert.equal(w7.range?.start.line, 7);
+      // As the Testing view's Run All button does: the default Run profile.
+      await vscode.commands.executeCommand('testing.runAll');
+      const result = await waitFor('the result of w7', () => api.results.get(w7.id));
+      assert.equal(result.status, 'failed');
+      const [m] = result.messages;
+      assert.ok(m, 'a message');
+      assert.equal(m.expectedOutput, 'vector 0x23');
+      assert.equal(m.actualOutput, 'vector 0x22 on CPU 1');
+      assert.match(typeof m.message === 'string' ? m.message : m.message.value, /^IRQD034 nic\[3\] \(IRQ \d+\) has vector 0x22 on CPU 1, not 0x23$/);
+      assert.equal(m.location?.uri.toString(), scenarioFile.toString());
+      assert.equal(m.location?.range.start.line, 10);
     },
   ],
 ];

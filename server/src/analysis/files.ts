@@ -45,6 +45,17 @@ function readSourceText(path: string): { text: string } | { reason: string } {
   }
 }
 
+/** Reads the file a file: URI names (readSource()); another scheme has no file to read. */
+export function readSourceUri(uri: string): { text: string } | { problem: string; reason: string } {
+  let path: string;
+  try {
+    path = fileURLToPath(uri);
+  } catch {
+    return { problem: `'${uri}' is not a file: URI`, reason: 'is not a file: URI' };
+  }
+  return readSource(path);
+}
+
 /** The files of a `use` cycle, from the file used again back to itself. */
 export function cycleOf(file: string, chain: readonly string[]): string[] {
   return [...chain.slice(chain.indexOf(file)), file];

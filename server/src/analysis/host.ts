@@ -67,6 +67,15 @@ export class AnalysisHost {
     return new AnalysisRun(text, previous?.version ?? 0, { ...this.options, file: uri, uses: this.uses, ...(previous ? { previous } : {}) }).finish();
   }
 
+  /**
+   * A run of a file that is not open (irqd/scenarios on a file of the
+   * workspace): with the same settings and used files, not cached, so that
+   * listing a workspace keeps nothing of the files it read.
+   */
+  detachedRun(uri: string, text: string): AnalysisRun {
+    return new AnalysisRun(text, 0, { ...this.options, file: uri, uses: this.uses });
+  }
+
   /** The last Analysis computed for a document, whatever its version. */
   lastAnalysis(uri: string): Analysis | undefined {
     return this.cache.get(uri)?.analysis;

@@ -137,9 +137,10 @@ export class Program {
     if (!r) return [];
     const out: StepException[] = [];
     const errors = this.diagnosticsOf(pc).filter((d) => d.severity === 'error');
-    if (r.outcome === 'failed') {
+    // A false `expect` is its own outcome (the scenario goes on after it); a kernel failure stops the scenario.
+    if (r.outcome === 'failed' || r.outcome === 'expectation-failed') {
       const message = errors[0]?.message ?? r.summary;
-      out.push({ filter: r.step.kind === 'expect' ? 'failed-expectation' : 'failing-step', message });
+      out.push({ filter: r.outcome === 'expectation-failed' || r.step.kind === 'expect' ? 'failed-expectation' : 'failing-step', message });
     }
     const warnings = r.events.filter((e) => e.warning);
     if (warnings.length > 0) out.push({ filter: 'kernel-warning', message: warnings.map((e) => `${e.fn}: ${e.text}`).join('\n') });

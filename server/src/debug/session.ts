@@ -288,7 +288,9 @@ export class IrqdDebugSession extends DebugSession {
     if (!p) return;
     this.endShown = true;
     const failed = p.trace.records.find((r) => r.outcome === 'failed');
-    this.halt('step', failed ? `End of scenario: failed at step ${failed.ordinal}` : 'End of scenario: passed');
+    const unmet = p.trace.records.filter((r) => r.outcome === 'expectation-failed').length;
+    const end = failed ? `failed at step ${failed.ordinal}` : unmet > 0 ? `failed: ${unmet} expectation${unmet === 1 ? '' : 's'} not met` : 'passed';
+    this.halt('step', `End of scenario: ${end}`);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { CodeLens } from 'vscode-languageserver';
 import type { Analysis } from '../analysis/analysis.js';
 import { toRange } from './convert.js';
 import type { SteppingState } from './scenario-at.js';
+import { failureText } from './trace-text.js';
 
 /** The server-side commands behind the lenses (also declared in the initialize result). */
 export const RUN_COMMAND = 'irqd.server.runScenario';
@@ -12,6 +13,8 @@ export const STEP_COMMAND = 'irqd.server.stepScenario';
 export const RESET_COMMAND = 'irqd.server.resetScenario';
 /** The client's debug command: not a server command, VS Code runs it in the extension. */
 export const DEBUG_COMMAND = 'irqd.debugScenario';
+/** The VS Code extension's machine view (client/src/machine-view.ts): a client command, which other clients may not have. */
+export const SHOW_MACHINE_COMMAND = 'irqd.showMachine';
 
 /**
  * `clientCommands`: the commands the client runs itself and said so at
@@ -30,10 +33,7 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     else if (!trace) status = 'not simulated: no system';
     else if (trace.skipped) status = `not simulated: ${trace.skipped}`;
     else if (trace.passed) status = `✓ passes (${trace.records.length} steps)`;
-    else {
-      const failed = trace.records.find((r) => r.outcome === 'failed');
-      status = `✗ fails at step ${failed?.ordinal ?? '?'} of ${trace.records.length}${failed?.summary ? ` (${failed.summary})` : ''}`;
-    }
+    else status = `✗ ${failureText(trace)}`;
     lenses.push({ range, command: { title: status, command: '' } });
     if (!trace || trace.skipped) return;
     const n = trace.records.length;
@@ -43,6 +43,7 @@ export function codeLenses(analysis: Analysis, uri: string, stepping: SteppingSt
     if (clientCommands.has(DEBUG_COMMAND)) lenses.push({ range, command: { title: '▷ Debug', command: DEBUG_COMMAND, arguments: [uri, sc.name] } });
     lenses.push({ range, command: { title: `Step (${k ?? 0}/${n})`, command: STEP_COMMAND, arguments: args } });
     lenses.push({ range, command: { title: 'Reset', command: RESET_COMMAND, arguments: args } });
+    if (clientCommands.has(SHOW_MACHINE_COMMAND)) lenses.push({ range, command: { title: '◫ View', command: SHOW_MACHINE_COMMAND, arguments: args } });
     if (k !== undefined && k > 0) {
       const r = trace.records[k - 1];
       if (r) {

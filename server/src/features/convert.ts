@@ -13,6 +13,7 @@ const severities: Record<Severity, DiagnosticSeverity> = {
   error: DiagnosticSeverity.Error,
   warning: DiagnosticSeverity.Warning,
   info: DiagnosticSeverity.Information,
+  hint: DiagnosticSeverity.Hint,
 };
 
 export function toLspDiagnostics(analysis: Analysis, uri: string): Diagnostic[] {

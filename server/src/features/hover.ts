@@ -16,8 +16,9 @@ import type {
   SystemSym,
 } from '../model/types.js';
 import { backports, domainKindInfo, modelledDrivers, ownEntry, type BackportName } from '../model/values.js';
-import { bootState, peekStateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
+import { bootState, failedExpectations, peekStateAfter, unsimulatable, type StepRecord, type Trace } from '../sim/engine.js';
 import type { SimState } from '../sim/state.js';
+import { counted } from '../sim/kernel.js';
 import { bitmapList } from '../sim/matrix.js';
 import { apicDriver } from '../sim/compose.js';
 import type { CmdlineOption, KernelCmdline } from '../model/cmdline.js';
@@ -173,6 +174,12 @@ export function describeSymbol(sym: AnySymbol): string {
   }
 }
 
+/** "; 2 expectations not met" for a scenario whose expectations failed (they do not stop it). */
+function unmetText(trace: Trace): string {
+  const n = failedExpectations(trace).length;
+  return n > 0 ? `; ${counted(n, 'expectation')} not met` : '';
+}
+
 /** A step: what the kernel did and the state of its IRQs after it. */
 function hoverStep(analysis: Analysis, trace: Trace, r: StepRecord): string {
   const n = trace.records.length;
@@ -302,7 +309,7 @@ export function hover(analysis: Analysis, position: Position, stepping: Stepping
     if (state) value += '\n\n' + state;
   }
   if (at.symbol.kind === 'scenario' && trace) {
-    value += trace.skipped ? `\n\nNot simulated: ${trace.skipped}` : `\n\n${trace.passed ? 'Passes' : 'Fails'}: ${trace.records.filter((r) => r.outcome !== 'not-run').length} of ${trace.records.length} steps run.`;
+    value += trace.skipped ? `\n\nNot simulated: ${trace.skipped}` : `\n\n${trace.passed ? 'Passes' : 'Fails'}: ${trace.records.filter((r) => r.outcome !== 'not-run').length} of ${trace.records.length} steps run${unmetText(trace)}.`;
   }
   return { contents: { kind: MarkupKind.Markdown, value }, range: toRange(analysis, at.span) };
 }

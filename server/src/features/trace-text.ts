@@ -1,7 +1,9 @@
 // A scenario's trace as text: what `irqd run` prints and what the editor's
 // "Run Scenario" command shows in its output channel.
 import type { Analysis } from '../analysis/analysis.js';
-import type { StepRecord, Trace } from '../sim/engine.js';
+import { failedExpectations, kernelFailure, type StepRecord, type Trace } from '../sim/engine.js';
+import type { IrqdDiagnostic } from '../model/diagnostic.js';
+import { counted } from '../sim/kernel.js';
 import type { IrqView } from '../sim/views.js';
 
 /** Events shown per step in the text trace. */
@@ -36,7 +38,7 @@ export function traceLines(analysis: Analysis, trace: Trace, verbose = true): st
   }
   for (const r of trace.records) {
     const line = analysis.lines.position(r.step.span.start).line + 1;
-    const mark = r.outcome === 'failed' ? '✗' : r.outcome === 'not-run' ? '·' : r.outcome === 'not-simulated' ? '~' : '✓';
+    const mark = r.outcome === 'failed' || r.outcome === 'expectation-failed' ? '✗' : r.outcome === 'not-run' ? '·' : r.outcome === 'not-simulated' ? '~' : '✓';
     lines.push(`  ${mark} ${String(r.ordinal).padStart(3)}. line ${line}: ${stepLabel(analysis, r)}${r.summary ? `   ${r.summary}` : ''}`);
     if (!verbose) continue;
     // Long allocations repeat one line per IRQ: show the start and the warnings.
@@ -45,8 +47,34 @@ export function traceLines(analysis: Analysis, trace: Trace, verbose = true): st
     const more = r.events.length - shown.length + r.moreEvents;
     if (more > 0) lines.push(`        … ${more} more`);
   }
-  const failed = trace.records.find((r) => r.outcome === 'failed');
-  const failure = failed ? trace.diagnostics.find((d) => d.severity === 'error' && d.span.start >= failed.step.span.start && d.span.end <= failed.step.span.end) : undefined;
-  lines.push(trace.passed ? '  passed' : `  FAILED at step ${failed?.ordinal ?? '?'}: ${failure?.message ?? ''}`);
+  if (trace.passed) {
+    lines.push('  passed');
+    return lines;
+  }
+  const failed = kernelFailure(trace);
+  if (failed) lines.push(`  FAILED at step ${failed.ordinal}: ${failureOf(trace, failed)?.message ?? ''}`);
+  const expectations = failedExpectations(trace);
+  if (expectations.length > 0) {
+    lines.push(`  FAILED: ${counted(expectations.length, 'expectation')} not met`);
+    for (const r of expectations) lines.push(`    step ${r.ordinal}, line ${analysis.lines.position(r.step.span.start).line + 1}: ${failureOf(trace, r)?.message ?? ''}`);
+  }
   return lines;
+}
+
+/** The error diagnostic of a failed step (a kernel failure or a false expectation). */
+export function failureOf(trace: Trace, r: StepRecord): IrqdDiagnostic | undefined {
+  return trace.diagnostics.find((d) => d.severity === 'error' && d.span.start >= r.step.span.start && d.span.end <= r.step.span.end);
+}
+
+/**
+ * How a scenario that did not pass failed, in a few words: "fails at step 3
+ * of 9 (-ENOSPC)", "fails: 2 expectations not met (9 steps)", or both.
+ */
+export function failureText(trace: Trace): string {
+  const failed = kernelFailure(trace);
+  const expectations = failedExpectations(trace).length;
+  const unmet = `${counted(expectations, 'expectation')} not met`;
+  if (!failed) return `fails: ${unmet} (${trace.records.length} steps)`;
+  const at = `fails at step ${failed.ordinal} of ${trace.records.length}${failed.summary ? ` (${failed.summary})` : ''}`;
+  return expectations > 0 ? `${at}; ${unmet}` : at;
 }

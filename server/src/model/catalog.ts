@@ -7,7 +7,8 @@
 // hazards), 050 and up machine states, several files and scenarios that
 // continue others. Codes are never reused for another meaning.
 
-export type Severity = 'error' | 'warning' | 'info';
+/** 'hint' is not a problem: editors show it faded or dotted, not in their problem lists. */
+export type Severity = 'error' | 'warning' | 'info' | 'hint';
 
 export interface CatalogEntry {
   readonly code: string;
@@ -228,7 +229,7 @@ const entries = [
     code: 'IRQD034',
     severity: 'error',
     title: 'Expectation not met',
-    doc: 'An `expect` step is false in the simulated state; the message says what was expected and what the kernel state is.',
+    doc: 'An `expect` step is false in the simulated state; the message says what was expected and what the kernel state is. The scenario fails but goes on: an expectation changes nothing.',
     example: 'expect nvme0[0] cpu 2   // it is on CPU 1',
     fixes: "*Update the expectation to the simulated value* (preferred; not offered when the selected IRQs disagree, or one has no vector), and *Update every failed expectation of scenario 'S' to the simulated values*, which simulates the edited scenario again until it passes.",
   },
@@ -236,15 +237,15 @@ const entries = [
     code: 'IRQD035',
     severity: 'error',
     title: 'Expected failure did not happen',
-    doc: '`expect fail STEP` wraps a step that succeeded, or failed with another errno than the one named.',
+    doc: '`expect fail STEP` wraps a step that succeeded (what it did stands), or failed with another errno than the one named (the kernel undid it). The scenario fails but goes on.',
     example: 'expect fail -ENOSPC offline cpu 1',
     fixes: "*Update the expectation to the simulated value* with the errno the step fails with, or *Remove 'expect fail': the step succeeds*.",
   },
   {
     code: 'IRQD036',
-    severity: 'info',
+    severity: 'hint',
     title: 'Step not run',
-    doc: 'A scenario stops at its first failing step; the steps after it are not simulated.',
+    doc: 'A scenario stops at its first failing kernel step (an errno); the steps after it are not simulated and are shown faded (a hint tagged unnecessary, not a problem). A failed `expect` does not stop a scenario.',
     example: 'alloc ahci 4 min 4   // fails\nrequest ahci[0]       // not run',
   },
   {

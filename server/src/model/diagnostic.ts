@@ -29,6 +29,9 @@ export interface IrqdDiagnostic {
   readonly unnecessary?: boolean;
   /** The replacements that make this diagnostic go away (features/code-actions/). */
   readonly replacements?: readonly Replacement[];
+  /** A failed expectation's wanted value and the simulated one (IRQD034, IRQD035), for test results. */
+  readonly expected?: string;
+  readonly actual?: string;
 }
 
 /** A diagnostic with the severity its catalog entry gives (or an override). */
@@ -36,7 +39,7 @@ export function diagnostic(
   code: DiagnosticCode,
   span: Span,
   message: string,
-  extra?: { related?: readonly RelatedInfo[]; severity?: Severity; unnecessary?: boolean; replacements?: readonly Replacement[] },
+  extra?: { related?: readonly RelatedInfo[]; severity?: Severity; unnecessary?: boolean; replacements?: readonly Replacement[]; expected?: string; actual?: string },
 ): IrqdDiagnostic {
   return {
     code,
@@ -46,5 +49,6 @@ export function diagnostic(
     ...(extra?.related ? { related: extra.related } : {}),
     ...(extra?.unnecessary ? { unnecessary: true } : {}),
     ...(extra?.replacements && extra.replacements.length > 0 ? { replacements: extra.replacements } : {}),
+    ...(extra?.expected !== undefined && extra.actual !== undefined ? { expected: extra.expected, actual: extra.actual } : {}),
   };
 }

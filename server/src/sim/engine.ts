@@ -15,7 +15,7 @@ import { cloneState, forkState, sealState, stateWeight, type SimState } from './
 import { MAX_IRQS, type Trace } from './trace.js';
 
 export { bootState, type Copies } from './boot.js';
-export { MAX_IRQS, MAX_STEPS, recordAtStep, type StepOutcome, type StepRecord, type Trace, type TraceEvent } from './trace.js';
+export { failedExpectations, kernelFailure, MAX_IRQS, MAX_STEPS, recordAtStep, type StepOutcome, type StepRecord, type Trace, type TraceEvent } from './trace.js';
 
 /** Why a system cannot be simulated (yet), or undefined. */
 export function unsimulatable(system: SystemSym): string | undefined {
@@ -75,10 +75,15 @@ function keep(ends: EndStates, scenario: ScenarioSym, end: EndState, records: nu
 }
 
 function traceOf(scenario: ScenarioSym, system: SystemSym, runner: Runner): Trace {
-  const passed = !runner.records.some((r) => r.outcome === 'failed');
+  const passed = !runner.records.some((r) => r.outcome === 'failed' || r.outcome === 'expectation-failed');
   return { scenario, system, records: runner.records, diagnostics: runner.diagnostics, passed };
 }
 
+/**
+ * Where a run stopped on a kernel failure. A failed expectation changed
+ * nothing, so a scenario whose only failures are expectations ran every
+ * step, and a scenario continuing it (`after`) starts from its end.
+ */
 function failedAt(runner: Runner): { failedAt?: number } {
   const failed = runner.records.find((r) => r.outcome === 'failed');
   return failed ? { failedAt: failed.ordinal } : {};

@@ -18,7 +18,12 @@ export interface TraceEvent {
   readonly warning?: boolean;
 }
 
-export type StepOutcome = 'ok' | 'failed' | 'expected-failure' | 'not-run' | 'not-simulated';
+/**
+ * 'failed' is a kernel step that failed (an errno): the scenario stops there.
+ * 'expectation-failed' is an `expect` that is false: it changed nothing, so
+ * the scenario goes on; the scenario fails all the same (Trace.passed).
+ */
+export type StepOutcome = 'ok' | 'failed' | 'expectation-failed' | 'expected-failure' | 'not-run' | 'not-simulated';
 
 export interface StepRecord {
   readonly step: A.Step;
@@ -40,10 +45,20 @@ export interface Trace {
   readonly system: SystemSym;
   readonly records: readonly StepRecord[];
   readonly diagnostics: readonly IrqdDiagnostic[];
-  /** Whether the scenario ran to its end without an unexpected failure. */
+  /** Whether the scenario ran to its end without a failing step or a failed expectation. */
   readonly passed: boolean;
   /** Why the scenario was not simulated at all, if it was not. */
   readonly skipped?: string;
+}
+
+/** The first step that failed in the kernel (the scenario stopped there), if one did. */
+export function kernelFailure(trace: Trace): StepRecord | undefined {
+  return trace.records.find((r) => r.outcome === 'failed');
+}
+
+/** The `expect` steps of a trace that were false. */
+export function failedExpectations(trace: Trace): StepRecord[] {
+  return trace.records.filter((r) => r.outcome === 'expectation-failed');
 }
 
 /** The most steps one scenario may execute (a bound on the work any input causes). */
