@@ -381,6 +381,13 @@ async function runUi(port, context, dataDir) {
   await page.locator('.monaco-editor .codelens-decoration', { hasText: 'passes' }).first().waitFor({ timeout: 60000 });
   log('walkthrough sample: ok');
   await shot('11-walkthrough-sample');
+  // The last step: the machine view of the sample, beside it.
+  await walkthrough.locator('.getting-started-step', { hasText: 'See the machine' }).first().click({ timeout: 30000 });
+  await walkthrough.locator('.monaco-button', { hasText: 'See the machine' }).first().click({ timeout: 30000 });
+  // Its tab opens beside the sample (the page itself is checked at 6b).
+  await page.waitForSelector('.tabs-container .tab[aria-label*="Machine: "]', { timeout: 60000 });
+  log('walkthrough machine view: ok');
+  await shot('12-walkthrough-machine');
   return 0;
 }
 

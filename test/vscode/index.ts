@@ -203,7 +203,7 @@ const tests: [string, () => Promise<void>][] = [
     },
   ],
   [
-    'the Getting Started walkthrough opens, opens its sample, and its last step answers without the machine view',
+    'the Getting Started walkthrough opens, opens its sample, and its last step shows the machine',
     async () => {
       const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
       assert.ok(ext, 'the irqd extension is installed');
@@ -221,8 +221,15 @@ const tests: [string, () => Promise<void>][] = [
         return titles.some((t) => t.startsWith('✓ passes')) ? titles : undefined;
       });
       assert.ok(lenses.includes('▶ Run'), lenses.join(' | '));
-      // Whether or not this build has irqd.showMachine, the step does not fail.
+      // The last step, with the walkthrough in front: the machine view of the sample in view.
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#irqd.gettingStarted`, false);
+      const machineTabs = (): string[] =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('irqd.machine')).map((t) => t.label);
+      const before = machineTabs().length;
       await vscode.commands.executeCommand('irqd.walkthrough.showMachine');
+      // A machine view of the sample opens (titled by the file until its first state arrives).
+      const tabs = await waitFor('the machine view of the sample', () => (machineTabs().length > before ? machineTabs() : undefined));
+      assert.ok(tabs.some((l) => /quickstart\.irqd|first interrupts/.test(l)), tabs.join(' | '));
       // configurationDefaults: no word-based suggestions in .irqd files, so Tab in a snippet placeholder is the snippet's.
       assert.equal(vscode.workspace.getConfiguration('editor', { languageId: 'irqd' }).get('wordBasedSuggestions'), 'off');
       // The server's snippets where a step can start, after the keywords.
