@@ -16,6 +16,8 @@ import { analyze, AnalysisRun, type Analysis, type AnalysisOptions } from '../..
 import { DiskUseResolver } from '../../server/src/analysis/files.js';
 import { codeLenses } from '../../server/src/features/code-lens.js';
 import { completion } from '../../server/src/features/completion.js';
+import { prepareCallHierarchy } from '../../server/src/features/call-hierarchy.js';
+import { signatureHelp } from '../../server/src/features/signature-help.js';
 import { toLspDiagnostics } from '../../server/src/features/convert.js';
 import { definition } from '../../server/src/features/definition.js';
 import { foldingRanges } from '../../server/src/features/folding.js';
@@ -482,6 +484,8 @@ function features(a: Analysis, r: Runner, rng: Rng | undefined, plan: CheckPlan,
   };
   for (const stepping of steppings) at('hover', (p) => hover(a, p, stepping));
   at('completion', (p) => completion(a, p));
+  at('signatureHelp', (p) => signatureHelp(a, p));
+  at('prepareCallHierarchy', (p) => prepareCallHierarchy({ uri, analysis: a }, p));
   at('definition', (p) => definition(a, uri, p));
   at('references', (p) => references(a, uri, p, rng ? rng.chance(0.5) : true, peers));
   at('prepareRename', (p) => prepareRename(a, p));
