@@ -352,6 +352,43 @@ async function runUi(port, context, dataDir) {
   log('imported machine state: ok');
   await shot('8-imported-machine-state');
   await debugSession(page, port, shot);
+
+  // The Getting Started walkthrough, in a fresh empty folder (nothing restored
+  // around it): picked from Welcome: Open Walkthrough…, its first step's link
+  // opens the quickstart sample beside it.
+  const fresh = join(dataDir, 'walkthrough');
+  mkdirSync(fresh, { recursive: true });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${enc(fresh)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Welcome: Open Walkthrough');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with irqd' }).first().click({ timeout: 30000 });
+  const walkthrough = page.locator('.gettingStartedContainer');
+  await walkthrough.locator('.getting-started-step', { hasText: 'Open a sample' }).first().waitFor({ timeout: 30000 });
+  // The step's markdown media renders in a webview: wait for its text in one of the frames.
+  const framesText = async () => {
+    const texts = await Promise.all(page.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')));
+    return texts.join('\n');
+  };
+  await until('the walkthrough media', async () => (await framesText()).includes('A machine in a file'), 30000);
+  log('walkthrough: ok');
+  await shot('10-walkthrough');
+  await walkthrough.locator('a, .monaco-button', { hasText: 'Open the quickstart sample' }).first().click({ timeout: 30000 });
+  await page.waitForSelector('.tabs-container .tab[aria-label*="quickstart.irqd"]', { timeout: 60000 });
+  // The sample opens beside the walkthrough, and the server's lens says the scenario passes.
+  await page.locator('.monaco-editor .codelens-decoration', { hasText: 'passes' }).first().waitFor({ timeout: 60000 });
+  log('walkthrough sample: ok');
+  await shot('11-walkthrough-sample');
+  // The last step: the machine view of the sample, beside it.
+  await walkthrough.locator('.getting-started-step', { hasText: 'See the machine' }).first().click({ timeout: 30000 });
+  await walkthrough.locator('.monaco-button', { hasText: 'See the machine' }).first().click({ timeout: 30000 });
+  // Its tab opens beside the sample (the page itself is checked at 6b).
+  await page.waitForSelector('.tabs-container .tab[aria-label*="Machine: "]', { timeout: 60000 });
+  log('walkthrough machine view: ok');
+  await shot('12-walkthrough-machine');
   await quickFixAndFormat(page, port, shot, dataDir);
   return 0;
 }
@@ -390,22 +427,22 @@ async function quickFixAndFormat(page, port, shot, dataDir) {
     await page.keyboard.press('Escape');
     return false;
   }, 45000).catch(async (e) => {
-    await shot('11-quick-fix-failed');
+    await shot('13-quick-fix-failed');
     throw e;
   });
   log('quick fix menu: ok', JSON.stringify(await page.locator('.action-widget .monaco-list-row').allInnerTexts()));
-  await shot('11-quick-fix');
+  await shot('13-quick-fix');
   // The preferred fix is focused ("Enter to Apply"); the menu's pointer block takes clicks.
   if (!(await fix.getAttribute('class'))?.includes('focused')) throw new Error('the did-you-mean fix is not the focused item of the menu');
   await page.keyboard.press('Enter');
   await until('the fixed line, its error gone', async () => (await lineText('alloc nvme')).startsWith('  alloc nvme0 16') && (await page.locator('.monaco-editor .squiggly-error').count()) === 0, 30000).catch(async (e) => {
-    await shot('11-quick-fix-failed');
+    await shot('13-quick-fix-failed');
     throw new Error(`${e.message}: ${JSON.stringify(await lineText('alloc nvme'))}, ${await page.locator('.monaco-editor .squiggly-error').count()} squiggles`);
   });
   // The server re-analyses the fixed text: the scenario runs and passes.
   await page.locator('.monaco-editor .codelens-decoration', { hasText: '✓ passes' }).first().waitFor({ timeout: 30000 });
   log('quick fix applied: ok');
-  await shot('11b-quick-fix-applied');
+  await shot('13b-quick-fix-applied');
 
   await open('format.irqd');
   // The lens means the server has the file: only then does Format Document have a formatter.
@@ -424,7 +461,7 @@ async function quickFixAndFormat(page, port, shot, dataDir) {
   await page.keyboard.type('2');
   await page.keyboard.press('Enter');
   await until('Spaces: 2 in the status bar', async () => (await page.locator('.statusbar-item', { hasText: 'Spaces: 2' }).count()) > 0, 30000);
-  await shot('12-format-before');
+  await shot('14-format-before');
   // Shift+Alt+F would open the browser page's File menu: the command palette's Format Document.
   await palette('Format Document');
   const canonical = { 'cpus 4': '  cpus 4', 'domain VECTOR': '  domain VECTOR vector', 'domain PCI-MSI': '  domain PCI-MSI pci-msi parent IR0', 'device nvme0': '  device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }', 'alloc nvme0': '  alloc nvme0 16', 'request nvme0': '  request nvme0[0-3]', 'expect nvme0': '  expect nvme0[0] cpu 1' };
@@ -432,12 +469,12 @@ async function quickFixAndFormat(page, port, shot, dataDir) {
     for (const [has, want] of Object.entries(canonical)) if (!(await lineText(has)).startsWith(want)) return false;
     return true;
   }, 30000).catch(async (e) => {
-    await shot('12-format-failed');
+    await shot('14-format-failed');
     throw e;
   });
   await page.mouse.move(1200, 850);
   log('format document: ok');
-  await shot('12-format-after');
+  await shot('14-format-after');
 }
 
 /**

@@ -227,6 +227,44 @@ const tests: [string, () => Promise<void>][] = [
     },
   ],
   [
+    'the Getting Started walkthrough opens, opens its sample, and its last step shows the machine',
+    async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      assert.ok(ext, 'the irqd extension is installed');
+      const walkthroughs = (ext.packageJSON as { contributes: { walkthroughs: { id: string; steps: { id: string; media: { markdown: string } }[] }[] } }).contributes.walkthroughs;
+      const getting = walkthroughs.find((w) => w.id === 'irqd.gettingStarted');
+      assert.ok(getting, 'the walkthrough is contributed');
+      for (const s of getting.steps) assert.ok(fs.existsSync(path.join(ext.extensionPath, s.media.markdown)), `${s.id}: ${s.media.markdown} is missing`);
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#irqd.gettingStarted`, false);
+      const editor = await vscode.commands.executeCommand<vscode.TextEditor>('irqd.openSample');
+      assert.equal(path.basename(editor.document.uri.fsPath), 'quickstart.irqd');
+      assert.equal(editor.document.languageId, 'irqd');
+      const lenses = await waitFor('the sample scenario passes', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+        const titles = (l ?? []).map((x) => x.command?.title ?? '');
+        return titles.some((t) => t.startsWith('✓ passes')) ? titles : undefined;
+      });
+      assert.ok(lenses.includes('▶ Run'), lenses.join(' | '));
+      // The last step, with the walkthrough in front: the machine view of the sample in view.
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#irqd.gettingStarted`, false);
+      const machineTabs = (): string[] =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('irqd.machine')).map((t) => t.label);
+      const before = machineTabs().length;
+      await vscode.commands.executeCommand('irqd.walkthrough.showMachine');
+      // A machine view of the sample opens (titled by the file until its first state arrives).
+      const tabs = await waitFor('the machine view of the sample', () => (machineTabs().length > before ? machineTabs() : undefined));
+      assert.ok(tabs.some((l) => /quickstart\.irqd|first interrupts/.test(l)), tabs.join(' | '));
+      // configurationDefaults: no word-based suggestions in .irqd files, so Tab in a snippet placeholder is the snippet's.
+      assert.equal(vscode.workspace.getConfiguration('editor', { languageId: 'irqd' }).get('wordBasedSuggestions'), 'off');
+      // The server's snippets where a step can start, after the keywords.
+      const text = editor.document.getText();
+      const scenarioLine = text.split('\n').findIndex((l) => l.startsWith('scenario '));
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', editor.document.uri, new vscode.Position(scenarioLine + 1, 0));
+      const snippet = list.items.find((i) => i.kind === vscode.CompletionItemKind.Snippet && (typeof i.label === 'string' ? i.label : i.label.label) === 'alloc (min, managed)');
+      assert.ok(snippet, 'the alloc snippet is offered at a step start');
+    },
+  ],
+  [
     'the debugger stops at a breakpoint, steps back to the previous state, and shows the vector',
     async () => {
       // The sample's own expectations, which its passing scenario checks, say where nvme0[0] is.
