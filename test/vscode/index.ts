@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyze } from '../../server/src/analysis/analysis.js';
 import type { MachineState } from '../../server/src/features/machine-view-types.js';
+import { formatText } from '../../server/src/features/layout.js';
 import { stateAfter } from '../../server/src/sim/engine.js';
 import type { IrqdTesting } from '../../client/src/testing.js';
 
@@ -32,6 +33,29 @@ async function lensTitles(): Promise<string[]> {
   const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', scenarioFile);
   return (lenses ?? []).map((l) => l.command?.title ?? '');
 }
+
+/** A scratch .irqd file outside the workspace, opened in an editor: what the quick-fix and formatting tests change. */
+async function scratch(name: string, text: string): Promise<vscode.TextEditor> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'irqd-edit-')), name);
+  fs.writeFileSync(file, text);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  return vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+}
+
+/** Reverts the active (changed) editor and closes it, so that no later test sees it. */
+async function revertAndClose(editor: vscode.TextEditor): Promise<void> {
+  await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+}
+
+async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
+  const all = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value, 10);
+  // A Command has a string `command`; a CodeAction has a Command object there, or none.
+  return (all ?? []).filter((a): a is vscode.CodeAction => typeof a.command !== 'string');
+}
+
+const irHost = 'system host {\n  cpus 4\n  domain VECTOR vector\n  domain IR0 intel-ir parent VECTOR\n  domain PCI-MSI pci-msi parent IR0\n  device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }\n}\n';
+const code = (d: vscode.Diagnostic): string | number | undefined => (typeof d.code === 'object' ? d.code.value : d.code);
 
 const tests: [string, () => Promise<void>][] = [
   [
@@ -319,6 +343,113 @@ const tests: [string, () => Promise<void>][] = [
       assert.match(typeof m.message === 'string' ? m.message : m.message.value, /^IRQD034 nic\[3\] \(IRQ \d+\) has vector 0x22 on CPU 1, not 0x23$/);
       assert.equal(m.location?.uri.toString(), scenarioFile.toString());
       assert.equal(m.location?.range.start.line, 10);
+    },
+  ],
+  [
+    "a did-you-mean quick fix: its title, preferred, applied; the server's error goes away",
+    async () => {
+      const editor = await scratch('did-you-mean.irqd', `${irHost}scenario boot on host {\n  alloc nvme1 16\n  request nvme0[0-3]\n}\n`);
+      const uri = editor.document.uri;
+      try {
+        const d = await waitFor('the IRQD010 of nvme1', () => vscode.languages.getDiagnostics(uri).find((x) => code(x) === 'IRQD010'));
+        assert.equal(d.range.start.line, 8);
+        assert.equal(editor.document.getText(d.range), 'nvme1');
+        const fixes = await quickFixes(uri, d.range);
+        const fix = fixes.find((a) => a.title === "Change 'nvme1' to 'nvme0'");
+        assert.ok(fix, fixes.map((a) => a.title).join(' | '));
+        assert.equal(fix.isPreferred, true);
+        assert.ok(fix.edit, 'the fix carries its edit');
+        assert.ok(await vscode.workspace.applyEdit(fix.edit));
+        assert.equal(editor.document.lineAt(8).text, '  alloc nvme0 16');
+        // The server analyses the changed text again: no error is left.
+        await waitFor('the diagnostics of the fixed text', () => (vscode.languages.getDiagnostics(uri).every((x) => x.severity !== vscode.DiagnosticSeverity.Error && code(x) !== 'IRQD010') ? true : undefined));
+      } finally {
+        await revertAndClose(editor);
+      }
+    },
+  ],
+  [
+    'the quick fix of a failed expect writes the simulated value; the scenario then passes',
+    async () => {
+      const editor = await scratch('expect.irqd', `${irHost}scenario boot on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n  expect nvme0[0] cpu 3\n}\n`);
+      const uri = editor.document.uri;
+      const titles = async (): Promise<string[]> =>
+        ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title ?? '');
+      try {
+        const d = await waitFor('the IRQD034 of the expect', () => vscode.languages.getDiagnostics(uri).find((x) => code(x) === 'IRQD034'));
+        assert.equal(d.range.start.line, 10);
+        assert.ok((await waitFor('the failing lens', async () => ((await titles()).some((t) => t.startsWith('✗ fails')) ? true : undefined))));
+        const fixes = await quickFixes(uri, d.range);
+        const fix = fixes.find((a) => a.title.startsWith('Update the expectation to the simulated value'));
+        assert.ok(fix, fixes.map((a) => a.title).join(' | '));
+        assert.equal(fix.title, "Update the expectation to the simulated value: '1' (was '3')");
+        assert.equal(fix.isPreferred, true);
+        assert.ok(fix.edit && (await vscode.workspace.applyEdit(fix.edit)));
+        assert.equal(editor.document.lineAt(10).text, '  expect nvme0[0] cpu 1');
+        const after = await waitFor('the passing lens', async () => {
+          const t = await titles();
+          return t.includes('✓ passes (3 steps)') ? t : undefined;
+        });
+        assert.ok(!after.some((t) => t.startsWith('✗')), after.join(' | '));
+        assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((x) => code(x) === 'IRQD034'), []);
+      } finally {
+        await revertAndClose(editor);
+      }
+    },
+  ],
+  [
+    'Format Document, a range, and on-type `}` give the canonical layout of the formatter',
+    async () => {
+      const messy = 'system host {\ncpus 4\n      domain VECTOR vector\n  domain IR0 intel-ir parent VECTOR\n    domain PCI-MSI pci-msi parent IR0\n device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }\n}\nscenario boot on host {\nalloc nvme0 16\n        request nvme0[0-3]\n}\n';
+      const canonical = formatText(messy);
+      assert.equal(canonical, `${irHost}scenario boot on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n}\n`);
+      const options: vscode.FormattingOptions = { tabSize: 2, insertSpaces: true };
+      const editor = await scratch('format.irqd', messy);
+      const uri = editor.document.uri;
+      try {
+        // The server is up once it reports on the file (a clean text has no diagnostics: wait for its symbols).
+        await waitFor('the symbols of format.irqd', async () => {
+          const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);
+          return s && s.length > 0 ? s : undefined;
+        });
+        // A range: lines 1 and 2 only.
+        const ranged = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatRangeProvider', uri, new vscode.Range(1, 0, 2, 5), options);
+        assert.ok(ranged && ranged.length > 0, 'range edits');
+        const we = new vscode.WorkspaceEdit();
+        we.set(uri, ranged);
+        assert.ok(await vscode.workspace.applyEdit(we));
+        const lines = messy.split('\n');
+        const canon = canonical.split('\n');
+        assert.equal(editor.document.getText(), lines.map((l, i) => (i === 1 || i === 2 ? canon[i] : l)).join('\n'));
+        // The whole document.
+        const edits = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatDocumentProvider', uri, options);
+        assert.ok(edits && edits.length > 0, 'document edits');
+        const all = new vscode.WorkspaceEdit();
+        all.set(uri, edits);
+        assert.ok(await vscode.workspace.applyEdit(all));
+        assert.equal(editor.document.getText(), canonical);
+      } finally {
+        await revertAndClose(editor);
+      }
+      // On type: editor.formatOnType is on for irqd (package.json's configurationDefaults).
+      assert.equal(vscode.workspace.getConfiguration('editor', { languageId: 'irqd' }).get('formatOnType'), true);
+      const open = `${irHost}scenario boot on host {\nalloc nvme0 16\n      request nvme0[0-3]\n\n`;
+      const typing = await scratch('on-type.irqd', open);
+      try {
+        await waitFor('the symbols of on-type.irqd', async () => {
+          const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', typing.document.uri);
+          return s && s.length > 1 ? s : undefined;
+        });
+        typing.selection = new vscode.Selection(10, 0, 10, 0);
+        await vscode.commands.executeCommand('type', { text: '}' });
+        const want = `${irHost}scenario boot on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n}\n`;
+        await waitFor('the block re-indented on typing }', () => (typing.document.getText() === want ? true : undefined), 15000).catch((e: unknown) => {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}: ${JSON.stringify(typing.document.getText())}`);
+        });
+        assert.equal(formatText(typing.document.getText()), typing.document.getText());
+      } finally {
+        await revertAndClose(typing);
+      }
     },
   ],
 ];
