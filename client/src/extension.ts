@@ -114,7 +114,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ test
     { dispose: () => void client?.stop() },
   );
   registerDebugger(context);
-  registerMachineView(context, () => client);
+  registerMachineView(context, () => client, output);
   await start();
   // The Test Explorer: every scenario of the workspace, run by the server (testing.ts).
   const testing = registerTesting(context, () => client, output);
