@@ -9,6 +9,7 @@
 // inside a line, where it becomes one space (or the padding of an aligned
 // column) and stays empty when it was empty, or holds line breaks, where it
 // becomes at most one blank line and the next line's indentation.
+import { MAX_NESTING } from '../../../grammar/parser-base.js';
 import { lexText, statementKeywords, type IToken } from '../../../grammar/index.js';
 import { domainKindInfo } from '../model/values.js';
 
@@ -197,7 +198,9 @@ class Layout {
         if (CARET_ANNOTATION.test(image)) kind = 'annotation';
         else if (LINE_ANNOTATION.test(image)) kind = 'line-annotation';
       }
-      this.lines.push({ first, end: i, oldIndent: head.start - lineStart, lineStart, depth: Math.max(0, depth - closers), kind, opens, multi });
+      this.lines.push({ first, end: i, oldIndent: head.start - lineStart, lineStart, // Past the deepest nesting the parser reads (MAX_NESTING) the file is broken anyway, and an indent that grew
+      // with each of 35,000 unclosed braces made gigabytes of spaces: deeper lines indent as deep as the deepest legal one.
+      depth: Math.min(MAX_NESTING, Math.max(0, depth - closers)), kind, opens, multi });
       for (let k = first; k < i; k++) {
         const p = pieces[k] as Piece;
         if (p.kind === 'open') depth++;
