@@ -26,6 +26,8 @@ interface Panel {
   /** Answers to older requests are dropped when a newer one was sent. */
   seq: number;
   ready: boolean;
+  /** The last request's failure, shown by the page once it is ready (a page not yet loaded would drop it: a blank view). */
+  problem?: string;
   /** The line a timeline click put the cursor on: that selection change is ours, not the user's. */
   revealed?: number;
 }
@@ -42,7 +44,7 @@ type Target = { scenario: string | number | { line: number }; step?: number };
 /** Messages from the page (client/view/main.ts). */
 type PageMessage = { type: 'ready' } | { type: 'step'; step: number };
 
-export function registerMachineView(context: vscode.ExtensionContext, client: () => LanguageClient | undefined): void {
+export function registerMachineView(context: vscode.ExtensionContext, client: () => LanguageClient | undefined, output?: vscode.OutputChannel): void {
   const panels = new Map<string, Panel>();
   const hooked = new WeakSet<LanguageClient>();
   let timer: NodeJS.Timeout | undefined;
@@ -53,20 +55,32 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
   };
 
   /** `quiet`: a cursor outside every scenario keeps the view as it is, without an error. */
+  const fail = (p: Panel, message: string): void => {
+    p.problem = message;
+    output?.appendLine(`[irqd] machine view of ${p.uri}: ${message}`);
+    post(p, { type: 'error', message });
+  };
+
   const load = async (p: Panel, target: Target, quiet = false): Promise<void> => {
     const c = client();
-    if (!c) return;
-    hook(c);
     const seq = ++p.seq;
+    if (!c) {
+      if (!quiet) fail(p, 'the irqd language server is not running (see the irqd output)');
+      return;
+    }
+    hook(c);
     try {
+      // The server has the document only once VS Code sent it (didOpen): a panel opened by URI (the walkthrough's sample) opens it first.
+      await vscode.workspace.openTextDocument(vscode.Uri.parse(p.uri));
       const state = await c.sendRequest<MachineState>(REQUEST, { textDocument: { uri: p.uri }, ...target });
       if (seq !== p.seq) return;
       p.state = state;
+      p.problem = undefined;
       p.panel.title = `Machine: ${state.scenario} (${state.step}/${state.steps.length})`;
       post(p, { type: 'state', state });
     } catch (e) {
       if (seq !== p.seq || quiet) return;
-      post(p, { type: 'error', message: e instanceof Error ? e.message : String(e) });
+      fail(p, e instanceof Error ? e.message : String(e));
     }
   };
 
@@ -136,14 +150,17 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
         p.ready = true;
         const session = debugged.get(uri);
         if (p.state) post(p, { type: 'state', state: p.state });
-        else if (session) void follow(session);
-        else void load(p, target);
+        if (p.problem !== undefined) post(p, { type: 'error', message: p.problem });
+        else if (!p.state && session) void follow(session);
+        else if (!p.state) void load(p, target);
       } else if (m?.type === 'step' && typeof m.step === 'number' && p.state) {
         void load(p, { scenario: p.state.scenarioIndex, step: m.step });
         void reveal(p, m.step);
       }
     });
-    panel.onDidDispose(() => panels.delete(uri));
+    panel.onDidDispose(() => {
+      if (panels.get(uri) === p) panels.delete(uri);
+    });
     return p;
   };
 

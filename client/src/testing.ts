@@ -9,41 +9,10 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 
-// The answer of irqd/scenarios as docs/lsp-extensions.md gives it (client/
-// imports nothing from server/: the protocol is the contract, and
-// test/server/scenarios.test.ts checks the server's side of it).
-interface Range {
-  readonly start: { readonly line: number; readonly character: number };
-  readonly end: { readonly line: number; readonly character: number };
-}
-
-interface ScenarioFailure {
-  readonly kind: 'expectation' | 'step';
-  readonly step: number;
-  readonly range: Range;
-  readonly code?: string;
-  readonly message: string;
-  readonly expected?: string;
-  readonly actual?: string;
-}
-
-interface ScenarioInfo {
-  readonly name: string;
-  readonly range: Range;
-  readonly selectionRange: Range;
-  readonly system?: string;
-  readonly status: 'passed' | 'failed' | 'not-simulated' | 'pending';
-  readonly reason?: string;
-  readonly steps: number;
-  readonly failures: readonly ScenarioFailure[];
-}
-
-interface ScenariosResult {
-  readonly uri: string;
-  readonly version: number;
-  readonly scenarios: readonly ScenarioInfo[];
-  readonly problem?: string;
-}
+// The answer of irqd/scenarios (docs/lsp-extensions.md): its types only, from the file that
+// declares them for the server too, so the two cannot drift.
+import type { Range } from 'vscode-languageserver';
+import type { ScenarioFailure, ScenarioInfo, ScenariosResult } from '../../server/src/features/scenarios-types.js';
 
 const SCENARIOS_REQUEST = 'irqd/scenarios';
 /** The most .irqd files listed at once: a workspace with more lists these and says so in the log. */

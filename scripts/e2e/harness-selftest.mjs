@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 const root = resolve(new URL('../..', import.meta.url).pathname);
 const broken = mkdtempSync(join(root, '.e2e', 'broken-'));
 try {
-  for (const p of ['package.json', 'dist/extension.js', 'out/vscode/index.js', 'test/editors/scenario.irqd', 'syntaxes', 'snippets']) {
+  for (const p of ['package.json', 'dist/extension.js', 'out/vscode/index.js', 'test/editors/scenario.irqd', 'syntaxes']) {
     mkdirSync(join(broken, p, '..'), { recursive: true });
     cpSync(join(root, p), join(broken, p), { recursive: true });
   }

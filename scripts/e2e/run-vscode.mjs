@@ -5,7 +5,8 @@
 //                                                       inside the extension host; exit 0/1
 //   node scripts/e2e/run-vscode.mjs ui                  UI smoke test on the installed .vsix: squiggles,
 //                                                       Problems count, lens, hover, token colours,
-//                                                       TextMate scopes (the token inspector);
+//                                                       TextMate scopes (the token inspector),
+//                                                       a quick fix (Ctrl+.), Format Document;
 //                                                       screenshots in test-results/ui/
 //
 // Everything code-server writes stays in .e2e/ inside the clone. It is started
@@ -351,7 +352,129 @@ async function runUi(port, context, dataDir) {
   log('imported machine state: ok');
   await shot('8-imported-machine-state');
   await debugSession(page, port, shot);
+
+  // The Getting Started walkthrough, in a fresh empty folder (nothing restored
+  // around it): picked from Welcome: Open Walkthrough…, its first step's link
+  // opens the quickstart sample beside it.
+  const fresh = join(dataDir, 'walkthrough');
+  mkdirSync(fresh, { recursive: true });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${enc(fresh)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+  await page.keyboard.type('Welcome: Open Walkthrough');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Open Walkthrough' }).first().waitFor({ timeout: 30000 });
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Get started with irqd' }).first().click({ timeout: 30000 });
+  const walkthrough = page.locator('.gettingStartedContainer');
+  await walkthrough.locator('.getting-started-step', { hasText: 'Open a sample' }).first().waitFor({ timeout: 30000 });
+  // The step's markdown media renders in a webview: wait for its text in one of the frames.
+  const framesText = async () => {
+    const texts = await Promise.all(page.frames().map((f) => f.evaluate(() => document.body?.innerText ?? '').catch(() => '')));
+    return texts.join('\n');
+  };
+  await until('the walkthrough media', async () => (await framesText()).includes('A machine in a file'), 30000);
+  log('walkthrough: ok');
+  await shot('10-walkthrough');
+  await walkthrough.locator('a, .monaco-button', { hasText: 'Open the quickstart sample' }).first().click({ timeout: 30000 });
+  await page.waitForSelector('.tabs-container .tab[aria-label*="quickstart.irqd"]', { timeout: 60000 });
+  // The sample opens beside the walkthrough, and the server's lens says the scenario passes.
+  await page.locator('.monaco-editor .codelens-decoration', { hasText: 'passes' }).first().waitFor({ timeout: 60000 });
+  log('walkthrough sample: ok');
+  await shot('11-walkthrough-sample');
+  // The last step: the machine view of the sample, beside it.
+  await walkthrough.locator('.getting-started-step', { hasText: 'See the machine' }).first().click({ timeout: 30000 });
+  await walkthrough.locator('.monaco-button', { hasText: 'See the machine' }).first().click({ timeout: 30000 });
+  // Its tab opens beside the sample (the page itself is checked at 6b).
+  await page.waitForSelector('.tabs-container .tab[aria-label*="Machine: "]', { timeout: 60000 });
+  log('walkthrough machine view: ok');
+  await shot('12-walkthrough-machine');
+  await quickFixAndFormat(page, port, shot, dataDir);
   return 0;
+}
+
+/**
+ * A quick fix and Format Document as a user runs them, on scratch files in
+ * the run's data directory: Ctrl+. on a misspelt device shows the
+ * did-you-mean fix, which is applied; Shift+Alt+F lays out a badly indented
+ * file (server/src/features/layout.ts).
+ */
+async function quickFixAndFormat(page, port, shot, dataDir) {
+  const host = 'system host {\n  cpus 4\n  domain VECTOR vector\n  domain IR0 intel-ir parent VECTOR\n  domain PCI-MSI pci-msi parent IR0\n  device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }\n}\n';
+  const folder = join(dataDir, 'edit');
+  mkdirSync(folder, { recursive: true });
+  writeFileSync(join(folder, 'did-you-mean.irqd'), `${host}scenario boot on host {\n  alloc nvme1 16\n  request nvme0[0-3]\n  expect nvme0[0] cpu 1\n}\n`);
+  writeFileSync(
+    join(folder, 'format.irqd'),
+    'system host {\ncpus 4\n      domain VECTOR vector\n  domain IR0 intel-ir parent VECTOR\n    domain PCI-MSI pci-msi parent IR0\n device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }\n}\nscenario boot on host {\nalloc nvme0 16\n        request nvme0[0-3]\n    expect nvme0[0] cpu 1\n}\n',
+  );
+  const open = async (name) => {
+    const payload = [['openFile', `vscode-remote://127.0.0.1:${port}${join(folder, name)}`]];
+    await page.goto(`http://127.0.0.1:${port}/?folder=${enc(folder)}&payload=${enc(JSON.stringify(payload))}`);
+    await page.waitForSelector(`.tabs-container .tab[aria-label*="${name}"]`, { timeout: 60000 });
+  };
+  // Monaco renders spaces as no-break spaces; a line's text goes on with its inlay hints.
+  const lineText = async (has) => ((await page.locator('.monaco-editor .view-line', { hasText: has }).first().textContent({ timeout: 5000 }).catch(() => '')) ?? '').replace(/\u00a0/g, ' ');
+
+  await open('did-you-mean.irqd');
+  await page.waitForSelector('.monaco-editor .squiggly-error', { timeout: 60000 });
+  await page.locator('.monaco-editor .view-line', { hasText: 'alloc nvme1' }).first().locator('span span', { hasText: 'nvme1' }).first().click();
+  const fix = page.locator('.action-widget .monaco-list-row', { hasText: "Change 'nvme1' to 'nvme0'" }).first();
+  // The menu lists what the server answers for the cursor: until it has analysed the file, ask again.
+  await until('the quick-fix menu with the did-you-mean fix', async () => {
+    await page.keyboard.press('Control+.');
+    if (await fix.waitFor({ timeout: 3000 }).then(() => true, () => false)) return true;
+    await page.keyboard.press('Escape');
+    return false;
+  }, 45000).catch(async (e) => {
+    await shot('13-quick-fix-failed');
+    throw e;
+  });
+  log('quick fix menu: ok', JSON.stringify(await page.locator('.action-widget .monaco-list-row').allInnerTexts()));
+  await shot('13-quick-fix');
+  // The preferred fix is focused ("Enter to Apply"); the menu's pointer block takes clicks.
+  if (!(await fix.getAttribute('class'))?.includes('focused')) throw new Error('the did-you-mean fix is not the focused item of the menu');
+  await page.keyboard.press('Enter');
+  await until('the fixed line, its error gone', async () => (await lineText('alloc nvme')).startsWith('  alloc nvme0 16') && (await page.locator('.monaco-editor .squiggly-error').count()) === 0, 30000).catch(async (e) => {
+    await shot('13-quick-fix-failed');
+    throw new Error(`${e.message}: ${JSON.stringify(await lineText('alloc nvme'))}, ${await page.locator('.monaco-editor .squiggly-error').count()} squiggles`);
+  });
+  // The server re-analyses the fixed text: the scenario runs and passes.
+  await page.locator('.monaco-editor .codelens-decoration', { hasText: '✓ passes' }).first().waitFor({ timeout: 30000 });
+  log('quick fix applied: ok');
+  await shot('13b-quick-fix-applied');
+
+  await open('format.irqd');
+  // The lens means the server has the file: only then does Format Document have a formatter.
+  await page.locator('.monaco-editor .codelens-decoration a', { hasText: '▶ Run' }).first().waitFor({ timeout: 60000 });
+  await page.locator('.monaco-editor').first().click({ position: { x: 400, y: 300 } });
+  const palette = async (command) => {
+    await page.keyboard.press('F1');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible', timeout: 30000 });
+    await page.keyboard.type(command);
+    await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+    await page.keyboard.press('Enter');
+  };
+  // VS Code guesses the indentation from the badly indented text (4 here): the user sets 2, as the samples use.
+  await palette('Indent Using Spaces');
+  await page.waitForSelector('.quick-input-list .monaco-list-row', { timeout: 30000 });
+  await page.keyboard.type('2');
+  await page.keyboard.press('Enter');
+  await until('Spaces: 2 in the status bar', async () => (await page.locator('.statusbar-item', { hasText: 'Spaces: 2' }).count()) > 0, 30000);
+  await shot('14-format-before');
+  // Shift+Alt+F would open the browser page's File menu: the command palette's Format Document.
+  await palette('Format Document');
+  const canonical = { 'cpus 4': '  cpus 4', 'domain VECTOR': '  domain VECTOR vector', 'domain PCI-MSI': '  domain PCI-MSI pci-msi parent IR0', 'device nvme0': '  device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }', 'alloc nvme0': '  alloc nvme0 16', 'request nvme0': '  request nvme0[0-3]', 'expect nvme0': '  expect nvme0[0] cpu 1' };
+  await until('the canonical layout after Format Document', async () => {
+    for (const [has, want] of Object.entries(canonical)) if (!(await lineText(has)).startsWith(want)) return false;
+    return true;
+  }, 30000).catch(async (e) => {
+    await shot('14-format-failed');
+    throw e;
+  });
+  await page.mouse.move(1200, 850);
+  log('format document: ok');
+  await shot('14-format-after');
 }
 
 /**

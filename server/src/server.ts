@@ -23,6 +23,11 @@ import { AnalysisHost } from './analysis/host.js';
 import { codeActions, FIX_ALL_KIND } from './features/code-actions/index.js';
 import { codeLenses, RESET_COMMAND, RUN_COMMAND, STEP_COMMAND } from './features/code-lens.js';
 import { completion } from './features/completion.js';
+import { incomingCalls, outgoingCalls, prepareCallHierarchy, type OpenAnalysis } from './features/call-hierarchy.js';
+import { signatureHelp } from './features/signature-help.js';
+import { fileSymbols, workspaceSymbols, type FileSymbol } from './features/workspace-symbols.js';
+import { WorkspaceFiles } from './analysis/workspace-files.js';
+import { LineIndex, parse } from '../../grammar/index.js';
 import { inlayHints } from './features/inlay-hints.js';
 import { traceLines } from './features/trace-text.js';
 import { toLspDiagnostics } from './features/convert.js';
@@ -199,6 +204,8 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   canRegisterConfigurationChange = params.capabilities.workspace?.didChangeConfiguration?.dynamicRegistration === true;
   canRefreshLenses = params.capabilities.workspace?.codeLens?.refreshSupport === true;
   canRefreshInlays = params.capabilities.workspace?.inlayHint?.refreshSupport === true;
+  workspaceFolders = params.workspaceFolders?.map((f) => f.uri) ?? (params.rootUri ? [params.rootUri] : []);
+  canSnippet = params.capabilities.textDocument?.completion?.completionItem?.snippetSupport === true;
   // The commands the client runs itself (the VS Code extension's debugger): their lenses are shown to it only.
   const offered: unknown = (params.initializationOptions as { clientCommands?: unknown } | null | undefined)?.clientCommands;
   clientCommands = new Set(Array.isArray(offered) ? offered.filter((c): c is string => typeof c === 'string') : []);
@@ -211,6 +218,9 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
       referencesProvider: true,
       renameProvider: { prepareProvider: true },
       completionProvider: { triggerCharacters: ['['] },
+      signatureHelpProvider: { triggerCharacters: [' ', '['], retriggerCharacters: [',', '-', ']'] },
+      workspaceSymbolProvider: true,
+      callHierarchyProvider: true,
       documentSymbolProvider: true,
       foldingRangeProvider: true,
       semanticTokensProvider: { legend, full: true, range: true },
@@ -312,7 +322,56 @@ connection.onRenameRequest((p) => {
 });
 connection.onCompletion((p) => {
   const position = positionOf(p);
-  return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position));
+  return withAnalysis(documentUri(p), 'completion', [], (a) => completion(a, position, canSnippet));
+});
+connection.onSignatureHelp((p) => {
+  const position = positionOf(p);
+  return withAnalysis(documentUri(p), 'signatureHelp', null, (a) => signatureHelp(a, position));
+});
+
+/** The workspace folders (URIs) the client opened, whose .irqd files workspace symbols read from disk. */
+let workspaceFolders: string[] = [];
+/** Whether the client inserts snippets: only then does completion offer them. */
+let canSnippet = false;
+/** Each workspace file's symbols, parsed once per content (the AST only: no binding, no simulation). */
+const workspaceFiles = new WorkspaceFiles<readonly FileSymbol[]>((text) => fileSymbols(parse(text).ast.items, new LineIndex(text)));
+
+/** Every open document with its current analysis. */
+function openAnalyses(): OpenAnalysis[] {
+  return [...documents.all()].map((d) => ({ uri: d.uri, analysis: host.analysisFor(d.uri, d.getText(), d.version) }));
+}
+
+connection.onWorkspaceSymbol((p) => {
+  try {
+    const files = new Map<string, readonly FileSymbol[]>(workspaceFiles.digests(workspaceFolders));
+    // An open document is read as the editor has it, unsaved edits included.
+    for (const d of openAnalyses()) files.set(d.uri, fileSymbols(d.analysis.parse.ast.items, d.analysis.lines));
+    return workspaceSymbols(files, typeof p.query === 'string' ? p.query : '');
+  } catch (e) {
+    log(`internal error in workspaceSymbol, please report: ${describe(e)}`);
+    return [];
+  }
+});
+connection.languages.callHierarchy.onPrepare((p) => {
+  const uri = documentUri(p);
+  const position = positionOf(p);
+  return withAnalysis(uri, 'prepareCallHierarchy', null, (analysis) => prepareCallHierarchy({ uri, analysis }, position));
+});
+connection.languages.callHierarchy.onIncomingCalls((p) => {
+  try {
+    return incomingCalls(p.item, openAnalyses());
+  } catch (e) {
+    log(`internal error in callHierarchy/incomingCalls, please report: ${describe(e)}`);
+    return [];
+  }
+});
+connection.languages.callHierarchy.onOutgoingCalls((p) => {
+  try {
+    return outgoingCalls(p.item, openAnalyses());
+  } catch (e) {
+    log(`internal error in callHierarchy/outgoingCalls, please report: ${describe(e)}`);
+    return [];
+  }
 });
 // Formatting reads the document's text, not its Analysis: it works from the
 // lexer's tokens, so it needs no analysis to be complete and formats broken files.

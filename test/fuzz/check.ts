@@ -14,11 +14,18 @@ import { pathToFileURL } from 'node:url';
 import type { Position, Range } from 'vscode-languageserver';
 import { analyze, AnalysisRun, type Analysis, type AnalysisOptions } from '../../server/src/analysis/analysis.js';
 import { DiskUseResolver } from '../../server/src/analysis/files.js';
+import { codeActions } from '../../server/src/features/code-actions/index.js';
 import { codeLenses } from '../../server/src/features/code-lens.js';
 import { completion } from '../../server/src/features/completion.js';
+import { prepareCallHierarchy } from '../../server/src/features/call-hierarchy.js';
+import { signatureHelp } from '../../server/src/features/signature-help.js';
 import { toLspDiagnostics } from '../../server/src/features/convert.js';
 import { definition } from '../../server/src/features/definition.js';
 import { foldingRanges } from '../../server/src/features/folding.js';
+import { DEFAULT_LAYOUT } from '../../server/src/features/layout.js';
+import { formatDocument, formatOnType, formatRange } from '../../server/src/features/formatting.js';
+import { machineState } from '../../server/src/features/machine-view.js';
+import { scenarioInfos } from '../../server/src/features/scenarios.js';
 import { hover } from '../../server/src/features/hover.js';
 import { inlayHints } from '../../server/src/features/inlay-hints.js';
 import { references } from '../../server/src/features/references.js';
@@ -482,6 +489,8 @@ function features(a: Analysis, r: Runner, rng: Rng | undefined, plan: CheckPlan,
   };
   for (const stepping of steppings) at('hover', (p) => hover(a, p, stepping));
   at('completion', (p) => completion(a, p));
+  at('signatureHelp', (p) => signatureHelp(a, p));
+  at('prepareCallHierarchy', (p) => prepareCallHierarchy({ uri, analysis: a }, p));
   at('definition', (p) => definition(a, uri, p));
   at('references', (p) => references(a, uri, p, rng ? rng.chance(0.5) : true, peers));
   at('prepareRename', (p) => prepareRename(a, p));
@@ -492,6 +501,21 @@ function features(a: Analysis, r: Runner, rng: Rng | undefined, plan: CheckPlan,
   if (want('documentSymbols')) call(r, 'documentSymbols', () => documentSymbols(a));
   for (const stepping of steppings) if (want('codeLenses')) call(r, 'codeLenses', () => codeLenses(a, uri, stepping));
   for (const range of ranges) if (want('inlayHints')) call(r, 'inlayHints', () => inlayHints(a, range));
+  // Code actions over a range, re-analysing as the server does (the scenario-wide update simulates the edited text).
+  for (const range of ranges) {
+    if (want('codeActions')) call(r, 'codeActions', () => codeActions(a, { uri, range, versioned: true }, (t) => analyze(t, 3, { file: uri })));
+  }
+  if (want('formatting')) call(r, 'formatting', () => formatDocument(a.text, DEFAULT_LAYOUT));
+  for (const range of ranges) if (want('rangeFormatting')) call(r, 'rangeFormatting', () => formatRange(a.text, range, DEFAULT_LAYOUT));
+  at('onTypeFormatting', (p) => formatOnType(a.text, p, '}', DEFAULT_LAYOUT));
+  if (want('scenarios')) call(r, 'scenarios', () => scenarioInfos(a, uri));
+  if (want('machineState')) {
+    const n = a.model.scenarios.length;
+    // Every scenario of a small file, a random one of a big file, and names and steps that do not exist.
+    const targets: [unknown, unknown][] = rng ? [[rng.int(0, Math.max(0, n)), rng.pick([0, 1, 3, 1000, -1, 'x'])]] : [...a.model.scenarios.keys()].slice(0, 8).map((i) => [i, 1] as [unknown, unknown]);
+    targets.push([{ line: 0 }, undefined], ['no such scenario', 0]);
+    for (const stepping of steppings) for (const [sc, step] of targets) call(r, 'machineState', () => machineState(a, sc, step, stepping));
+  }
   if (want('traceLines')) {
     for (const trace of a.traces.values()) {
       for (const verbose of rng ? [rng.chance(0.5)] : [true, false]) call(r, 'traceLines', () => traceLines(a, trace, verbose));

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { analyze } from '../../server/src/analysis/analysis.js';
 import type { MachineState } from '../../server/src/features/machine-view-types.js';
+import { formatText } from '../../server/src/features/layout.js';
 import { stateAfter } from '../../server/src/sim/engine.js';
 import type { IrqdTesting } from '../../client/src/testing.js';
 
@@ -32,6 +33,29 @@ async function lensTitles(): Promise<string[]> {
   const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', scenarioFile);
   return (lenses ?? []).map((l) => l.command?.title ?? '');
 }
+
+/** A scratch .irqd file outside the workspace, opened in an editor: what the quick-fix and formatting tests change. */
+async function scratch(name: string, text: string): Promise<vscode.TextEditor> {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'irqd-edit-')), name);
+  fs.writeFileSync(file, text);
+  const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));
+  return vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+}
+
+/** Reverts the active (changed) editor and closes it, so that no later test sees it. */
+async function revertAndClose(editor: vscode.TextEditor): Promise<void> {
+  await vscode.window.showTextDocument(editor.document, vscode.ViewColumn.One);
+  await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+}
+
+async function quickFixes(uri: vscode.Uri, range: vscode.Range): Promise<vscode.CodeAction[]> {
+  const all = await vscode.commands.executeCommand<(vscode.CodeAction | vscode.Command)[]>('vscode.executeCodeActionProvider', uri, range, vscode.CodeActionKind.QuickFix.value, 10);
+  // A Command has a string `command`; a CodeAction has a Command object there, or none.
+  return (all ?? []).filter((a): a is vscode.CodeAction => typeof a.command !== 'string');
+}
+
+const irHost = 'system host {\n  cpus 4\n  domain VECTOR vector\n  domain IR0 intel-ir parent VECTOR\n  domain PCI-MSI pci-msi parent IR0\n  device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }\n}\n';
+const code = (d: vscode.Diagnostic): string | number | undefined => (typeof d.code === 'object' ? d.code.value : d.code);
 
 const tests: [string, () => Promise<void>][] = [
   [
@@ -203,6 +227,44 @@ const tests: [string, () => Promise<void>][] = [
     },
   ],
   [
+    'the Getting Started walkthrough opens, opens its sample, and its last step shows the machine',
+    async () => {
+      const ext = vscode.extensions.all.find((e) => e.packageJSON.name === 'irqd');
+      assert.ok(ext, 'the irqd extension is installed');
+      const walkthroughs = (ext.packageJSON as { contributes: { walkthroughs: { id: string; steps: { id: string; media: { markdown: string } }[] }[] } }).contributes.walkthroughs;
+      const getting = walkthroughs.find((w) => w.id === 'irqd.gettingStarted');
+      assert.ok(getting, 'the walkthrough is contributed');
+      for (const s of getting.steps) assert.ok(fs.existsSync(path.join(ext.extensionPath, s.media.markdown)), `${s.id}: ${s.media.markdown} is missing`);
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#irqd.gettingStarted`, false);
+      const editor = await vscode.commands.executeCommand<vscode.TextEditor>('irqd.openSample');
+      assert.equal(path.basename(editor.document.uri.fsPath), 'quickstart.irqd');
+      assert.equal(editor.document.languageId, 'irqd');
+      const lenses = await waitFor('the sample scenario passes', async () => {
+        const l = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', editor.document.uri);
+        const titles = (l ?? []).map((x) => x.command?.title ?? '');
+        return titles.some((t) => t.startsWith('✓ passes')) ? titles : undefined;
+      });
+      assert.ok(lenses.includes('▶ Run'), lenses.join(' | '));
+      // The last step, with the walkthrough in front: the machine view of the sample in view.
+      await vscode.commands.executeCommand('workbench.action.openWalkthrough', `${ext.id}#irqd.gettingStarted`, false);
+      const machineTabs = (): string[] =>
+        vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.input.viewType.includes('irqd.machine')).map((t) => t.label);
+      const before = machineTabs().length;
+      await vscode.commands.executeCommand('irqd.walkthrough.showMachine');
+      // A machine view of the sample opens (titled by the file until its first state arrives).
+      const tabs = await waitFor('the machine view of the sample', () => (machineTabs().length > before ? machineTabs() : undefined));
+      assert.ok(tabs.some((l) => /quickstart\.irqd|first interrupts/.test(l)), tabs.join(' | '));
+      // configurationDefaults: no word-based suggestions in .irqd files, so Tab in a snippet placeholder is the snippet's.
+      assert.equal(vscode.workspace.getConfiguration('editor', { languageId: 'irqd' }).get('wordBasedSuggestions'), 'off');
+      // The server's snippets where a step can start, after the keywords.
+      const text = editor.document.getText();
+      const scenarioLine = text.split('\n').findIndex((l) => l.startsWith('scenario '));
+      const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', editor.document.uri, new vscode.Position(scenarioLine + 1, 0));
+      const snippet = list.items.find((i) => i.kind === vscode.CompletionItemKind.Snippet && (typeof i.label === 'string' ? i.label : i.label.label) === 'alloc (min, managed)');
+      assert.ok(snippet, 'the alloc snippet is offered at a step start');
+    },
+  ],
+  [
     'the debugger stops at a breakpoint, steps back to the previous state, and shows the vector',
     async () => {
       // The sample's own expectations, which its passing scenario checks, say where nvme0[0] is.
@@ -297,6 +359,113 @@ const tests: [string, () => Promise<void>][] = [
       assert.match(typeof m.message === 'string' ? m.message : m.message.value, /^IRQD034 nic\[3\] \(IRQ \d+\) has vector 0x22 on CPU 1, not 0x23$/);
       assert.equal(m.location?.uri.toString(), scenarioFile.toString());
       assert.equal(m.location?.range.start.line, 10);
+    },
+  ],
+  [
+    "a did-you-mean quick fix: its title, preferred, applied; the server's error goes away",
+    async () => {
+      const editor = await scratch('did-you-mean.irqd', `${irHost}scenario boot on host {\n  alloc nvme1 16\n  request nvme0[0-3]\n}\n`);
+      const uri = editor.document.uri;
+      try {
+        const d = await waitFor('the IRQD010 of nvme1', () => vscode.languages.getDiagnostics(uri).find((x) => code(x) === 'IRQD010'));
+        assert.equal(d.range.start.line, 8);
+        assert.equal(editor.document.getText(d.range), 'nvme1');
+        const fixes = await quickFixes(uri, d.range);
+        const fix = fixes.find((a) => a.title === "Change 'nvme1' to 'nvme0'");
+        assert.ok(fix, fixes.map((a) => a.title).join(' | '));
+        assert.equal(fix.isPreferred, true);
+        assert.ok(fix.edit, 'the fix carries its edit');
+        assert.ok(await vscode.workspace.applyEdit(fix.edit));
+        assert.equal(editor.document.lineAt(8).text, '  alloc nvme0 16');
+        // The server analyses the changed text again: no error is left.
+        await waitFor('the diagnostics of the fixed text', () => (vscode.languages.getDiagnostics(uri).every((x) => x.severity !== vscode.DiagnosticSeverity.Error && code(x) !== 'IRQD010') ? true : undefined));
+      } finally {
+        await revertAndClose(editor);
+      }
+    },
+  ],
+  [
+    'the quick fix of a failed expect writes the simulated value; the scenario then passes',
+    async () => {
+      const editor = await scratch('expect.irqd', `${irHost}scenario boot on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n  expect nvme0[0] cpu 3\n}\n`);
+      const uri = editor.document.uri;
+      const titles = async (): Promise<string[]> =>
+        ((await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)) ?? []).map((l) => l.command?.title ?? '');
+      try {
+        const d = await waitFor('the IRQD034 of the expect', () => vscode.languages.getDiagnostics(uri).find((x) => code(x) === 'IRQD034'));
+        assert.equal(d.range.start.line, 10);
+        assert.ok((await waitFor('the failing lens', async () => ((await titles()).some((t) => t.startsWith('✗ fails')) ? true : undefined))));
+        const fixes = await quickFixes(uri, d.range);
+        const fix = fixes.find((a) => a.title.startsWith('Update the expectation to the simulated value'));
+        assert.ok(fix, fixes.map((a) => a.title).join(' | '));
+        assert.equal(fix.title, "Update the expectation to the simulated value: '1' (was '3')");
+        assert.equal(fix.isPreferred, true);
+        assert.ok(fix.edit && (await vscode.workspace.applyEdit(fix.edit)));
+        assert.equal(editor.document.lineAt(10).text, '  expect nvme0[0] cpu 1');
+        const after = await waitFor('the passing lens', async () => {
+          const t = await titles();
+          return t.includes('✓ passes (3 steps)') ? t : undefined;
+        });
+        assert.ok(!after.some((t) => t.startsWith('✗')), after.join(' | '));
+        assert.deepEqual(vscode.languages.getDiagnostics(uri).filter((x) => code(x) === 'IRQD034'), []);
+      } finally {
+        await revertAndClose(editor);
+      }
+    },
+  ],
+  [
+    'Format Document, a range, and on-type `}` give the canonical layout of the formatter',
+    async () => {
+      const messy = 'system host {\ncpus 4\n      domain VECTOR vector\n  domain IR0 intel-ir parent VECTOR\n    domain PCI-MSI pci-msi parent IR0\n device nvme0 pci 01:00.0 { msix 16 domain PCI-MSI }\n}\nscenario boot on host {\nalloc nvme0 16\n        request nvme0[0-3]\n}\n';
+      const canonical = formatText(messy);
+      assert.equal(canonical, `${irHost}scenario boot on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n}\n`);
+      const options: vscode.FormattingOptions = { tabSize: 2, insertSpaces: true };
+      const editor = await scratch('format.irqd', messy);
+      const uri = editor.document.uri;
+      try {
+        // The server is up once it reports on the file (a clean text has no diagnostics: wait for its symbols).
+        await waitFor('the symbols of format.irqd', async () => {
+          const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', uri);
+          return s && s.length > 0 ? s : undefined;
+        });
+        // A range: lines 1 and 2 only.
+        const ranged = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatRangeProvider', uri, new vscode.Range(1, 0, 2, 5), options);
+        assert.ok(ranged && ranged.length > 0, 'range edits');
+        const we = new vscode.WorkspaceEdit();
+        we.set(uri, ranged);
+        assert.ok(await vscode.workspace.applyEdit(we));
+        const lines = messy.split('\n');
+        const canon = canonical.split('\n');
+        assert.equal(editor.document.getText(), lines.map((l, i) => (i === 1 || i === 2 ? canon[i] : l)).join('\n'));
+        // The whole document.
+        const edits = await vscode.commands.executeCommand<vscode.TextEdit[]>('vscode.executeFormatDocumentProvider', uri, options);
+        assert.ok(edits && edits.length > 0, 'document edits');
+        const all = new vscode.WorkspaceEdit();
+        all.set(uri, edits);
+        assert.ok(await vscode.workspace.applyEdit(all));
+        assert.equal(editor.document.getText(), canonical);
+      } finally {
+        await revertAndClose(editor);
+      }
+      // On type: editor.formatOnType is on for irqd (package.json's configurationDefaults).
+      assert.equal(vscode.workspace.getConfiguration('editor', { languageId: 'irqd' }).get('formatOnType'), true);
+      const open = `${irHost}scenario boot on host {\nalloc nvme0 16\n      request nvme0[0-3]\n\n`;
+      const typing = await scratch('on-type.irqd', open);
+      try {
+        await waitFor('the symbols of on-type.irqd', async () => {
+          const s = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', typing.document.uri);
+          return s && s.length > 1 ? s : undefined;
+        });
+        typing.selection = new vscode.Selection(10, 0, 10, 0);
+        await vscode.commands.executeCommand('type', { text: '}' });
+        const want = `${irHost}scenario boot on host {\n  alloc nvme0 16\n  request nvme0[0-3]\n}\n`;
+        await waitFor('the block re-indented on typing }', () => (typing.document.getText() === want ? true : undefined), 15000).catch((e: unknown) => {
+          throw new Error(`${e instanceof Error ? e.message : String(e)}: ${JSON.stringify(typing.document.getText())}`);
+        });
+        assert.equal(formatText(typing.document.getText()), typing.document.getText());
+      } finally {
+        await revertAndClose(typing);
+      }
     },
   ],
 ];

@@ -1,79 +1,33 @@
-// Completion: the keywords valid at the cursor and names of the right kind.
+// Completion: the keywords valid at the cursor, names of the right kind, and
+// where a statement can start, the snippets of snippets.ts after them.
 //
-// It reads the tokens before the cursor rather than the AST, because the line
-// being typed is usually not yet a complete statement: a stack of the blocks
-// the cursor is in (system, guest, device, scenario, ...) and the words of the
-// current statement decide what may come next.
-import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
-import type * as A from '../../../grammar/index.js';
-import { lex } from '../../../grammar/index.js';
+// completion-context.ts says where the cursor stands (the blocks it is in and
+// the words of the statement before it); this file says what may come next.
+// Keywords and values carry the documentation of keyword-docs.ts.
+import { CompletionItemKind, MarkupKind, type CompletionItem, type Position } from 'vscode-languageserver';
 import { MAX_TEXT_LENGTH, type Analysis } from '../analysis/analysis.js';
-import type { DomainKind, GuestSym, ScenarioSym, Scope, SystemSym } from '../model/types.js';
+import type { DomainKind, GuestSym, Scope, SystemSym } from '../model/types.js';
 import * as V from '../model/values.js';
+import {
+  allScenarios,
+  allSystems,
+  contextAt,
+  docContext,
+  insideCmdline,
+  insideCommentOrString,
+  itemKeywords,
+  onlySystem,
+  platformDeviceKeywords,
+  selectionEnd,
+  type Block,
+} from './completion-context.js';
+import { docOf, keywordMarkdownOf, type DocContext } from './keyword-docs.js';
+import { snippetItems } from './snippets.js';
 
-type BlockKind = 'top' | 'system' | 'guest' | 'device' | 'domain' | 'pasid' | 'state' | 'steps' | 'guest-steps' | 'other';
-
-interface Block {
-  readonly kind: BlockKind;
-  /** The system whose names are in scope (for a scenario: the one it runs on, possibly from a used file). */
-  readonly system?: SystemSym;
-  /** The guest whose names are in scope, in that system. */
-  readonly guest?: string;
-  /** For a domain's braces: its kind. */
-  readonly domainKind?: string;
-  /** For a device's braces: a platform device (no PCI function). */
-  readonly platform?: boolean;
-}
-
-const itemKeywords: Record<BlockKind, readonly string[]> = {
-  top: ['use', 'system', 'scenario'],
-  system: ['arch', 'kernel', 'cpus', 'smt', 'apic', 'dest-mode', 'page-size', 'cmdline', 'node', 'domain', 'device', 'pasid', 'guest', 'backport', 'state'],
-  guest: ['cpus', 'smt', 'hypervisor', 'apic', 'dest-mode', 'cmdline', 'domain', 'device', 'assign'],
-  device: ['msi', 'msix', 'ims', 'ioapic', 'bar', 'msix-table', 'msix-pba', 'register', 'pasid', 'sriov', 'migration', 'node', 'driver'],
-  domain: [],
-  pasid: ['set'],
-  state: ['online', 'irq'],
-  steps: ['alloc', 'free', 'request', 'release', 'affinity', 'offline', 'online', 'mask', 'unmask', 'fire', 'vfio', 'mmio', 'dma', 'pasid', 'guest', 'expect'],
-  'guest-steps': ['alloc', 'free', 'request', 'release', 'affinity', 'offline', 'online', 'mask', 'unmask', 'fire', 'vfio', 'mmio', 'dma', 'pasid', 'expect'],
-  other: [],
-};
-
-/** The items of a platform device's braces: no PCI function, so an IO-APIC line or one DMAR/HPET MSI (check/topology.ts). */
-const platformDeviceKeywords: readonly string[] = ['msi', 'ioapic', 'driver', 'node'];
-
-/** Keywords after which a name follows, so a keyword there is a name, not a new statement. */
-const nameTakers = new Set(['domain', 'device', 'guest', 'system', 'parent', 'of', 'assign', 'sub', 'set', 'alloc', 'free', 'request', 'release', 'mask', 'unmask', 'fire', 'affinity', 'vfio', 'mmio', 'dma', 'expect', 'on', 'after', 'register', 'driver']);
+export { setReplayFromStart } from './completion-context.js';
 
 /** What a bare name looks like (grammar/tokens.ts Identifier); other scenario names are written as strings. */
 const BARE_NAME = /^[A-Za-z_][A-Za-z0-9_]*(?:[.-]+[A-Za-z0-9_]+)*$/;
-
-/**
- * Where a selection (`nvme0`, `nvme0[0-3]`, `irq 35`) that starts at `from`
- * ends: the index after it, or undefined while it is still being typed.
- */
-function selectionEnd(stmt: readonly string[], from: number): number | undefined {
-  const first = stmt[from];
-  if (first === undefined) return undefined;
-  if (first === 'irq' && stmt[from + 1] !== '[') return stmt[from + 1] === undefined ? undefined : from + 2;
-  if (stmt[from + 1] !== '[') return from + 1;
-  const close = stmt.indexOf(']', from + 2);
-  return close < 0 ? undefined : close + 1;
-}
-
-/**
- * A keyword that, on the same line, continues the statement before it rather
- * than starting one: `expect nvme0[0] affinity 0-3`, `pasid alloc S`,
- * `assign vf0 as 00:04.0 domain D`.
- */
-function continuesStatement(kind: BlockKind, stmt: readonly string[], word: string): boolean {
-  const head = stmt[0];
-  if (kind === 'steps' || kind === 'guest-steps') {
-    if (head === 'expect' && stmt[1] !== 'fail' && word === 'affinity') return selectionEnd(stmt, 1) === stmt.length;
-    if (head === 'pasid' && stmt.length === 1) return word === 'alloc' || word === 'free';
-  }
-  if ((kind === 'system' || kind === 'guest') && head === 'assign') return word === 'domain';
-  return false;
-}
 
 function keywordItems(words: readonly string[]): CompletionItem[] {
   return words.map((w) => ({ label: w, kind: CompletionItemKind.Keyword }));
@@ -88,27 +42,6 @@ interface Ctx {
   readonly block: Block;
   /** The words of the statement before the cursor (not the word being typed). */
   readonly stmt: readonly string[];
-}
-
-/** The systems a scenario may name: this file's, then the used files' a local one does not hide (as the binder sees them). */
-function allSystems(analysis: Analysis): Map<string, SystemSym> {
-  const out = new Map(analysis.model.systems);
-  for (const [name, sys] of analysis.model.imported.systems) if (!out.has(name)) out.set(name, sys);
-  return out;
-}
-
-/** The scenarios `after` may name: this file's, then the used files' (as the binder resolves them). */
-function allScenarios(analysis: Analysis): Map<string, ScenarioSym> {
-  const out = new Map<string, ScenarioSym>();
-  for (const sc of analysis.model.scenarios) if (sc.name !== '' && !out.has(sc.name)) out.set(sc.name, sc);
-  for (const [name, sc] of analysis.model.imported.scenarios) if (!out.has(name)) out.set(name, sc);
-  return out;
-}
-
-/** The only system there is, for a scenario without `on`. */
-function onlySystem(analysis: Analysis): SystemSym | undefined {
-  const systems = allSystems(analysis);
-  return systems.size === 1 ? [...systems.values()][0] : undefined;
 }
 
 function systemOf(ctx: Ctx): SystemSym | undefined {
@@ -451,183 +384,6 @@ function deviceCompletions(ctx: Ctx, stmt: readonly string[]): CompletionItem[] 
   }
 }
 
-/**
- * Where the replay of tokens may start: just after the last top-level block
- * that ends with its '}' before the cursor, when nothing before it is broken
- * (an unbalanced brace before it would leave the replay inside a block).
- */
-/**
- * Test switch: replay every request from the start of the file, the
- * reference the replay starts are compared against
- * (test/features/completion.test.ts).
- */
-let replayFromStart = false;
-
-export function setReplayFromStart(on: boolean): void {
-  replayFromStart = on;
-}
-
-function replayStart(analysis: Analysis, offset: number): number {
-  if (replayFromStart) return 0;
-  const firstError = analysis.parse.errors[0]?.span.start ?? Infinity;
-  // Past a syntax error the items do not say where the replay stands: the replay's own top-level closes do.
-  if (firstError < offset) return lastTopClose(analysis, offset);
-  let from = 0;
-  for (const item of analysis.parse.ast.items) {
-    const end = item.span.end;
-    if (end > offset) break;
-    if (analysis.text.charCodeAt(end - 1) === 125 /* '}' */) from = end;
-  }
-  return from;
-}
-
-/** Per analysis: where the replay of the whole file is back at the top level, after each '}' that gets it there. */
-const topCloses = new WeakMap<Analysis, readonly number[]>();
-
-/**
- * The last point before offset where a replay of the whole file stands at
- * the top level with no statement begun: just after a '}' that leaves no
- * block open (the replay pops a block at every '}' and opens one at every
- * '{', so that state is all it carries). Replaying from there is replaying
- * from the start, in a broken 1 MB file without lexing 1 MB per request.
- */
-function lastTopClose(analysis: Analysis, offset: number): number {
-  let closes = topCloses.get(analysis);
-  if (!closes) {
-    const found: number[] = [];
-    let depth = 1;
-    for (const t of lex(analysis.text)) {
-      if (t.image === '{') depth++;
-      else if (t.image === '}') {
-        if (depth > 1) depth--;
-        if (depth === 1) found.push(t.startOffset + 1);
-      }
-    }
-    closes = found;
-    topCloses.set(analysis, closes);
-  }
-  let lo = 0;
-  let hi = closes.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((closes[mid] as number) <= offset) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo > 0 ? (closes[lo - 1] as number) : 0;
-}
-
-/** Block stack and current statement from the tokens before the cursor. */
-function contextAt(analysis: Analysis, offset: number): { block: Block; stmt: string[]; partial: boolean } | undefined {
-  // Replaying from the last closed top-level block before the cursor gives the
-  // same context as replaying the whole file, in time proportional to the block.
-  const from = replayStart(analysis, offset);
-  const before = analysis.text.slice(from, offset);
-  const tokens = lex(before);
-  for (const t of tokens) t.startOffset += from;
-  const stack: Block[] = [{ kind: 'top' }];
-  let stmt: string[] = [];
-  let stmtFirstOnLine = true;
-  let prevEnd = from;
-  for (const t of tokens) {
-    const lineStart = /[\r\n]/.test(before.slice(prevEnd - from, t.startOffset - from));
-    prevEnd = t.startOffset + t.image.length;
-    const top = stack[stack.length - 1] as Block;
-    if (t.image === '{') {
-      stack.push(openBlock(top, stmt, analysis, t.startOffset));
-      stmt = [];
-      continue;
-    }
-    if (t.image === '}') {
-      if (stack.length > 1) stack.pop();
-      stmt = [];
-      continue;
-    }
-    const prev = stmt[stmt.length - 1];
-    const inSteps = top.kind === 'steps' || top.kind === 'guest-steps';
-    const startsItem =
-      itemKeywords[top.kind].includes(t.image) &&
-      (stmt.length === 0 ||
-        lineStart ||
-        (prev !== undefined &&
-          !nameTakers.has(prev) &&
-          !(inSteps && stmt[0] === 'expect' && stmt[1] === 'fail' && stmt.length === 2) &&
-          !continuesStatement(top.kind, stmt, t.image)));
-    if (startsItem || (lineStart && stmt.length > 0 && !stmtFirstOnLine)) {
-      stmt = [];
-    }
-    if (stmt.length === 0) stmtFirstOnLine = lineStart;
-    stmt.push(t.image);
-  }
-  const block = stack[stack.length - 1] as Block;
-  // The word being typed is not part of the context.
-  const last = tokens[tokens.length - 1];
-  const partial = last !== undefined && last.startOffset + last.image.length === offset && /[A-Za-z0-9_.-]$/.test(last.image);
-  if (partial) stmt.pop();
-  // On a fresh line after a statement, the user starts the next one.
-  if (!partial && last && /[\r\n]/.test(before.slice(last.startOffset + last.image.length - from))) stmt = [];
-  return { block, stmt, partial };
-}
-
-/** The system a scenario runs on: as the binder resolved it, else from `on` or `after` as typed so far. */
-function scenarioSystem(stmt: readonly string[], analysis: Analysis, open: number): SystemSym | undefined {
-  const sym = analysis.model.scenarios.find((sc) => sc.decl.body?.start === open);
-  if (sym?.system) return sym.system;
-  const on = stmt.indexOf('on');
-  const system = on >= 0 ? stmt[on + 1] : undefined;
-  if (system !== undefined) return allSystems(analysis).get(system);
-  const after = stmt.indexOf('after');
-  const from = after >= 0 ? stmt[after + 1] : undefined;
-  if (from !== undefined) return allScenarios(analysis).get(from.startsWith('"') ? from.slice(1, -1) : from)?.system;
-  return onlySystem(analysis);
-}
-
-function openBlock(parent: Block, stmt: readonly string[], analysis: Analysis, open: number): Block {
-  const head = stmt[0];
-  switch (parent.kind) {
-    case 'top':
-      if (head === 'system') return { kind: 'system', system: stmt[1] === undefined ? undefined : analysis.model.systems.get(stmt[1]) };
-      if (head === 'scenario') return { kind: 'steps', system: scenarioSystem(stmt, analysis, open) };
-      return { kind: 'other' };
-    case 'system':
-    case 'guest':
-      if (head === 'guest' && parent.kind === 'system') return { kind: 'guest', system: parent.system, guest: stmt[1] };
-      if (head === 'device') return { kind: 'device', system: parent.system, guest: parent.guest, platform: stmt[2] === 'platform' };
-      if (head === 'domain') return { kind: 'domain', system: parent.system, guest: parent.guest, domainKind: stmt[2] };
-      if (head === 'pasid') return { kind: 'pasid', system: parent.system };
-      // A declared machine state belongs to a system (a guest's kernel boots fresh).
-      if (head === 'state' && parent.kind === 'system') return { kind: 'state', system: parent.system };
-      return { kind: 'other' };
-    case 'steps':
-      if (head === 'guest') return { kind: 'guest-steps', system: parent.system, guest: stmt[1] };
-      return { kind: 'other' };
-    default:
-      return { kind: 'other' };
-  }
-}
-
-function insideCommentOrString(analysis: Analysis, offset: number): boolean {
-  for (const c of analysis.parse.comments) {
-    if (c.start < offset && offset <= c.end) {
-      // A line comment ends at the line break; the cursor after it is outside.
-      return analysis.text.startsWith('/*', c.start) ? offset < c.end || !analysis.text.startsWith('*/', c.end - 2) : true;
-    }
-  }
-  const line = analysis.lines.position(offset);
-  const lineText = analysis.lines.lineText(line.line).slice(0, line.character);
-  return (lineText.match(/"/g)?.length ?? 0) % 2 === 1;
-}
-
-/** Whether the offset is inside the quotes of a `cmdline "…"` of a system or guest. */
-function insideCmdline(analysis: Analysis, offset: number): boolean {
-  for (const item of analysis.parse.ast.items) {
-    if (item.kind !== 'system' || offset < item.span.start || offset > item.span.end) continue;
-    const within = (items: readonly A.BodyItem[]): boolean =>
-      items.some((i) => (i.kind === 'cmdline' && i.value !== undefined && offset > i.value.span.start && offset <= i.value.span.end) || (i.kind === 'guest' && within(i.items)));
-    return within(item.items);
-  }
-  return false;
-}
-
 /** The kernel parameters irqd simulates, for completion inside a `cmdline` string. */
 const cmdlineOptions: readonly { label: string; insert: string; detail: string }[] = [
   { label: 'irqaffinity=', insert: 'irqaffinity=', detail: 'irq_default_affinity: the CPUs non-managed IRQs start on (the boot CPU is always added)' },
@@ -637,15 +393,35 @@ const cmdlineOptions: readonly { label: string; insert: string; detail: string }
   { label: 'noirqdebug', insert: 'noirqdebug', detail: "note_interrupt() off: no IRQ is disabled as 'nobody cared'" },
 ];
 
-export function completion(analysis: Analysis, position: Position): CompletionItem[] {
+/** A keyword with its documentation (its form, what the kernel does, the values it takes), when the table has it. */
+function documentedKeyword(word: string, context: DocContext | undefined): CompletionItem {
+  const doc = docOf(word, context);
+  return doc ? { label: word, kind: CompletionItemKind.Keyword, documentation: { kind: MarkupKind.Markdown, value: keywordMarkdownOf(doc) } } : { label: word, kind: CompletionItemKind.Keyword };
+}
+
+/** What may start a statement in a block, per block kind (a platform device apart): documented keywords, then snippets. Built once. */
+const statementStarts = new Map<string, readonly CompletionItem[]>();
+
+function statementItems(block: Block, snippets: boolean): readonly CompletionItem[] {
+  const key = `${block.kind === 'device' && block.platform ? 'platform-device' : block.kind}${snippets ? '+snippets' : ''}`;
+  let items = statementStarts.get(key);
+  if (!items) {
+    const words = block.kind === 'device' && block.platform ? platformDeviceKeywords : itemKeywords[block.kind];
+    const context = docContext(block.kind);
+    items = [...words.map((w) => documentedKeyword(w, context)), ...(snippets ? snippetItems(block.kind) : [])];
+    statementStarts.set(key, items);
+  }
+  return items;
+}
+
+/** `snippets`: whether the client inserts snippet syntax (its snippetSupport); a client that does not would insert `${1:host}` as text. */
+export function completion(analysis: Analysis, position: Position, snippets = true): CompletionItem[] {
   // A file over the limit is not analysed (IRQD004): nothing to complete from, and no text is lexed.
   if (analysis.text.length > MAX_TEXT_LENGTH) return [];
   const offset = analysis.lines.offset(position);
   if (insideCmdline(analysis, offset)) return cmdlineOptions.map((o) => ({ label: o.label, kind: CompletionItemKind.Property, detail: o.detail, insertText: o.insert }));
   if (insideCommentOrString(analysis, offset)) return [];
-  const at = contextAt(analysis, offset);
-  if (!at) return [];
-  const { block, stmt } = at;
+  const { block, stmt } = contextAt(analysis, offset);
   const ctx: Ctx = { analysis, block, stmt };
   if (stmt.length === 0) {
     if (block.kind === 'domain') {
@@ -653,7 +429,7 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
       const props = kind && Object.hasOwn(V.domainKindInfo, kind) ? Object.keys(V.domainKindInfo[kind].props) : [];
       return keywordItems(props);
     }
-    return keywordItems(block.kind === 'device' && block.platform ? platformDeviceKeywords : itemKeywords[block.kind]);
+    return [...statementItems(block, snippets)];
   }
   let items: CompletionItem[];
   switch (block.kind) {
@@ -677,5 +453,24 @@ export function completion(analysis: Analysis, position: Position): CompletionIt
     default:
       items = [];
   }
-  return items;
+  return withValueDocs(items, stmt[0] as string, docContext(block.kind));
+}
+
+/**
+ * Inside a statement, an item without a documentation of its own gets the
+ * statement's: a value (`x86_64` after `arch`) which values the keyword
+ * accepts and why, a keyword that begins a part of the form (`min` after
+ * `alloc nvme0 8`) what that part means.
+ */
+function withValueDocs(items: CompletionItem[], head: string, context: DocContext | undefined): CompletionItem[] {
+  const doc = docOf(head, context);
+  if (!doc) return items;
+  const values = doc.values ? { kind: MarkupKind.Markdown, value: keywordMarkdownOf(doc) } : undefined;
+  return items.map((i) => {
+    if (i.documentation !== undefined) return i;
+    if (values && (i.kind === CompletionItemKind.Value || i.kind === CompletionItemKind.EnumMember)) return { ...i, documentation: values };
+    if (i.kind !== CompletionItemKind.Keyword) return i;
+    const part = doc.forms.flatMap((f) => f.parts).find((p) => p.take[0] === `=${i.label}`);
+    return part ? { ...i, documentation: { kind: MarkupKind.Markdown, value: `\`${part.label}\`: ${part.doc}` } } : i;
+  });
 }

@@ -1,5 +1,6 @@
 // Hover on a declaration or a reference: what the name is, its parent chain
-// in the irqdomain hierarchy, and what it declares.
+// in the irqdomain hierarchy, and what it declares; on a statement keyword,
+// what it means (keyword-hover.ts); on a step, what it did.
 import { MarkupKind, type Hover, type Position } from 'vscode-languageserver';
 import type { Analysis } from '../analysis/analysis.js';
 import type {
@@ -23,6 +24,7 @@ import { apicDriver } from '../sim/compose.js';
 import type { CmdlineOption, KernelCmdline } from '../model/cmdline.js';
 import { irqView } from '../sim/views.js';
 import { toRange } from './convert.js';
+import { keywordAt } from './keyword-hover.js';
 import { symbolAt } from './lookup.js';
 import { recordAt, scenarioAt, type SteppingState } from './scenario-at.js';
 import { irqViewLines, stepLabel } from './trace-text.js';
@@ -270,8 +272,11 @@ export function hover(analysis: Analysis, position: Position, stepping: Stepping
   const trace = sc ? analysis.traces.get(sc.scenario) : undefined;
   const record = trace && !trace.skipped ? recordAt(trace, offset) : undefined;
   const at = symbolAt(analysis, offset);
+  // A statement keyword says what it is first; on a step, what the step did follows.
+  const keyword = at ? undefined : keywordAt(analysis, offset);
   if (trace && record && !at) {
-    return { contents: { kind: MarkupKind.Markdown, value: hoverStep(analysis, trace, record) }, range: toRange(analysis, record.step.span) };
+    const step = hoverStep(analysis, trace, record);
+    return { contents: { kind: MarkupKind.Markdown, value: keyword ? `${keyword.markdown}\n\n---\n\n${step}` : step }, range: toRange(analysis, keyword?.span ?? record.step.span) };
   }
   const stateIrq = at ? undefined : stateIrqAt(analysis, offset);
   if (stateIrq) {
@@ -281,13 +286,16 @@ export function hover(analysis: Analysis, position: Position, stepping: Stepping
   const option = at || sc ? undefined : cmdlineOptionAt(analysis, offset);
   if (option) return { contents: { kind: MarkupKind.Markdown, value: hoverCmdlineOption(option) }, range: toRange(analysis, option.span) };
   if (!at) {
+    let status: string | undefined;
     if (sc && analysis.pending.has(sc.scenario)) {
-      return { contents: { kind: MarkupKind.Markdown, value: `**scenario** \`${sc.scenario.name}\` — being simulated after the last edit; hover again in a moment for the kernel's state` } };
+      status = `**scenario** \`${sc.scenario.name}\` — being simulated after the last edit; hover again in a moment for the kernel's state`;
+    } else if (sc && trace?.skipped && offset <= sc.scenario.decl.keyword.end + 1) {
+      status = `**scenario** \`${sc.scenario.name}\` — not simulated: ${trace.skipped}`;
     }
-    if (sc && trace?.skipped && offset <= sc.scenario.decl.keyword.end + 1) {
-      return { contents: { kind: MarkupKind.Markdown, value: `**scenario** \`${sc.scenario.name}\` — not simulated: ${trace.skipped}` } };
+    if (keyword) {
+      return { contents: { kind: MarkupKind.Markdown, value: status ? `${keyword.markdown}\n\n---\n\n${status}` : keyword.markdown }, range: toRange(analysis, keyword.span) };
     }
-    return null;
+    return status ? { contents: { kind: MarkupKind.Markdown, value: status } } : null;
   }
   let value = describeSymbol(at.symbol);
   if (record && at.symbol.kind === 'device') {

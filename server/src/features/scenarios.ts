@@ -3,54 +3,16 @@
 // a client's test view (VS Code's Test Explorer). Expected and actual values
 // come from the diagnostics' own fields (runner.ts expect()), not from their
 // message text.
-import { ErrorCodes, ResponseError, type Range } from 'vscode-languageserver';
+import { ErrorCodes, ResponseError } from 'vscode-languageserver';
 import type { Analysis } from '../analysis/analysis.js';
 import type { StepRecord, Trace } from '../sim/engine.js';
 import { toRange } from './convert.js';
 import { failureOf, failureText } from './trace-text.js';
+import type { ScenarioFailure, ScenarioInfo, ScenariosResult } from './scenarios-types.js';
 
 export const SCENARIOS_REQUEST = 'irqd/scenarios';
 
-/** One failed step or expectation of a scenario. */
-export interface ScenarioFailure {
-  /** 'expectation': a false `expect` (the scenario went on); 'step': a kernel step that failed (it stopped there). */
-  readonly kind: 'expectation' | 'step';
-  /** The step's 1-based ordinal in the trace. */
-  readonly step: number;
-  /** Where the diagnostic is (the assertion, or the part of the step that failed). */
-  readonly range: Range;
-  readonly code?: string;
-  readonly message: string;
-  /** For an expectation: what it wanted and what the simulated kernel state is. */
-  readonly expected?: string;
-  readonly actual?: string;
-}
-
-export type ScenarioStatus = 'passed' | 'failed' | 'not-simulated' | 'pending';
-
-export interface ScenarioInfo {
-  readonly name: string;
-  /** The whole declaration, `scenario` to its closing brace. */
-  readonly range: Range;
-  /** The name (quoted or not). */
-  readonly selectionRange: Range;
-  readonly system?: string;
-  readonly status: ScenarioStatus;
-  /** Why it failed ("fails at step 3 of 9 (-ENOSPC)") or was not simulated. */
-  readonly reason?: string;
-  /** Records in its trace (0 until simulated). */
-  readonly steps: number;
-  readonly failures: readonly ScenarioFailure[];
-}
-
-export interface ScenariosResult {
-  readonly uri: string;
-  /** The version analysed: the open document's, or 0 for text from the request or the disk. */
-  readonly version: number;
-  readonly scenarios: readonly ScenarioInfo[];
-  /** Why the file could not be read (then there are no scenarios). */
-  readonly problem?: string;
-}
+export type { ScenarioFailure, ScenarioInfo, ScenariosResult, ScenarioStatus } from './scenarios-types.js';
 
 /** The answer for a file that cannot be read, or a request that failed. */
 export function scenariosProblem(uri: string, problem: string): ScenariosResult {
