@@ -7,6 +7,7 @@ import { registerTesting, type IrqdTesting } from './testing.js';
 import { ExecuteCommandRequest, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { DEBUG_SCENARIO_COMMAND, registerDebugger } from './debug.js';
 import { registerMachineView, SHOW_MACHINE_COMMAND } from './machine-view.js';
+import { registerTraceView, type TraceView } from './trace-view.js';
 
 /** The server's commands (server/src/features/code-lens.ts). */
 const SERVER_COMMANDS = {
@@ -26,6 +27,8 @@ interface StatusParams {
 }
 
 let client: LanguageClient | undefined;
+/** irqd: Scenario Trace (trace-view.ts): a Run shows its trace there too. */
+let traceView: TraceView | undefined;
 const statusByUri = new Map<string, StatusParams>();
 
 function createClient(context: vscode.ExtensionContext, output: vscode.LogOutputChannel): LanguageClient {
@@ -46,7 +49,11 @@ function createClient(context: vscode.ExtensionContext, output: vscode.LogOutput
       // A Run lens prints the trace to the output channel: show it.
       executeCommand: async (command, args, next) => {
         const result: unknown = await next(command, args);
-        if (command === SERVER_COMMANDS.run) output.show(true);
+        if (command === SERVER_COMMANDS.run) {
+          output.show(true);
+          const [uri, scenario] = args as unknown[];
+          if (typeof uri === 'string' && (typeof scenario === 'string' || typeof scenario === 'number' || (typeof scenario === 'object' && scenario !== null))) void traceView?.show(uri, scenario as string | number | { line: number });
+        }
         return result;
       },
     },
@@ -115,6 +122,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<{ test
   );
   registerDebugger(context);
   registerMachineView(context, () => client, output);
+  traceView = registerTraceView(context, () => client);
   await start();
   // The Test Explorer: every scenario of the workspace, run by the server (testing.ts).
   const testing = registerTesting(context, () => client, output);
@@ -134,7 +142,10 @@ async function scenarioCommand(command: string, output: vscode.OutputChannel): P
     command,
     arguments: [editor.document.uri.toString(), { line: editor.selection.active.line }],
   });
-  if (command === SERVER_COMMANDS.run) output.show(true);
+  if (command === SERVER_COMMANDS.run) {
+    output.show(true);
+    await traceView?.show(editor.document.uri.toString(), { line: editor.selection.active.line });
+  }
   return result;
 }
 

@@ -3,6 +3,8 @@
 // irqd/machineState request; the panel follows the scenario and step under
 // the cursor, the Step/Reset/Run lenses (the server's irqd/stepped
 // notification), and its own timeline, whose clicks reveal the step's line.
+// While an irqd debug session is stopped in the document, it shows the
+// debugger's position instead (the adapter's `irqdPosition` request).
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
@@ -13,6 +15,7 @@ export const SHOW_MACHINE_COMMAND = 'irqd.showMachine';
 export const MACHINE_VIEW_STATE_COMMAND = 'irqd.machineViewState';
 const REQUEST = 'irqd/machineState';
 const STEPPED = 'irqd/stepped';
+const POSITION_REQUEST = 'irqdPosition';
 /** Cursor moves closer together than this make one request. */
 const CURSOR_DEBOUNCE_MS = 150;
 
@@ -27,6 +30,13 @@ interface Panel {
   problem?: string;
   /** The line a timeline click put the cursor on: that selection change is ours, not the user's. */
   revealed?: number;
+}
+
+/** The debug adapter's answer to `irqdPosition` (server/src/debug/session.ts). */
+interface DebugPosition {
+  program: string;
+  scenario: string;
+  step: number;
 }
 
 type Target = { scenario: string | number | { line: number }; step?: number };
@@ -95,11 +105,30 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
     editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   };
 
+  /** The documents an irqd debug session has stopped in: their panels follow it, not the cursor. */
+  const debugged = new Map<string, vscode.DebugSession>();
+  const follow = async (session: vscode.DebugSession): Promise<void> => {
+    let at: DebugPosition;
+    try {
+      at = (await session.customRequest(POSITION_REQUEST)) as DebugPosition;
+    } catch {
+      // A session that ended between the stop and the question: nothing to follow.
+      return;
+    }
+    const uri = vscode.Uri.file(at.program).toString();
+    debugged.set(uri, session);
+    const p = panels.get(uri);
+    if (p) await load(p, { scenario: at.scenario, step: at.step });
+  };
+
   const open = (uri: string, target: Target): Panel | undefined => {
     const existing = panels.get(uri);
     if (existing) {
       existing.panel.reveal(vscode.ViewColumn.Beside, true);
-      void load(existing, target);
+      // Shown again while a debug session is stopped in the document: where it stopped.
+      const session = debugged.get(uri);
+      if (session) void follow(session);
+      else void load(existing, target);
       return existing;
     }
     const a = assets();
@@ -119,8 +148,10 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
     panel.webview.onDidReceiveMessage((m: PageMessage) => {
       if (m?.type === 'ready') {
         p.ready = true;
+        const session = debugged.get(uri);
         if (p.state) post(p, { type: 'state', state: p.state });
         if (p.problem !== undefined) post(p, { type: 'error', message: p.problem });
+        else if (!p.state && session) void follow(session);
         else if (!p.state) void load(p, target);
       } else if (m?.type === 'step' && typeof m.step === 'number' && p.state) {
         void load(p, { scenario: p.state.scenarioIndex, step: m.step });
@@ -149,7 +180,8 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
     vscode.commands.registerCommand(MACHINE_VIEW_STATE_COMMAND, (uri: unknown) => (typeof uri === 'string' ? panels.get(uri)?.state : undefined)),
     vscode.window.onDidChangeTextEditorSelection((e) => {
       const p = panels.get(e.textEditor.document.uri.toString());
-      if (!p) return;
+      // While a debug session is stopped in the document, the cursor (which the stop itself moves) is not followed.
+      if (!p || debugged.has(p.uri)) return;
       if (timer) clearTimeout(timer);
       const line = e.selections[0]?.active.line ?? 0;
       if (p.revealed === line) {
@@ -158,6 +190,17 @@ export function registerMachineView(context: vscode.ExtensionContext, client: ()
       }
       p.revealed = undefined;
       timer = setTimeout(() => void load(p, { scenario: { line } }, true), CURSOR_DEBOUNCE_MS);
+    }),
+    // The debugger: at every stop of an irqd session, the panel of its file shows the position it stopped at.
+    vscode.debug.registerDebugAdapterTrackerFactory('irqd', {
+      createDebugAdapterTracker: (session) => ({
+        onDidSendMessage: (m: { type?: string; event?: string }) => {
+          if (m?.type === 'event' && m.event === 'stopped') void follow(session);
+        },
+      }),
+    }),
+    vscode.debug.onDidTerminateDebugSession((session) => {
+      for (const [uri, s] of debugged) if (s === session) debugged.delete(uri);
     }),
     { dispose: () => panels.forEach((p) => p.panel.dispose()) },
   );

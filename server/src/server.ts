@@ -43,6 +43,7 @@ import { scenarioInfos, scenariosParams, scenariosProblem, SCENARIOS_REQUEST, ty
 import { readSourceUri } from './analysis/files.js';
 import { importSnapshot } from './host/import.js';
 import { machineState } from './features/machine-view.js';
+import { traceTree } from './features/trace-tree.js';
 import { documentUri, includeDeclarationOf, newNameOf, positionOf, rangeOf } from './params.js';
 
 /** Writes a machine snapshot as .irqd text (docs/lsp-extensions.md). */
@@ -509,6 +510,17 @@ connection.onRequest('irqd/machineState', (p: unknown) => {
   const r = withAnalysis(uri, 'irqd/machineState', undefined, (a) => machineState(a, params.scenario, params.step, steppingOf(uri)), true);
   if (!r) return new ResponseError(ErrorCodes.InternalError, 'irqd/machineState: internal error (see the irqd output)');
   if ('problem' in r) return new ResponseError(ErrorCodes.InvalidParams, `irqd/machineState: ${r.problem}`);
+  return r;
+});
+
+/** Custom request: a scenario's steps and their kernel functions, paged, for the trace tree (docs/lsp-extensions.md). */
+connection.onRequest('irqd/trace', (p: unknown) => {
+  const params = (p && typeof p === 'object' ? p : {}) as { textDocument?: { uri?: unknown }; scenario?: unknown; step?: unknown; from?: unknown; count?: unknown };
+  const uri = params.textDocument?.uri;
+  if (typeof uri !== 'string' || !documents.get(uri)) return new ResponseError(ErrorCodes.InvalidParams, `irqd/trace: ${typeof uri === 'string' ? `${uri} is not open` : 'textDocument.uri is missing'}`);
+  const r = withAnalysis(uri, 'irqd/trace', undefined, (a) => traceTree(a, params.scenario, params.step, params.from, params.count), true);
+  if (!r) return new ResponseError(ErrorCodes.InternalError, 'irqd/trace: internal error (see the irqd output)');
+  if ('problem' in r) return new ResponseError(ErrorCodes.InvalidParams, `irqd/trace: ${r.problem}`);
   return r;
 });
 

@@ -316,3 +316,33 @@ test('launch errors are error responses, and the adapter keeps answering', async
     }
   }
 });
+
+test('irqdPosition answers the program, the scenario and the steps done, which the Variables show the state of', async () => {
+  const dc = await client();
+  try {
+    const position = async (): Promise<Record<string, unknown>> => ((await dc.customRequest('irqdPosition')) as DebugProtocol.Response).body as Record<string, unknown>;
+    await launch(dc, { scenario: 'queues', stopOnEntry: true });
+    const n = traceOf('queues').records.length;
+    assert.deepEqual(await position(), { program: file, scenario: 'queues', step: 0, steps: n });
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.nextRequest({ threadId: 1 }));
+    const at = await position();
+    assert.equal(at['step'], 2);
+    // The Step scope says the same position.
+    const scopes = (await dc.scopesRequest({ frameId: 1 })).body.scopes;
+    const step = (await dc.variablesRequest({ variablesReference: scopes.find((s) => s.name === 'Step')?.variablesReference ?? 0 })).body.variables;
+    assert.equal(step.find((v) => v.name === 'position')?.value, `2 of ${n} steps done`);
+    // Inside a step: the same steps done, and the kernel function's index.
+    await stopAfter(dc, () => dc.stepInRequest({ threadId: 1 }));
+    assert.deepEqual([(await position())['step'], (await position())['event']], [2, 0]);
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
+    await stopAfter(dc, () => dc.stepBackRequest({ threadId: 1 }));
+    assert.equal((await position())['step'], 1);
+    // Another custom command is still an error, and the adapter keeps answering.
+    await assert.rejects(dc.customRequest('irqdNope'));
+    assert.equal((await position())['step'], 1);
+    await dc.disconnectRequest({});
+  } finally {
+    await dc.stop();
+  }
+});

@@ -287,6 +287,19 @@ const tests: [string, () => Promise<void>][] = [
       vscode.debug.addBreakpoints([bp]);
       try {
         await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(sample));
+        // The machine view of the sample follows the debugger's stops (the step about to run is the current line).
+        const panel = await vscode.commands.executeCommand<vscode.WebviewPanel | undefined>('irqd.showMachine', sample.toString(), 'first interrupts');
+        assert.ok(panel, 'a machine view');
+        const viewAt = async (stopLine: number): Promise<void> => {
+          const get = (): Thenable<MachineState | undefined> => vscode.commands.executeCommand<MachineState | undefined>('irqd.machineViewState', sample.toString());
+          const st = await waitFor(`the machine view at the step of line ${stopLine + 1}`, async () => {
+            const v = await get();
+            return v && v.scenario === 'first interrupts' && v.steps[v.step]?.line === stopLine ? v : undefined;
+          });
+          // The stop moved the cursor; after the cursor's debounce the view still shows the debugger's position.
+          await new Promise((r) => setTimeout(r, 400));
+          assert.equal((await get())?.step, st.step, 'the view stays at the debugger position');
+        };
         // The ▷ Debug lens's command: the Test Explorer's configuration, stopOnEntry.
         assert.ok(await vscode.commands.executeCommand<boolean>('irqd.debugScenario', sample.toString(), 'first interrupts'));
         const session = await waitFor('the irqd debug session', () => (vscode.debug.activeDebugSession?.type === 'irqd' ? vscode.debug.activeDebugSession : undefined));
@@ -302,6 +315,7 @@ const tests: [string, () => Promise<void>][] = [
         assert.equal(stops[1]?.reason, 'breakpoint');
         assert.equal(await line(), after);
         assert.equal(await value('nvme0[0].vector'), '0x22');
+        await viewAt(after);
         // The Variables view's IRQs scope holds the same vector.
         const scopes = ((await session.customRequest('scopes', { frameId: 1 })) as { scopes: { name: string; variablesReference: number }[] }).scopes;
         const irqs = ((await session.customRequest('variables', { variablesReference: scopes.find((x) => x.name === 'IRQs')?.variablesReference })) as { variables: { name: string; value: string; variablesReference: number }[] }).variables;
@@ -316,7 +330,9 @@ const tests: [string, () => Promise<void>][] = [
         await waitFor('the second step back', () => (stops.length >= 4 ? true : undefined));
         assert.equal(await line(), move);
         assert.equal(await value('nvme0[0].vector'), before);
+        await viewAt(move);
         await vscode.debug.stopDebugging(session);
+        panel.dispose();
       } finally {
         vscode.debug.removeBreakpoints([bp]);
         tracker.dispose();

@@ -26,6 +26,8 @@ const EVENT_FRAME = 2;
 const LAUNCH_FAILED = 1001;
 const NOT_LAUNCHED = 1002;
 const BAD_EXPRESSION = 2001;
+/** The custom request the machine view asks the position with (client/src/machine-view.ts). */
+const POSITION_REQUEST = 'irqdPosition';
 
 type StopReason = 'entry' | 'step' | 'breakpoint' | 'exception';
 
@@ -257,6 +259,20 @@ export class IrqdDebugSession extends DebugSession {
       if (this.breakpointAt(this.pc, false)) return;
     }
     this.halt('entry', 'Start of scenario: no breakpoint before');
+  }
+
+  /**
+   * `irqdPosition` (irqd's own request, docs/debugger.md): where the session
+   * stands, for the machine view to follow. `step` is the program counter,
+   * the steps done, which is also what the machine view calls a step: both
+   * show the state after the first `step` records (before the current line).
+   */
+  protected override customRequest(command: string, response: DebugProtocol.Response): void {
+    if (command !== POSITION_REQUEST) return super.customRequest(command, response, undefined);
+    const p = this.program;
+    if (!p) return this.notLaunched(response);
+    response.body = { program: p.file, scenario: p.scenario.name, step: this.pc, steps: p.length, ...(this.event !== undefined ? { event: this.event } : {}) };
+    this.sendResponse(response);
   }
 
   protected override pauseRequest(response: DebugProtocol.PauseResponse): void {
