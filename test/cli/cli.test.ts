@@ -1,10 +1,11 @@
 // The CLI as a user runs it: the bundled dist/cli.js in a child process.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdtempSync, openSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runIntoClosedPipe, runIntoFullDisk } from './closed-output.js';
 
 const root = join(__dirname, '..', '..', '..');
 const cli = join(root, 'dist', 'cli.js');
@@ -119,22 +120,13 @@ test('a closed pipe or a full disk ends a command with one line and exit 2, not 
   // `irqd run … | head -1`: the reader goes away after the first chunk.
   // About 400 KB of output: after the first chunk is read, what is left cannot fit in the pipe's 64 KiB buffer, so a write must fail.
   const many = Array.from({ length: 12 }, () => files).flat();
-  const child = spawn(process.execPath, [cli, 'run', ...many], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout.once('data', () => child.stdout.destroy());
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const { code, err } = await runIntoClosedPipe(['run', ...many]);
   assert.equal(code, 2);
   assert.equal(err, 'irqd: cannot write to standard output: the reader closed the pipe\n');
   // `irqd run … > /dev/full`.
-  const full = openSync('/dev/full', 'w');
-  try {
-    const r = spawnSync(process.execPath, [cli, 'run', ...files], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
-    assert.equal(r.status, 2);
-    assert.equal(r.stderr, 'irqd: cannot write to standard output: no space left on the device\n');
-  } finally {
-    closeSync(full);
-  }
+  const r = runIntoFullDisk(['run', ...files]);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'irqd: cannot write to standard output: no space left on the device\n');
 });
 
 test('irqd run: false expectations do not stop a scenario, which still fails and exits 1', () => {

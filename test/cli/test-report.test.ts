@@ -2,11 +2,12 @@
 // the fixtures in test/cli/test-files/, every reporter's exact output, JUnit
 // validated against the Jenkins xunit-plugin schema (test/cli/schemas/).
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { runIntoClosedPipe, runIntoFullDisk } from './closed-output.js';
 import { MAX_TEST_FILES, MAX_WALK_DEPTH } from '../../server/src/report/results.js';
 import { VERSION } from '../../server/src/version.js';
 
@@ -236,21 +237,12 @@ test('--kernel applies to systems that do not say: 6.6 has one more vector per C
 test('a closed pipe or a full disk ends irqd test with one line and exit 2', async () => {
   // About 300 KB of JUnit XML: more than the pipe's 64 KiB buffer holds once the reader is gone.
   const many = Array.from({ length: 200 }, () => 'test-files');
-  const child = spawn(process.execPath, [cli, 'test', '--reporter', 'junit', ...many], { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
-  let err = '';
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  child.stdout.once('data', () => child.stdout.destroy());
-  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+  const { code, err } = await runIntoClosedPipe(['test', '--reporter', 'junit', ...many], here);
   assert.equal(code, 2);
   assert.equal(err, 'irqd: cannot write to standard output: the reader closed the pipe\n');
-  const full = openSync('/dev/full', 'w');
-  try {
-    const r = spawnSync(process.execPath, [cli, 'test', 'test-files'], { cwd: here, stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
-    assert.equal(r.status, 2);
-    assert.equal(r.stderr, 'irqd: cannot write to standard output: no space left on the device\n');
-  } finally {
-    closeSync(full);
-  }
+  const r = runIntoFullDisk(['test', 'test-files'], here);
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, 'irqd: cannot write to standard output: no space left on the device\n');
 });
 
 test('the version irqd reports is package.json\'s', () => {

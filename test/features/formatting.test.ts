@@ -15,6 +15,7 @@ import { LineIndex, lexText } from '../../grammar/index.js';
 import { formatDocument, formatOnType, formatRange, layoutOptionsOf } from '../../server/src/features/formatting.js';
 import { DEFAULT_LAYOUT, formatText, layoutEdits } from '../../server/src/features/layout.js';
 import { mutate, programs, rng } from '../grammar/generate.js';
+import { applyTextEdits } from '../support/edits.js';
 import { readExpectations } from '../support/fixture.js';
 
 const root = join(__dirname, '..', '..', '..');
@@ -42,19 +43,6 @@ const canonical = all.filter((f) => {
   // The expected results of range and on-type formatting are formatted only in part.
   return rel.endsWith('.formatted.irqd') && !/^\/\/ (range|on-type):/.test(readFileSync(f, 'utf8'));
 });
-
-function applyTextEdits(text: string, edits: readonly TextEdit[]): string {
-  const lines = new LineIndex(text);
-  const spans = edits.map((e) => ({ start: lines.offset(e.range.start), end: lines.offset(e.range.end), text: e.newText }));
-  let out = '';
-  let pos = 0;
-  for (const s of spans) {
-    assert.ok(s.start >= pos, 'edits overlap or are out of order');
-    out += text.slice(pos, s.start) + s.text;
-    pos = s.end;
-  }
-  return out + text.slice(pos);
-}
 
 /** The text's tokens, and its comments with what formatting may change in them (trailing spaces, an annotation's spaces before its carets) taken out. */
 function tokensAndComments(text: string): { tokens: string[]; comments: string[] } {

@@ -16,6 +16,7 @@ import {
   type InitializeResult,
   type TextEdit,
 } from 'vscode-languageserver-protocol';
+import { applyTextEdits } from '../support/edits.js';
 import { exited, initialize, startStdio, type Session } from '../support/lsp.js';
 
 const uri = 'file:///work/format.irqd';
@@ -30,22 +31,6 @@ scenario boot on host {
 alloc nvme0 16   // sixteen
     request nvme0[0-3]
 `;
-
-/** Applies LSP edits (non-overlapping, in order) to a text. */
-function apply(text: string, edits: readonly TextEdit[]): string {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) if (text[i] === '\n') starts.push(i + 1);
-  const offset = (p: { line: number; character: number }): number => (starts[p.line] ?? text.length) + p.character;
-  let out = '';
-  let pos = 0;
-  for (const e of edits) {
-    const s = offset(e.range.start);
-    assert.ok(s >= pos, 'edits in order, not overlapping');
-    out += text.slice(pos, s) + e.newText;
-    pos = offset(e.range.end);
-  }
-  return out + text.slice(pos);
-}
 
 describe('formatting over stdio', () => {
   let s: Session;
@@ -73,7 +58,7 @@ describe('formatting over stdio', () => {
     assert.ok(edits && edits.length > 3);
     for (const e of edits) assert.match(e.newText, /^[ \n]*$/);
     assert.equal(
-      apply(TEXT, edits),
+      applyTextEdits(TEXT, edits),
       `system host {
   cpus 4
   domain VECTOR vector
@@ -86,9 +71,9 @@ scenario boot on host {
 `,
     );
     const four = await s.conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: true } });
-    assert.match(apply(TEXT, four ?? []), /^ {4}cpus 4$/m);
+    assert.match(applyTextEdits(TEXT, four ?? []), /^ {4}cpus 4$/m);
     const tabs = await s.conn.sendRequest(DocumentFormattingRequest.type, { textDocument: { uri }, options: { tabSize: 4, insertSpaces: false } });
-    assert.match(apply(TEXT, tabs ?? []), /^\trequest nvme0\[0-3\]$/m);
+    assert.match(applyTextEdits(TEXT, tabs ?? []), /^\trequest nvme0\[0-3\]$/m);
   });
 
   test('formats only the lines of a range', async () => {
@@ -110,7 +95,7 @@ scenario boot on host {
       ch: '}',
       options: { tabSize: 2, insertSpaces: true },
     });
-    const out = apply(typed, edits ?? []);
+    const out = applyTextEdits(typed, edits ?? []);
     assert.match(out, /^scenario boot on host \{\n {2}alloc nvme0 16 {3}\/\/ sixteen\n {2}request nvme0\[0-3\]\n\}\n$/m);
     // The system block above was not part of it.
     assert.match(out, /^ {6}cpus 4$/m);
@@ -138,7 +123,7 @@ scenario boot on host {
     // Options that are not options fall back to two spaces.
     await s.conn.sendNotification(DidOpenTextDocumentNotification.type, { textDocument: { uri: other, languageId: 'irqd', version: 1, text: 'system x {\ncpus 2\n}' } });
     const edits = await s.conn.sendRequest('textDocument/formatting', { textDocument: { uri: other }, options: 'none' });
-    assert.equal(apply('system x {\ncpus 2\n}', edits as TextEdit[]), 'system x {\n  cpus 2\n}\n');
+    assert.equal(applyTextEdits('system x {\ncpus 2\n}', edits as TextEdit[]), 'system x {\n  cpus 2\n}\n');
   });
 
   test('shuts down cleanly with nothing on stderr', async () => {

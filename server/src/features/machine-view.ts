@@ -145,7 +145,18 @@ function irqRow(s: SimState, irq: Irq, guest: string | undefined): IrqRow {
   };
 }
 
-/** Every CPU's counters and its 256 vectors as state codes (VectorCode), the IRQs behind them sparse. */
+/**
+ * Every CPU's counters and its 256 vectors as state codes (VectorCode), the
+ * IRQs behind them sparse. Each code reads the state the kernel keeps:
+ * `irq_matrix` (kernel/irq/matrix.c) for system_map (irq_matrix_assign_system()),
+ * the allocation start (below it the CPU exceptions) and each CPU's alloc_map
+ * and managed_map; `apic_chip_data`'s move_in_progress and prev_vector
+ * (arch/x86/kernel/apic/vector.c, freed by free_moved_vector() at cleanup)
+ * for a move not yet cleaned up; ISA_IRQ_VECTOR() for the legacy IRQs
+ * 0-15; MANAGED_IRQ_SHUTDOWN_VECTOR (0xEF), where
+ * vector_assign_managed_shutdown() points a reserved or shut-down IRQ. The
+ * counters are the VECTOR debugfs file's (irq_matrix_debug_show()).
+ */
 function cpuRows(s: SimState): CpuRow[] {
   const m = s.matrix;
   // The previous vectors of moves in progress and the CPUs that 0xEF placeholders point at.
