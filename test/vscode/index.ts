@@ -310,6 +310,14 @@ const tests: [string, () => Promise<void>][] = [
           return (r.stackFrames[0]?.line ?? 0) - 1;
         };
         const value = async (expression: string): Promise<string> => ((await session.customRequest('evaluate', { expression, frameId: 1, context: 'watch' })) as { result: string }).result;
+        // The debug toolbar's commands act on the thread VS Code has focused, which it does only after it
+        // has read the stopped thread's stack: a command sent before that does nothing (the test was flaky).
+        const focused = (what: string): Promise<true> =>
+          waitFor(`VS Code focusing ${what}`, () => {
+            const item = vscode.debug.activeStackItem;
+            return item && 'frameId' in item && item.session.id === session.id ? true : undefined;
+          });
+        await focused('the stop on entry');
         await vscode.commands.executeCommand('workbench.action.debug.continue');
         await waitFor('the breakpoint', () => (stops.length >= 2 ? true : undefined));
         assert.equal(stops[1]?.reason, 'breakpoint');
@@ -324,8 +332,10 @@ const tests: [string, () => Promise<void>][] = [
         const fields = ((await session.customRequest('variables', { variablesReference: irq.variablesReference })) as { variables: { name: string; value: string }[] }).variables;
         assert.equal(fields.find((f) => f.name === 'vector')?.value, '0x22');
         // Step back twice: before the affinity change, nvme0[0] has its old vector again.
+        await focused('the breakpoint');
         await vscode.commands.executeCommand('workbench.action.debug.stepBack');
         await waitFor('the first step back', () => (stops.length >= 3 ? true : undefined));
+        await focused('the first step back');
         await vscode.commands.executeCommand('workbench.action.debug.stepBack');
         await waitFor('the second step back', () => (stops.length >= 4 ? true : undefined));
         assert.equal(await line(), move);
